@@ -1,0 +1,119 @@
+import { z } from "zod";
+
+/** A C identifier: letters, digits and underscores, not starting with a digit. */
+export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+const name = z
+  .string()
+  .regex(IDENTIFIER, { error: "must be a C identifier (letters, digits, _; not starting with a digit)" })
+  .max(63, { error: "must be at most 63 characters" });
+
+const scale = z.enum(["linear", "log"], { error: 'must be "linear" or "log"' });
+
+/** Checks shared by double and int ranges; issues are attached to the offending field. */
+function checkRange(p: { type: string; min: number; max: number; step?: number | undefined; scale: "linear" | "log" }, ctx: z.RefinementCtx): void {
+  if (p.min >= p.max) {
+    ctx.addIssue({ code: "custom", path: ["max"], message: `must be greater than min (${p.min})` });
+    return;
+  }
+  if (p.scale === "log" && p.min <= 0) {
+    ctx.addIssue({ code: "custom", path: ["min"], message: "must be greater than 0 with scale: log" });
+  }
+  if (p.step !== undefined) {
+    if (p.step <= 0) {
+      ctx.addIssue({ code: "custom", path: ["step"], message: "must be greater than 0" });
+    } else if (p.step > p.max - p.min) {
+      ctx.addIssue({ code: "custom", path: ["step"], message: `must not exceed the range max - min (${p.max - p.min})` });
+    } else if (p.scale === "log") {
+      ctx.addIssue({ code: "custom", path: ["step"], message: "cannot be combined with scale: log; use scale: linear or drop step" });
+    }
+  }
+  if (p.type === "int") {
+    if (!Number.isInteger(p.min)) ctx.addIssue({ code: "custom", path: ["min"], message: "must be an integer for an int parameter" });
+    if (!Number.isInteger(p.max)) ctx.addIssue({ code: "custom", path: ["max"], message: "must be an integer for an int parameter" });
+    if (p.step !== undefined && p.step > 0 && !Number.isInteger(p.step)) {
+      ctx.addIssue({ code: "custom", path: ["step"], message: "must be an integer for an int parameter" });
+    }
+  }
+}
+
+/** Reports the first duplicate in a list of values at its index. */
+function checkUnique(values: readonly (string | number)[], ctx: z.RefinementCtx): void {
+  const seen = new Set<string | number>();
+  values.forEach((v, i) => {
+    if (seen.has(v)) ctx.addIssue({ code: "custom", path: ["values", i], message: `duplicate value ${JSON.stringify(v)}` });
+    seen.add(v);
+  });
+}
+
+const finite = z.number({ error: "must be a finite number" }).finite({ error: "must be a finite number" });
+
+export const DoubleParameter = z
+  .object({
+    name,
+    type: z.literal("double"),
+    min: finite,
+    max: finite,
+    step: finite.optional(),
+    scale: scale.default("linear"),
+  })
+  .strict()
+  .superRefine(checkRange);
+
+export const IntParameter = z
+  .object({
+    name,
+    type: z.literal("int"),
+    min: finite,
+    max: finite,
+    step: finite.optional(),
+    scale: scale.default("linear"),
+  })
+  .strict()
+  .superRefine(checkRange);
+
+export const CategoricalParameter = z
+  .object({
+    name,
+    type: z.literal("categorical"),
+    values: z.array(z.string().min(1, { error: "must not be empty" })).min(1, { error: "must list at least one value" }),
+  })
+  .strict()
+  .superRefine((p, ctx) => checkUnique(p.values, ctx));
+
+export const DiscreteParameter = z
+  .object({
+    name,
+    type: z.literal("discrete"),
+    values: z.array(finite).min(1, { error: "must list at least one value" }),
+  })
+  .strict()
+  .superRefine((p, ctx) => checkUnique(p.values, ctx));
+
+/** One searchable hyperparameter. */
+export const Parameter = z.discriminatedUnion("type", [DoubleParameter, IntParameter, CategoricalParameter, DiscreteParameter], {
+  error: 'type must be one of "double", "int", "categorical", "discrete"',
+});
+
+/** The search space: a non-empty list of parameters with unique names. */
+export const Parameters = z
+  .array(Parameter)
+  .min(1, { error: "must declare at least one parameter" })
+  .superRefine((ps, ctx) => {
+    const seen = new Set<string>();
+    ps.forEach((p, i) => {
+      if (seen.has(p.name)) ctx.addIssue({ code: "custom", path: [i, "name"], message: `duplicate parameter name "${p.name}"` });
+      seen.add(p.name);
+    });
+  });
+
+export type Parameter = z.infer<typeof Parameter>;
+export type DoubleParameter = z.infer<typeof DoubleParameter>;
+export type IntParameter = z.infer<typeof IntParameter>;
+export type CategoricalParameter = z.infer<typeof CategoricalParameter>;
+export type DiscreteParameter = z.infer<typeof DiscreteParameter>;
+
+/** A parameter value: a number for double/int/discrete, a string for categorical. */
+export type ParamValue = number | string;
+/** One point of the search space, keyed by parameter name. */
+export type Params = Record<string, ParamValue>;
