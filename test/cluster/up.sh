@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# Starts the kubetune test cluster: etcd, kube-apiserver, kube-controller-manager, nats-server (with
+# JetStream) and the process kubelet, each on a free loopback port, unless already running.
+# Idempotent and safe to run concurrently (a lock file serialises runs). Builds binaries on first use.
+# Writes $KUBETUNE_CLUSTER_DIR/env (KUBECONFIG, NATS_URL, KUBETUNE_KUBECTL) and prints it.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+started_at=$(date +%s)
+
+D="$KUBETUNE_CLUSTER_DIR"
+mkdir -p "$D"/{pki,run,logs,etcd-data,nats-store,pods}
+exec 9>"$D/up.lock"
+flock -w 3600 9 || die "another up.sh held $D/up.lock for an hour; remove it if no up.sh is running"
+
+ensure_cmds openssl:openssl nats-server:nats-server curl:curl setsid:util-linux
+command -v go >/dev/null 2>&1 || die "Go >= 1.25 is required to build kube-apiserver/etcd (Debian's golang-go is too old); install it from https://go.dev/dl and put it on PATH"
+NODE="$REPO_ROOT/node_modules/.bin/node"
+if [ ! -x "$NODE" ]; then
+  log "node_modules missing: npm ci"
+  (cd "$REPO_ROOT" && npm ci --no-audit --no-fund >&2) || die "npm ci failed in $REPO_ROOT"
+fi
+
+bash "$REPO_ROOT/test/cluster/build.sh"
+BIN="$(bin_dir)"
+bash "$REPO_ROOT/test/cluster/pki.sh" "$D/pki"
+P="$D/pki"
+NODE_NAME="${KUBETUNE_NODE_NAME:-kubetune-node}"
+
+# --- process bookkeeping -------------------------------------------------------------------------
+# running NAME MATCH: true when run/NAME.pid names a live process whose command line contains MATCH,
+# so a recycled pid never counts as ours.
+running() {
+  local pid
+  pid="$(cat "$D/run/$1.pid" 2>/dev/null)" || return 1
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$2"
+}
+# spawn NAME CMD...: start CMD in its own session (so a test runner's signals do not reach it).
+spawn() {
+  local name="$1"; shift
+  log "starting $name"
+  setsid "$@" >>"$D/logs/$name.log" 2>&1 </dev/null &
+  echo $! > "$D/run/$name.pid"
+}
+stop() { bash "$REPO_ROOT/test/cluster/down.sh" --only "$1"; }
+
+# port_free PORT: nothing listens on 127.0.0.1:PORT.
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# port_for NAME: the port remembered for NAME, or a new free one (30000-59999).
+port_for() {
+  local f="$D/run/$1.port" p
+  if [ -f "$f" ]; then cat "$f"; return; fi
+  while :; do
+    p=$(( 30000 + RANDOM % 30000 ))
+    port_free "$p" && ! grep -qx "$p" "$D"/run/*.port 2>/dev/null && break
+  done
+  echo "$p" > "$f"; echo "$p"
+}
+# fresh_port NAME: forget NAME's port when something that is not ours now listens on it.
+fresh_port() { [ -f "$D/run/$1.port" ] && ! port_free "$(cat "$D/run/$1.port")" && rm -f "$D/run/$1.port"; return 0; }
+
+# wait_until SECONDS WHAT CMD...: poll CMD every 0.2 s; on timeout show the component's log tail.
+wait_until() {
+  local secs="$1" what="$2"; shift 2
+  local deadline=$(( $(date +%s) + secs ))
+  until "$@" >/dev/null 2>&1; do
+    if [ "$(date +%s)" -ge "$deadline" ]; then
+      tail -n 30 "$D/logs/$what.log" >&2 2>/dev/null || true
+      die "$what not healthy after ${secs}s; full log: $D/logs/$what.log"
+    fi
+    sleep 0.2
+  done
+}
+
+# --- etcd + kube-apiserver (restarted together: the API server is bound to etcd's port) -----------
+if ! running etcd "$BIN/etcd" || ! running kube-apiserver "$BIN/kube-apiserver"; then
+  stop kube-apiserver; stop etcd
+  fresh_port etcd; fresh_port etcd-peer; fresh_port kube-apiserver
+  ETCD_PORT=$(port_for etcd); ETCD_PEER=$(port_for etcd-peer)
+  # Plain HTTP on loopback only: etcd is reachable from this machine alone.
+  spawn etcd "$BIN/etcd" --name kubetune --data-dir "$D/etcd-data" \
+    --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
+    --listen-peer-urls "http://127.0.0.1:$ETCD_PEER" --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER" \
+    --initial-cluster "kubetune=http://127.0.0.1:$ETCD_PEER" \
+    --unsafe-no-fsync --quota-backend-bytes 2147483648 --log-level warn
+  wait_until 60 etcd curl -fsS "http://127.0.0.1:$ETCD_PORT/health"
+
+  API_PORT=$(port_for kube-apiserver)
+  spawn kube-apiserver "$BIN/kube-apiserver" \
+    --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
+    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$API_PORT" \
+    --tls-cert-file "$P/apiserver.crt" --tls-private-key-file "$P/apiserver.key" --client-ca-file "$P/ca.crt" \
+    --authorization-mode Node,RBAC \
+    --service-account-key-file "$P/sa.pub" --service-account-signing-key-file "$P/sa.key" \
+    --service-account-issuer https://kubernetes.default.svc.cluster.local \
+    --service-cluster-ip-range 10.0.0.0/24 \
+    --allow-privileged=true --v 1
+fi
+API_PORT=$(cat "$D/run/kube-apiserver.port")
+SERVER="https://127.0.0.1:$API_PORT"
+wait_until 120 kube-apiserver curl -fsS --cacert "$P/ca.crt" --cert "$P/admin.crt" --key "$P/admin.key" "$SERVER/readyz"
+
+# --- kubeconfigs (one per identity) --------------------------------------------------------------
+write_kubeconfig() { # NAME CERT
+  local f="$D/$1.kubeconfig"
+  cat > "$f.tmp" <<KC
+apiVersion: v1
+kind: Config
+clusters:
+- name: kubetune-test
+  cluster: {server: "$SERVER", certificate-authority: "$P/ca.crt"}
+users:
+- name: $1
+  user: {client-certificate: "$P/$2.crt", client-key: "$P/$2.key"}
+contexts:
+- name: kubetune-test
+  context: {cluster: kubetune-test, user: $1, namespace: default}
+current-context: kubetune-test
+KC
+  mv "$f.tmp" "$f"
+}
+write_kubeconfig admin admin
+write_kubeconfig controller-manager controller-manager
+write_kubeconfig kubelet kubelet
+KUBECONFIG="$D/admin.kubeconfig"
+KUBECTL="$BIN/kubectl"
+"$KUBECTL" --kubeconfig "$KUBECONFIG" apply --server-side --force-conflicts -f "$REPO_ROOT/test/cluster/rbac.yaml" >/dev/null \
+  || die "could not apply test/cluster/rbac.yaml"
+
+# --- kube-controller-manager: garbage collection, namespace deletion, default service accounts ----
+if ! running kube-controller-manager "$BIN/kube-controller-manager"; then
+  fresh_port kube-controller-manager
+  KCM_PORT=$(port_for kube-controller-manager)
+  spawn kube-controller-manager "$BIN/kube-controller-manager" \
+    --kubeconfig "$D/controller-manager.kubeconfig" \
+    --authentication-kubeconfig "$D/controller-manager.kubeconfig" \
+    --authorization-kubeconfig "$D/controller-manager.kubeconfig" \
+    --bind-address 127.0.0.1 --secure-port "$KCM_PORT" \
+    --controllers garbage-collector-controller,namespace-controller,serviceaccount-controller \
+    --leader-elect=false --v 1
+fi
+KCM_PORT=$(cat "$D/run/kube-controller-manager.port")
+wait_until 60 kube-controller-manager curl -fsSk "https://127.0.0.1:$KCM_PORT/healthz"
+
+# --- nats-server with JetStream ------------------------------------------------------------------
+if ! running nats-server nats-server; then
+  fresh_port nats; fresh_port nats-monitor
+  NATS_PORT=$(port_for nats); NATS_MON=$(port_for nats-monitor)
+  spawn nats-server "$(command -v nats-server)" -a 127.0.0.1 -p "$NATS_PORT" -m "$NATS_MON" \
+    -js -sd "$D/nats-store" -n kubetune-test
+fi
+NATS_PORT=$(cat "$D/run/nats.port"); NATS_MON=$(cat "$D/run/nats-monitor.port")
+wait_until 30 nats-server curl -fsS "http://127.0.0.1:$NATS_MON/healthz?js-enabled-only=true"
+
+# --- process kubelet -----------------------------------------------------------------------------
+if ! running kubelet "test/cluster/kubelet/main.ts"; then
+  spawn kubelet env KUBECONFIG="$D/kubelet.kubeconfig" KUBETUNE_NODE_NAME="$NODE_NAME" \
+    KUBETUNE_KUBELET_DIR="$D" "$NODE" "$REPO_ROOT/test/cluster/kubelet/main.ts"
+fi
+node_ready() {
+  [ "$("$KUBECTL" --kubeconfig "$KUBECONFIG" get node "$NODE_NAME" \
+    -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}')" = True ]
+}
+wait_until 60 kubelet node_ready
+
+cat > "$D/env.tmp" <<ENV
+export KUBECONFIG=$KUBECONFIG
+export NATS_URL=nats://127.0.0.1:$NATS_PORT
+export KUBETUNE_KUBECTL=$KUBECTL
+ENV
+mv "$D/env.tmp" "$D/env"
+log "cluster ready in $(( $(date +%s) - started_at ))s (stop: make cluster-down; logs: $D/logs)"
+cat "$D/env"
