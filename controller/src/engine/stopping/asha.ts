@@ -1,0 +1,61 @@
+import { firstAtOrAfter, stepBefore } from "./curve.ts";
+import { CONTINUE, fmt, type Objective, type Rule } from "./rule.ts";
+import type { AshaSettings } from "./settings.ts";
+
+/** FNV-1a of a trial name: spreads trials over hyperband brackets by name, so a rebuilt stopper agrees. */
+export function bracketOf(trial: string, brackets: number): number {
+  if (brackets <= 1) return 0;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < trial.length; i++) h = Math.imul(h ^ trial.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % brackets;
+}
+
+/** The rung steps of one bracket that are ≤ `upTo`: minResource·η^(bracket+k), below maxResource. */
+export function rungsOf(settings: AshaSettings, bracket: number, upTo: number): number[] {
+  const { minResource, reductionFactor, maxResource } = settings;
+  const rungs: number[] = [];
+  for (let m = minResource * reductionFactor ** bracket; m <= upTo && (maxResource === undefined || m < maxResource); m *= reductionFactor) {
+    rungs.push(m);
+  }
+  return rungs;
+}
+
+/**
+ * Asynchronous successive halving (Li et al., 2020), stop-style. A trial reaching a rung records its value
+ * there (its value at the first step it reported at or past the rung); it continues only if that value is
+ * among the top ⌊n/η⌋ of the n values recorded at the rung so far, its own included (ties continue).
+ * While ⌊n/η⌋ is 0 the rung is too young to judge and trials pass. Failed trials are not counted.
+ */
+export function createAshaRule(settings: AshaSettings, objective: Objective): Rule {
+  const eta = settings.reductionFactor;
+  return {
+    judge(trial, t, trials) {
+      const bracket = bracketOf(trial.name, settings.brackets);
+      const previous = stepBefore(trial.curve, t);
+      const own = trial.curve.values.get(t) ?? Number.NaN;
+      for (const rung of rungsOf(settings, bracket, t)) {
+        // Judge only rungs this report crosses: an earlier report at or past the rung was judged then.
+        if (previous !== undefined && previous >= rung) continue;
+        const recorded: number[] = [];
+        for (const rec of trials) {
+          if (rec.state === "failed" || bracketOf(rec.name, settings.brackets) !== bracket) continue;
+          const p = firstAtOrAfter(rec.curve, rung);
+          if (p) recorded.push(objective.sign * p.value);
+        }
+        const keep = Math.floor(recorded.length / eta);
+        if (keep === 0) continue;
+        recorded.sort((a, b) => a - b);
+        const cutoff = recorded[keep - 1] ?? Number.NaN;
+        if (objective.sign * own <= cutoff) continue;
+        const where = settings.brackets > 1 ? ` in bracket ${bracket}` : "";
+        return {
+          action: "stop",
+          reason:
+            `asha: ${objective.metric} ${fmt(own)} at step ${t} is not in the top 1/${eta} of the rung at step ${rung}${where} ` +
+            `(cutoff ${fmt(objective.sign * cutoff)}, best ${keep} of ${recorded.length} continue)`,
+        };
+      }
+      return CONTINUE;
+    },
+  };
+}

@@ -1,0 +1,29 @@
+import type { Curve } from "./curve.ts";
+import type { Decision, TrialState } from "./types.ts";
+
+/** What the stopper keeps per trial. */
+export interface TrialRecord {
+  readonly name: string;
+  readonly curve: Curve;
+  state: TrialState;
+  /** Why the trial was stopped, repeated to any later report of it. */
+  reason?: string;
+}
+
+/** A stopping rule: judges a running trial that has just reported `step`, from all trials' curves. */
+export interface Rule {
+  judge(trial: TrialRecord, step: number, trials: Iterable<TrialRecord>): Decision;
+}
+
+/** How rules see the objective: +1 when lower is better, -1 when higher is; values times `sign` are minimized. */
+export interface Objective {
+  sign: 1 | -1;
+  metric: string;
+}
+
+export const CONTINUE: Decision = Object.freeze({ action: "continue" });
+
+/** A value for a human sentence: at most 4 significant digits, no trailing noise. */
+export function fmt(v: number): string {
+  return Number.isFinite(v) ? String(Number(v.toPrecision(4))) : String(v);
+}

@@ -1,0 +1,148 @@
+import { z } from "zod";
+
+/** Names of the early-stopping rules a TuningJob may ask for. */
+export const STOPPING_NAMES = ["none", "median", "asha"] as const;
+export type StoppingName = (typeof STOPPING_NAMES)[number];
+
+const whole = (what: string, min: number, max: number) =>
+  z
+    .int({ error: `must be a whole number (${what})` })
+    .min(min, { error: `must be at least ${min} (${what})` })
+    .max(max, { error: `must be at most ${max} (${what})` });
+
+/** Rejects unknown settings by name, listing the ones the rule understands. */
+function strictSettings<S extends z.ZodRawShape>(rule: StoppingName, shape: S) {
+  const allowed = Object.keys(shape);
+  const known = allowed.length > 0 ? `allowed: ${allowed.join(", ")}` : "it takes no settings";
+  return z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === "unrecognized_keys"
+        ? `unknown ${rule} setting${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")} (${known})`
+        : undefined,
+  });
+}
+
+/** `none` never stops a trial. */
+export const NoneSettings = strictSettings("none", {});
+
+/** The median stopping rule (Golovin et al., Vizier): stop when the best value so far is worse than the median of the completed trials' running averages. */
+export const MedianSettings = strictSettings("median", {
+  minTrials: whole("completed trials needed before any stop", 1, 10000)
+    .default(3)
+    .meta({ description: "Completed trials with a value at or before the step that are needed before the rule stops anything." }),
+  startStep: whole("warm-up: first step at which a trial may be stopped", 0, 1000000)
+    .default(2)
+    .meta({ description: "Warm-up: no trial is stopped at a step below this." }),
+  interval: whole("steps between checks", 1, 1000000)
+    .default(1)
+    .meta({ description: "Check at startStep, startStep + interval, ...; a trial that skips a check step is checked at its next report." }),
+});
+
+/** Asynchronous successive halving (Li et al., 2020), stop-style: rungs at minResource·η^k steps. */
+export const AshaSettings = strictSettings("asha", {
+  minResource: whole("grace period: steps before the first rung", 1, 1000000)
+    .default(1)
+    .meta({ description: "Grace period: the first rung is at this step." }),
+  reductionFactor: whole("η: 1/η of each rung continues", 2, 100)
+    .default(3)
+    .meta({ description: "η: rungs are η times apart and the top 1/η of the values recorded at a rung continue." }),
+  maxResource: whole("steps a full trial runs", 1, 1000000)
+    .optional()
+    .meta({ description: "Steps a full trial runs; no rung is placed at or beyond it. Unbounded when absent." }),
+  brackets: whole("hyperband brackets", 1, 10)
+    .default(1)
+    .meta({ description: "Hyperband brackets: bracket b starts its rungs at minResource·η^b; trials are spread over brackets by name." }),
+})
+  .superRefine((s, ctx) => {
+    if (s.maxResource === undefined) return;
+    if (s.maxResource <= s.minResource) {
+      ctx.addIssue({ code: "custom", path: ["maxResource"], message: `must be greater than minResource (${s.minResource}), or the first rung would be the end of every trial` });
+      return;
+    }
+    const firstRungOfLastBracket = s.minResource * s.reductionFactor ** (s.brackets - 1);
+    if (firstRungOfLastBracket >= s.maxResource) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["brackets"],
+        message: `is too large: bracket ${s.brackets - 1} would start at step ${firstRungOfLastBracket}, at or past maxResource (${s.maxResource}); lower brackets or raise maxResource`,
+      });
+    }
+  });
+
+export type NoneSettings = z.infer<typeof NoneSettings>;
+export type MedianSettings = z.infer<typeof MedianSettings>;
+export type AshaSettings = z.infer<typeof AshaSettings>;
+
+const SETTINGS = { none: NoneSettings, median: MedianSettings, asha: AshaSettings } as const;
+
+/** The settings schema of one rule, e.g. for the CLI to explain a rule's options. */
+export function settingsSchemaFor<N extends StoppingName>(name: N): (typeof SETTINGS)[N] {
+  return SETTINGS[name];
+}
+
+const NAME_ERROR = { error: `must be one of ${STOPPING_NAMES.map((n) => `"${n}"`).join(", ")}` };
+
+const settingKeys = (name: StoppingName): string[] => Object.keys(SETTINGS[name].shape ?? {});
+
+/** CEL for the CRD: unknown keys are pruned by the API server, but another rule's settings must be refused. */
+function foreignKeysRule(name: StoppingName): { rule: string; message: string } {
+  const foreign = STOPPING_NAMES.filter((n) => n !== name).flatMap(settingKeys);
+  const own = settingKeys(name);
+  return {
+    rule: `self.algorithm != '${name}' || !has(self.settings) || (${foreign.map((k) => `!has(self.settings.${k})`).join(" && ")})`,
+    message: own.length > 0 ? `settings of ${name} may only contain ${own.join(", ")}` : `${name} takes no settings`,
+  };
+}
+
+/** `spec.earlyStopping` of a TuningJob, as written in YAML: `{algorithm: asha, settings: {minResource: 1}}`. */
+export const EarlyStoppingSpec = z
+  .discriminatedUnion(
+    "algorithm",
+    [
+      z.strictObject({ algorithm: z.literal("none"), settings: NoneSettings.default({}) }),
+      z.strictObject({ algorithm: z.literal("median"), settings: MedianSettings.default(MedianSettings.parse({})) }),
+      z.strictObject({ algorithm: z.literal("asha"), settings: AshaSettings.default(AshaSettings.parse({})) }),
+    ],
+    NAME_ERROR,
+  )
+  .default({ algorithm: "none", settings: {} })
+  .meta({
+    description: "Which early-stopping rule judges running trials on their learning curves: none, median or asha.",
+    "x-kubernetes-validations": [
+      ...STOPPING_NAMES.map(foreignKeysRule),
+      {
+        rule: "self.algorithm != 'asha' || !has(self.settings) || !has(self.settings.maxResource) || self.settings.maxResource > (has(self.settings.minResource) ? self.settings.minResource : 1)",
+        message: "asha maxResource must be greater than minResource",
+      },
+    ],
+  });
+
+export type EarlyStoppingSpec = z.infer<typeof EarlyStoppingSpec>;
+
+/** A rule and its settings, as the engine takes them: `{name: "asha", settings: {}}`. */
+export const StoppingAlgorithm = z.discriminatedUnion(
+  "name",
+  [
+    z.strictObject({ name: z.literal("none"), settings: NoneSettings.default({}) }),
+    z.strictObject({ name: z.literal("median"), settings: MedianSettings.default(MedianSettings.parse({})) }),
+    z.strictObject({ name: z.literal("asha"), settings: AshaSettings.default(AshaSettings.parse({})) }),
+  ],
+  NAME_ERROR,
+);
+export type StoppingAlgorithm = z.infer<typeof StoppingAlgorithm>;
+
+/** Everything `createStopper` needs: the rule, the objective's direction, and its metric name for messages. */
+export const StopperConfig = z.strictObject({
+  algorithm: StoppingAlgorithm,
+  direction: z.enum(["minimize", "maximize"], { error: 'must be "minimize" or "maximize"' }),
+  metric: z.string().min(1, { error: "must not be empty" }).optional(),
+});
+export type StopperConfig = z.infer<typeof StopperConfig>;
+/** What callers may pass to `createStopper` (settings may be partial; defaults are filled in). */
+export type StopperConfigInput = z.input<typeof StopperConfig>;
+
+/** Builds the engine's config from a TuningJob's `spec.earlyStopping` and `spec.objective`. */
+export function stopperConfigFromSpec(spec: z.input<typeof EarlyStoppingSpec> | undefined, objective: { metric: string; direction: "minimize" | "maximize" }): StopperConfig {
+  const parsed = EarlyStoppingSpec.parse(spec);
+  return StopperConfig.parse({ algorithm: { name: parsed.algorithm, settings: parsed.settings }, direction: objective.direction, metric: objective.metric });
+}

@@ -1,0 +1,35 @@
+import { z } from "zod";
+
+/** What the stopper tells the controller after a metric report. */
+export type Decision = { action: "continue" } | { action: "stop"; reason: string };
+
+/** Where a trial is in its life, as far as early stopping cares. */
+export const TRIAL_STATES = ["running", "completed", "failed", "stopped"] as const;
+export type TrialState = (typeof TRIAL_STATES)[number];
+
+/** One report of the objective: an integer step ≥ 0 and its value (NaN/±∞ mark a diverged trial). */
+export const CurvePoint = z.strictObject({
+  step: z.int({ error: "must be a whole number ≥ 0" }).min(0, { error: "must be a whole number ≥ 0" }),
+  value: z.number({ error: "must be a finite number (NaN and ±Infinity are not stored)" }),
+});
+export type CurvePoint = z.infer<typeof CurvePoint>;
+
+/** A stored learning curve, as the controller keeps it on a Trial, used to rebuild a stopper after a restart. */
+export const TrialHistory = z.strictObject({
+  trial: z.string().min(1, { error: "must name the trial" }),
+  curve: z.array(CurvePoint),
+  state: z.enum(TRIAL_STATES, { error: `must be one of ${TRIAL_STATES.join(", ")}` }),
+});
+export type TrialHistory = z.infer<typeof TrialHistory>;
+
+/** A live early-stopping engine for one job: fed every metric report, it decides which trials to stop. */
+export interface Stopper {
+  /** Records the objective `value` of `trial` at `step` and decides whether the trial should stop now. */
+  report(trial: string, step: number, value: number): Decision;
+  /** The trial finished normally; its curve now counts as a completed one. */
+  complete(trial: string): void;
+  /** The trial failed; its curve is ignored from now on. */
+  fail(trial: string): void;
+  /** The state of every trial the stopper knows, in first-seen order; `createStopper(config, stopper.history())` rebuilds it. */
+  history(): TrialHistory[];
+}
