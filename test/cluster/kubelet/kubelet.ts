@@ -1,0 +1,289 @@
+// The process kubelet's shell: watches Pods, binds unscheduled ones to its Node (no scheduler runs),
+// runs each bound Pod's containers as local processes, reports their status, and finalizes deletes.
+// All decisions about states and phases are in status.ts; this file only does the I/O.
+import { join } from 'node:path';
+import {
+  CoreV1Api, PatchStrategy, makeInformer, setHeaderOptions,
+  type KubeConfig, type V1Container, type V1Pod,
+} from '@kubernetes/client-node';
+import { describeError, isStatus } from './api-errors.ts';
+import { containerEnv, expandVars, type DataLookup } from './env.ts';
+import { resolveCommand, type ImageTable } from './images.ts';
+import { startProcess, type Exit, type RunningProcess } from './process.ts';
+import {
+  backoffMs, podStatus, shouldRestart, terminatedState,
+  type ContainerRun, type RestartPolicy, type Terminated,
+} from './status.ts';
+
+export type KubeletOptions = {
+  kc: KubeConfig;
+  nodeName: string;
+  /** Cluster dir: Pod logs go to <dir>/logs/pods/<ns>_<name>_<uid>/<container>.log. */
+  dir: string;
+  images: ImageTable;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  log: (msg: string) => void;
+};
+
+type PodRun = {
+  uid: string;
+  namespace: string;
+  name: string;
+  pod: V1Pod;
+  policy: RestartPolicy;
+  containers: ContainerRun[];
+  procs: Map<string, RunningProcess>;
+  timers: Map<string, NodeJS.Timeout>;
+  startTime: Date;
+  deleting: boolean;
+  lastStatus: string;
+};
+
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+/** Where a Pod container's output is kept (appended across restarts). */
+export function podLogPath(dir: string, namespace: string, name: string, uid: string, container: string): string {
+  return join(dir, 'logs', 'pods', `${namespace}_${name}_${uid}`, `${container}.log`);
+}
+
+/** Starts the kubelet; resolves once its Pod watch is running. `stop()` ends every Pod's process. */
+export async function startKubelet(o: KubeletOptions): Promise<{ stop(): Promise<void> }> {
+  const core = o.kc.makeApiClient(CoreV1Api);
+  const runs = new Map<string, PodRun>();
+  const queues = new Map<string, Promise<void>>();
+  let stopping = false;
+
+  // One Pod's work runs strictly in order, so watch events and process exits never interleave.
+  const enqueue = (uid: string, what: string, fn: () => Promise<void>): void => {
+    const next = (queues.get(uid) ?? Promise.resolve()).then(fn).catch((err: unknown) => o.log(`${what}: ${describeError(err)}`));
+    queues.set(uid, next);
+    void next.then(() => { if (queues.get(uid) === next) queues.delete(uid); });
+  };
+
+  const lookup: DataLookup = async (kind, namespace, name) => {
+    try {
+      if (kind === 'ConfigMap') return (await core.readNamespacedConfigMap({ name, namespace })).data ?? {};
+      const data = (await core.readNamespacedSecret({ name, namespace })).data ?? {};
+      return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+    } catch (err) {
+      if (isStatus(err, 404)) return undefined;
+      throw err;
+    }
+  };
+
+  const sync = async (run: PodRun): Promise<void> => {
+    const status = JSON.parse(JSON.stringify(podStatus({
+      podUid: run.uid, containers: run.containers, startTime: run.startTime, now: new Date(),
+      previousConditions: run.pod.status?.conditions ?? [],
+    }))) as unknown;
+    const text = JSON.stringify(status);
+    if (text === run.lastStatus) return;
+    try {
+      run.pod = await core.patchNamespacedPodStatus({ name: run.name, namespace: run.namespace, body: { status } }, mergePatch);
+      run.lastStatus = text;
+    } catch (err) {
+      if (!isStatus(err, 404)) throw err;
+    }
+  };
+
+  const bind = async (pod: V1Pod): Promise<void> => {
+    const { name = '', namespace = 'default' } = pod.metadata ?? {};
+    try {
+      await core.createNamespacedPodBinding({
+        name, namespace,
+        body: { apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace }, target: { apiVersion: 'v1', kind: 'Node', name: o.nodeName } },
+      });
+      o.log(`bound ${namespace}/${name} to ${o.nodeName}`);
+    } catch (err) {
+      // Already bound (a newer event will show it) or already gone: nothing to do.
+      if (!isStatus(err, 409) && !isStatus(err, 404)) throw err;
+    }
+  };
+
+  const startContainer = async (run: PodRun, c: ContainerRun): Promise<void> => {
+    const spec = (run.pod.spec?.containers ?? []).find((x) => x.name === c.name) as V1Container;
+    let argv: string[]; let env: Record<string, string>; let cwd: string;
+    try {
+      const resolved = resolveCommand(spec, o.images);
+      const vars = await containerEnv(run.pod, spec, lookup);
+      argv = resolved.argv.map((a) => expandVars(a, vars));
+      const base = { PATH: [...resolved.pathPrepend, process.env.PATH ?? '/usr/bin:/bin'].join(':'), HOME: process.env.HOME ?? '/' };
+      env = { ...base, ...Object.fromEntries(vars) };
+      cwd = spec.workingDir ?? resolved.cwd ?? join(o.dir, 'pods', `${run.namespace}_${run.name}_${run.uid}`);
+    } catch (err) {
+      // As the kubelet does for a missing ConfigMap key: the container waits with the reason.
+      c.state = { kind: 'waiting', reason: 'CreateContainerConfigError', message: describeError(err) };
+      await sync(run);
+      return;
+    }
+    const proc = startProcess({ argv, env, cwd, logFile: podLogPath(o.dir, run.namespace, run.name, run.uid, c.name) });
+    const startedAt = new Date();
+    if (proc.pid !== 0) {
+      c.state = { kind: 'running', startedAt, pid: proc.pid };
+      run.procs.set(c.name, proc);
+      o.log(`started ${run.namespace}/${run.name}/${c.name} pid ${proc.pid}: ${JSON.stringify(argv)}`);
+      await sync(run);
+    }
+    void proc.exited.then((exit) => enqueue(run.uid, `exit of ${run.namespace}/${run.name}/${c.name}`, () => onExit(run, c, proc, startedAt, exit)));
+  };
+
+  const terminated = (startedAt: Date, exit: Exit): Terminated => exit.error !== undefined
+    // A runtime cannot start a missing executable: StartError, exit code 128.
+    ? { exitCode: 128, reason: 'StartError', message: exit.error, startedAt, finishedAt: new Date() }
+    : terminatedState(startedAt, new Date(), exit.code, exit.signal);
+
+  const onExit = async (run: PodRun, c: ContainerRun, proc: RunningProcess, startedAt: Date, exit: Exit): Promise<void> => {
+    if (run.procs.get(c.name) === proc) run.procs.delete(c.name);
+    if (c.state.kind === 'terminated' || runs.get(run.uid) !== run) return;
+    const t = terminated(startedAt, exit);
+    o.log(`${run.namespace}/${run.name}/${c.name} exited ${t.exitCode} (${t.reason})`);
+    if (!run.deleting && !stopping && shouldRestart(run.policy, t.exitCode)) {
+      const delay = backoffMs(c.restartCount, o.backoffBaseMs, o.backoffMaxMs);
+      c.lastTerminated = t;
+      c.state = { kind: 'waiting', reason: 'CrashLoopBackOff', message: `back-off ${delay}ms restarting container ${c.name} of pod ${run.namespace}/${run.name}` };
+      run.timers.set(c.name, setTimeout(() => enqueue(run.uid, `restart of ${run.namespace}/${run.name}/${c.name}`, async () => {
+        run.timers.delete(c.name);
+        if (run.deleting || stopping || runs.get(run.uid) !== run) return;
+        c.restartCount += 1;
+        await startContainer(run, c);
+      }), delay));
+    } else {
+      c.state = { kind: 'terminated', ...t };
+    }
+    await sync(run);
+  };
+
+  const newRun = (pod: V1Pod): PodRun => {
+    const prev = new Map((pod.status?.containerStatuses ?? []).map((s) => [s.name, s]));
+    return {
+      uid: pod.metadata?.uid ?? '', namespace: pod.metadata?.namespace ?? 'default', name: pod.metadata?.name ?? '',
+      pod, policy: (pod.spec?.restartPolicy ?? 'Always') as RestartPolicy,
+      containers: (pod.spec?.containers ?? []).map((c) => ({
+        name: c.name, image: c.image ?? '', restartCount: prev.get(c.name)?.restartCount ?? 0,
+        state: { kind: 'waiting', reason: 'ContainerCreating' },
+      })),
+      procs: new Map(), timers: new Map(),
+      startTime: pod.status?.startTime ? new Date(pod.status.startTime) : new Date(),
+      deleting: false, lastStatus: '',
+    };
+  };
+
+  // Stops the Pod's processes within its grace period, records their end, then deletes it for good.
+  const terminate = async (run: PodRun, pod: V1Pod): Promise<void> => {
+    if (run.deleting) return;
+    run.deleting = true;
+    run.pod = pod;
+    for (const t of run.timers.values()) clearTimeout(t);
+    run.timers.clear();
+    const graceMs = 1000 * (pod.metadata?.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30);
+    await Promise.all(run.containers.map(async (c) => {
+      const proc = run.procs.get(c.name);
+      if (proc === undefined || c.state.kind !== 'running') return;
+      o.log(`stopping ${run.namespace}/${run.name}/${c.name} (grace ${graceMs}ms)`);
+      const exit = await proc.stop(graceMs);
+      c.state = { kind: 'terminated', ...terminated(c.state.startedAt, exit) };
+      run.procs.delete(c.name);
+    }));
+    await sync(run);
+    try {
+      await core.deleteNamespacedPod({
+        name: run.name, namespace: run.namespace, gracePeriodSeconds: 0,
+        body: { gracePeriodSeconds: 0, preconditions: { uid: run.uid } },
+      });
+      o.log(`deleted ${run.namespace}/${run.name}`);
+    } catch (err) {
+      if (!isStatus(err, 404) && !isStatus(err, 409)) throw err;
+    }
+  };
+
+  const reconcile = async (pod: V1Pod): Promise<void> => {
+    const uid = pod.metadata?.uid ?? '';
+    if (!pod.spec?.nodeName) {
+      const scheduler = pod.spec?.schedulerName ?? 'default-scheduler';
+      if (!pod.metadata?.deletionTimestamp && scheduler === 'default-scheduler') await bind(pod);
+      return;
+    }
+    if (pod.spec.nodeName !== o.nodeName || stopping) return;
+    let run = runs.get(uid);
+    const phase = pod.status?.phase;
+    if (run === undefined) {
+      run = newRun(pod);
+      runs.set(uid, run);
+      if (phase === 'Succeeded' || phase === 'Failed') {
+        // Finished before this kubelet started: nothing to run, but a delete must still be finalized.
+        run.containers.forEach((c) => { c.state = { kind: 'terminated', exitCode: 0, reason: 'Completed', startedAt: run!.startTime, finishedAt: run!.startTime }; });
+        run.lastStatus = 'terminal';
+      } else if (!pod.metadata?.deletionTimestamp) {
+        await recoverOrStart(run, pod);
+      }
+    } else if (!run.deleting) {
+      run.pod = pod;
+    }
+    if (pod.metadata?.deletionTimestamp) await terminate(run, pod);
+  };
+
+  // A Pod this node had been running before the kubelet restarted lost its processes: each such
+  // container counts as having exited (137) and is restarted or finished per the restart policy.
+  const recoverOrStart = async (run: PodRun, pod: V1Pod): Promise<void> => {
+    const prev = new Map((pod.status?.containerStatuses ?? []).map((s) => [s.name, s]));
+    for (const c of run.containers) {
+      const p = prev.get(c.name);
+      const was = p?.state;
+      if (was?.terminated && !shouldRestart(run.policy, was.terminated.exitCode)) {
+        const t = was.terminated;
+        c.state = { kind: 'terminated', exitCode: t.exitCode, reason: t.reason ?? 'Error', startedAt: new Date(t.startedAt ?? run.startTime), finishedAt: new Date(t.finishedAt ?? run.startTime) };
+        continue;
+      }
+      if (was?.running || was?.terminated || p?.lastState?.terminated) {
+        const startedAt = new Date(was?.running?.startedAt ?? run.startTime);
+        const code = was?.terminated?.exitCode ?? 137;
+        o.log(`${run.namespace}/${run.name}/${c.name}: process lost across a kubelet restart`);
+        c.state = { kind: 'running', startedAt, pid: 0 };
+        const lost: RunningProcess = { pid: 0, exited: Promise.resolve({ code, signal: null }), stop: () => lost.exited };
+        await onExit(run, c, lost, startedAt, { code, signal: null });
+        continue;
+      }
+      await startContainer(run, c);
+    }
+    await sync(run);
+  };
+
+  const forget = async (pod: V1Pod): Promise<void> => {
+    const run = runs.get(pod.metadata?.uid ?? '');
+    if (run === undefined) return;
+    runs.delete(run.uid);
+    run.deleting = true;
+    for (const t of run.timers.values()) clearTimeout(t);
+    // Force-deleted while running (grace 0 by someone else): the processes still get their grace.
+    const graceMs = 1000 * (pod.spec?.terminationGracePeriodSeconds ?? 30);
+    await Promise.all([...run.procs.values()].map((p) => p.stop(graceMs)));
+  };
+
+  const informer = makeInformer(o.kc, '/api/v1/pods', () => core.listPodForAllNamespaces());
+  const onPod = (pod: V1Pod): void => {
+    const id = `${pod.metadata?.namespace}/${pod.metadata?.name}`;
+    enqueue(pod.metadata?.uid ?? '', `reconcile ${id}`, () => reconcile(pod));
+  };
+  informer.on('add', onPod);
+  informer.on('update', onPod);
+  informer.on('delete', (pod) => enqueue(pod.metadata?.uid ?? '', 'forget', () => forget(pod)));
+  informer.on('error', (err) => {
+    if (stopping) return;
+    o.log(`pod watch failed (${describeError(err)}); restarting in 1s`);
+    setTimeout(() => { if (!stopping) void informer.start().catch((e: unknown) => o.log(`pod watch restart: ${describeError(e)}`)); }, 1000);
+  });
+  await informer.start();
+  o.log(`watching pods for node ${o.nodeName}`);
+
+  return {
+    stop: async () => {
+      stopping = true;
+      await informer.stop();
+      const all = [...runs.values()];
+      for (const r of all) for (const t of r.timers.values()) clearTimeout(t);
+      // The Pod objects stay; a restarted kubelet finds them and applies their restart policy.
+      await Promise.all(all.flatMap((r) => [...r.procs.values()].map((p) => p.stop(10_000))));
+    },
+  };
+}
