@@ -1,0 +1,159 @@
+import { z } from "zod";
+import type { JetStreamManager, StreamInfo } from "@nats-io/jetstream";
+
+/** JetStream stream that stores every trial's metric reports. */
+export const METRICS_STREAM = "KUBETUNE_METRICS";
+/** Largest accepted metric message body, in bytes (also the stream's max_msg_size). */
+export const MAX_MESSAGE_BYTES = 64 * 1024;
+/** Subject prefix of metric reports: `kubetune.metrics.<namespace>.<job>.<trial>`. */
+export const METRICS_SUBJECT_PREFIX = "kubetune.metrics";
+/** Subject prefix of control (stop) requests: `kubetune.control.<namespace>.<job>.<trial>`. */
+export const CONTROL_SUBJECT_PREFIX = "kubetune.control";
+/** Prefix that marks a metric report on a local trial's stdout; the rest of the line is the JSON body. */
+export const REPORT_LINE_PREFIX = "@@kubetune ";
+/** How long JetStream remembers message ids to drop retried publishes (2 minutes, in nanoseconds). */
+export const DUPLICATE_WINDOW_NS = 2 * 60 * 1_000_000_000;
+
+// Subject tokens must not contain NATS separators or wildcards; Kubernetes names used here never do.
+const TOKEN = /^[A-Za-z0-9_-]+$/;
+
+/** A NATS subject token (namespace, job or trial name): letters, digits, `-` and `_` only. */
+export const SubjectToken = z
+  .string()
+  .regex(TOKEN, { error: "must contain only letters, digits, '-' and '_' (it becomes a NATS subject token)" });
+
+/** Metric name: a short identifier such as `val_loss`. */
+export const MetricName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$/, { error: "must start with a letter or '_' and use letters, digits, '_', '.', ':' or '-' (max 128 chars)" });
+
+/** One metric report of one trial at one step; `final: true` marks the trial's last report. */
+export const MetricMessage = z.strictObject({
+  trial: SubjectToken,
+  step: z.int().min(0, { error: "step must be an integer ≥ 0" }),
+  metrics: z.record(MetricName, z.number({ error: "metric values must be finite numbers" })),
+  final: z.literal(true).optional(),
+});
+export type MetricMessage = z.infer<typeof MetricMessage>;
+
+/** A request from the controller to a running trial. */
+export const ControlMessage = z.strictObject({
+  action: z.literal("stop"),
+  reason: z.string().max(1024),
+});
+export type ControlMessage = z.infer<typeof ControlMessage>;
+
+/** Where a trial reports: the three subject tokens. */
+export interface TrialAddress {
+  namespace: string;
+  job: string;
+  trial: string;
+}
+
+function subject(prefix: string, a: TrialAddress): string {
+  for (const [key, value] of Object.entries(a)) {
+    const r = SubjectToken.safeParse(value);
+    if (!r.success) throw new Error(`${key} ${JSON.stringify(value)} ${r.error.issues[0]?.message ?? "is invalid"}`);
+  }
+  return `${prefix}.${a.namespace}.${a.job}.${a.trial}`;
+}
+
+/** Subject a trial publishes its metric reports on. */
+export function metricsSubject(namespace: string, job: string, trial: string): string {
+  return subject(METRICS_SUBJECT_PREFIX, { namespace, job, trial });
+}
+
+/** Subject a trial listens on for stop requests. */
+export function controlSubject(namespace: string, job: string, trial: string): string {
+  return subject(CONTROL_SUBJECT_PREFIX, { namespace, job, trial });
+}
+
+function parseSubject(prefix: string, s: string): TrialAddress | null {
+  if (!s.startsWith(`${prefix}.`)) return null;
+  const parts = s.slice(prefix.length + 1).split(".");
+  if (parts.length !== 3 || !parts.every((p) => TOKEN.test(p))) return null;
+  const [namespace, job, trial] = parts as [string, string, string];
+  return { namespace, job, trial };
+}
+
+/** Namespace, job and trial of a metrics subject, or null when it is not one. */
+export function parseMetricsSubject(s: string): TrialAddress | null {
+  return parseSubject(METRICS_SUBJECT_PREFIX, s);
+}
+
+/** Namespace, job and trial of a control subject, or null when it is not one. */
+export function parseControlSubject(s: string): TrialAddress | null {
+  return parseSubject(CONTROL_SUBJECT_PREFIX, s);
+}
+
+/**
+ * JetStream message id of a report: `<namespace>/<trial>/<step>`, and `<namespace>/<trial>/<step>/final`
+ * for the final report — it usually repeats the last step, and must not be dropped as that step's duplicate.
+ */
+export function messageId(namespace: string, trial: string, step: number, final = false): string {
+  return `${namespace}/${trial}/${step}${final ? "/final" : ""}`;
+}
+
+/** Serializes a report to its wire body, rejecting invalid or oversized messages. */
+export function encodeMetricMessage(m: MetricMessage): string {
+  const parsed = MetricMessage.safeParse(m);
+  if (!parsed.success) throw new Error(`invalid metric message: ${z.prettifyError(parsed.error)}`);
+  const body = JSON.stringify(parsed.data);
+  const bytes = Buffer.byteLength(body);
+  if (bytes > MAX_MESSAGE_BYTES) throw new Error(`metric message is ${bytes} bytes, over the ${MAX_MESSAGE_BYTES}-byte limit; report fewer metrics per step`);
+  return body;
+}
+
+/** Validates a wire body (JSON text or bytes) as a metric report; returns an Error saying what is wrong. */
+export function decodeMetricMessage(body: string | Uint8Array): MetricMessage | Error {
+  const bytes = typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
+  if (bytes > MAX_MESSAGE_BYTES) return new Error(`message is ${bytes} bytes, over the ${MAX_MESSAGE_BYTES}-byte limit`);
+  return decodeJson(MetricMessage, typeof body === "string" ? body : new TextDecoder().decode(body));
+}
+
+/** Validates a wire body as a control message; returns an Error saying what is wrong. */
+export function decodeControlMessage(body: string | Uint8Array): ControlMessage | Error {
+  return decodeJson(ControlMessage, typeof body === "string" ? body : new TextDecoder().decode(body));
+}
+
+function decodeJson<T>(schema: z.ZodType<T>, text: string): T | Error {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    return new Error(`not JSON: ${(e as Error).message}`);
+  }
+  const parsed = schema.safeParse(value);
+  return parsed.success ? parsed.data : new Error(z.prettifyError(parsed.error).replaceAll("\n", "; "));
+}
+
+/** The stdout line a local trial writes for one report. */
+export function formatReportLine(m: MetricMessage): string {
+  return REPORT_LINE_PREFIX + encodeMetricMessage(m);
+}
+
+/**
+ * Parses one line of a local trial's stdout: the report it carries, null when the line is ordinary
+ * output, or an Error when it carries the report prefix but an invalid body.
+ */
+export function parseReportLine(line: string): MetricMessage | null | Error {
+  const trimmed = line.endsWith("\r") ? line.slice(0, -1) : line;
+  if (!trimmed.startsWith(REPORT_LINE_PREFIX)) return null;
+  const r = decodeMetricMessage(trimmed.slice(REPORT_LINE_PREFIX.length));
+  return r instanceof Error ? new Error(`bad kubetune report line: ${r.message}`) : r;
+}
+
+/** Creates the metrics stream if it does not exist yet; returns its info either way. */
+export async function ensureMetricsStream(jsm: JetStreamManager): Promise<StreamInfo> {
+  try {
+    return await jsm.streams.info(METRICS_STREAM);
+  } catch (e) {
+    if (!/not found/i.test((e as Error).message)) throw e;
+  }
+  return jsm.streams.add({
+    name: METRICS_STREAM,
+    subjects: [`${METRICS_SUBJECT_PREFIX}.>`],
+    max_msg_size: MAX_MESSAGE_BYTES,
+    duplicate_window: DUPLICATE_WINDOW_NS,
+  });
+}
