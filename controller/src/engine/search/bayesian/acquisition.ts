@@ -1,0 +1,172 @@
+/**
+ * Acquisition optimization: log-EI (plus a penalty near failed trials) maximized by quasi-random
+ * screening — global points and perturbations of the best observations — followed by a coordinate
+ * pattern search from the best few candidates that moves ordinal/categorical coordinates level by level.
+ */
+import type { Rng } from "../rng.ts";
+import type { Space } from "../space.ts";
+import { encode, snap } from "./encode.ts";
+import { logExpectedImprovement } from "./normal.ts";
+import type { Posterior } from "./posterior.ts";
+import { kroneckerBasis, kroneckerPoint, randomShift } from "./qmc.ts";
+
+/** Everything the acquisition needs besides the posterior. */
+export interface AcquisitionContext {
+  space: Space;
+  posterior: Posterior;
+  /** Incumbent (best warped target) for EI. */
+  best: number;
+  /** Unit points of the best observations, best first, to perturb. */
+  elites: readonly Float64Array[];
+  /** Unit points of failed trials. */
+  failed: readonly Float64Array[];
+  failureRadius: number;
+  /** Screening candidates (already reduced for large histories). */
+  candidates: number;
+  localSearchStarts: number;
+  /** Pattern-search evaluations per start. */
+  localBudget: number;
+  rng: Rng;
+}
+
+/** A scored unit point. */
+export interface Scored {
+  u: Float64Array;
+  score: number;
+}
+
+/** Distance below which two points are the same for failure penalties (RMS over coordinates). */
+function failurePenalty(space: Space, u: Float64Array, failed: readonly Float64Array[], radius: number): number {
+  if (radius <= 0 || failed.length === 0) return 0;
+  const dims = space.dimensions;
+  let penalty = 0;
+  for (const f of failed) {
+    let d2 = 0;
+    for (let j = 0; j < dims.length; j++) {
+      if (dims[j]!.kind === "categorical") d2 += space.levelOf(j, u[j]!) === space.levelOf(j, f[j]!) ? 0 : 1;
+      else d2 += (u[j]! - f[j]!) * (u[j]! - f[j]!);
+    }
+    d2 /= dims.length;
+    const r2 = d2 / (2 * radius * radius);
+    // log(1 - exp(-r²)): -∞ at the failed point itself, ~0 a few radii away.
+    if (r2 < 20) penalty += r2 === 0 ? -Infinity : Math.log(-Math.expm1(-r2));
+  }
+  return penalty;
+}
+
+/** Creates the scoring function (log-EI + failure penalty) of snapped unit points. */
+export function createScorer(ctx: AcquisitionContext): (u: Float64Array) => number {
+  const x = new Float64Array(ctx.space.dimensions.length);
+  return (u) => {
+    const { mean, sd } = ctx.posterior.predict(encode(ctx.space, u, x));
+    const score = logExpectedImprovement(mean, sd, ctx.best) + failurePenalty(ctx.space, u, ctx.failed, ctx.failureRadius);
+    return Number.isNaN(score) ? -Infinity : score;
+  };
+}
+
+/** All points of a space made only of ordinal/categorical dimensions, or null if that is not the case or too many. */
+export function enumerate(space: Space, limit: number): Float64Array[] | null {
+  if (space.dimensions.some((d) => d.kind === "continuous") || !(space.size <= limit)) return null;
+  const dims = space.dimensions;
+  const out: Float64Array[] = [];
+  const idx = new Array<number>(dims.length).fill(0);
+  for (let count = 0; count < space.size; count++) {
+    out.push(Float64Array.from(dims, (d, j) => (idx[j]! + 0.5) / d.levels));
+    for (let j = 0; j < dims.length; j++) {
+      idx[j] = idx[j]! + 1;
+      if (idx[j]! < dims[j]!.levels) break;
+      idx[j] = 0;
+    }
+  }
+  return out;
+}
+
+/** Screening candidates: half global quasi-random points, half Gaussian perturbations of the elites. */
+function screeningPoints(ctx: AcquisitionContext): Float64Array[] {
+  const { space, rng } = ctx;
+  const d = space.dimensions.length;
+  const out: Float64Array[] = [];
+  const alpha = kroneckerBasis(d);
+  const shift = randomShift(rng, d);
+  const local = ctx.elites.length > 0 ? Math.floor(ctx.candidates / 2) : 0;
+  for (let i = 0; i < ctx.candidates - local; i++) out.push(snap(space, kroneckerPoint(alpha, shift, i, new Float64Array(d))));
+  for (let i = 0; i < local; i++) {
+    const base = ctx.elites[i % ctx.elites.length]!;
+    // Alternate coarse and fine perturbations: the former explore the basin, the latter polish it.
+    const scale = i % 3 === 0 ? 0.15 : i % 3 === 1 ? 0.05 : 0.01;
+    const u = new Float64Array(d);
+    for (let j = 0; j < d; j++) {
+      const dim = space.dimensions[j]!;
+      if (dim.kind === "categorical") u[j] = rng.next() < 1 / d ? rng.next() : base[j]!;
+      else u[j] = base[j]! + scale * rng.normal();
+    }
+    out.push(snap(space, u));
+  }
+  return out;
+}
+
+/** Coordinate pattern search from u (maximizing score), moving discrete coordinates by whole levels. */
+function patternSearch(ctx: AcquisitionContext, score: (u: Float64Array) => number, start: Scored): Scored {
+  const { space } = ctx;
+  const dims = space.dimensions;
+  const u = Float64Array.from(start.u);
+  let best = start.score;
+  const trial = new Float64Array(u.length);
+  let step = 0.05;
+  let evaluations = 0;
+  const hasContinuous = dims.some((d) => d.kind !== "categorical");
+  const tryMove = (j: number, value: number): boolean => {
+    trial.set(u);
+    trial[j] = value;
+    snap(space, trial);
+    if (trial[j] === u[j]) return false;
+    evaluations++;
+    const s = score(trial);
+    if (s > best) {
+      best = s;
+      u.set(trial);
+      return true;
+    }
+    return false;
+  };
+  while (evaluations < ctx.localBudget) {
+    let improved = false;
+    for (let j = 0; j < dims.length && evaluations < ctx.localBudget; j++) {
+      const d = dims[j]!;
+      if (d.kind === "categorical") {
+        const current = space.levelOf(j, u[j]!);
+        // Few levels: try them all; many: a seeded handful.
+        const tries = d.levels <= 8 ? d.levels : 8;
+        for (let t = 0; t < tries; t++) {
+          const level = d.levels <= 8 ? t : ctx.rng.int(d.levels);
+          if (level !== current && tryMove(j, (level + 0.5) / d.levels)) improved = true;
+        }
+      } else {
+        const delta = d.kind === "ordinal" ? Math.max(step, 1 / d.levels) : step;
+        if (tryMove(j, u[j]! + delta) || tryMove(j, u[j]! - delta)) improved = true;
+      }
+    }
+    if (!improved) {
+      if (!hasContinuous || step < 1e-5) break;
+      step /= 4;
+    }
+  }
+  return { u, score: best };
+}
+
+/**
+ * Returns candidates ordered best first: the refined local-search results, then the remaining
+ * screened points, so the caller can skip any that duplicate an existing trial.
+ */
+export function maximizeAcquisition(ctx: AcquisitionContext): Scored[] {
+  const score = createScorer(ctx);
+  const all = enumerate(ctx.space, ctx.candidates);
+  const points = all ?? screeningPoints(ctx);
+  const scored: Scored[] = points.map((u) => ({ u, score: score(u) }));
+  scored.sort((a, b) => b.score - a.score);
+  if (all) return scored;
+  const refined: Scored[] = [];
+  for (let i = 0; i < Math.min(ctx.localSearchStarts, scored.length); i++) refined.push(patternSearch(ctx, score, scored[i]!));
+  refined.sort((a, b) => b.score - a.score);
+  return [...refined, ...scored.slice(0, 64)];
+}

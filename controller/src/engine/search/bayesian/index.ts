@@ -1,0 +1,173 @@
+/**
+ * The Bayesian optimizer: a Gaussian process (Matern-5/2 ARD × categorical overlap kernel) on the unit
+ * cube, Yeo-Johnson-warped standardized targets, MAP hyperparameters, and log-EI maximized by
+ * screening plus pattern search. Pending and same-batch points are handled by a Kriging believer.
+ * Stateless: every suggestion is a pure function of (observations, pending, index, seed, settings).
+ */
+import type { Params } from "../../../api/parameters.ts";
+import { createRng } from "../rng.ts";
+import type { Space } from "../space.ts";
+import type { Algorithm, Observation, SuggestRequest } from "../types.ts";
+import { maximizeAcquisition } from "./acquisition.ts";
+import { encode, layoutOf, snap } from "./encode.ts";
+import { hyperparametersFor, type Dataset } from "./hyper.ts";
+import { paramsFromLog } from "./kernel.ts";
+import { createPosterior } from "./posterior.ts";
+import { kroneckerBasis, kroneckerPoint, randomShift } from "./qmc.ts";
+import { BayesianSettings, resolveBayesianSettings, type ResolvedBayesianSettings } from "./settings.ts";
+import { warpValues } from "./warp.ts";
+
+export { BayesianSettings } from "./settings.ts";
+
+/** Random-stream tags, so each use of randomness draws from its own stream. */
+const DESIGN_STREAM = 0xd351;
+const ACQUISITION_STREAM = 0xac9;
+/** Screening costs ~n²/2 + n·d flops per candidate; keep one suggestion around this many flops. */
+const SCREEN_FLOPS = 4e7;
+const LOCAL_FLOPS = 2e7;
+
+interface Split {
+  valid: { u: Float64Array; value: number }[];
+  failed: Float64Array[];
+}
+
+/** Separates usable observations from failures (null or NaN values); ±∞ values are kept and clamped later. */
+function splitObservations(space: Space, observations: readonly Observation[]): Split {
+  const valid: Split["valid"] = [];
+  const failed: Float64Array[] = [];
+  for (const o of observations) {
+    const u = snap(space, Float64Array.from(space.toUnit(o.params)));
+    if (o.value === null || Number.isNaN(o.value)) failed.push(u);
+    else valid.push({ u, value: o.value });
+  }
+  return { valid, failed };
+}
+
+/** Indices the GP conditions on: all of them, or beyond the cap the best half plus an even stride of the rest. */
+function conditioningSet(values: readonly number[], cap: number): number[] {
+  const all = values.map((_, i) => i);
+  if (values.length <= cap) return all;
+  const byValue = [...all].sort((a, b) => (values[a]! < values[b]! ? -1 : values[a]! > values[b]! ? 1 : a - b));
+  const keep = new Set(byValue.slice(0, cap >> 1));
+  const rest = all.filter((i) => !keep.has(i));
+  const want = cap - keep.size;
+  for (let k = 0; k < want; k++) keep.add(rest[Math.floor((k * rest.length) / want)]!);
+  return [...keep].sort((a, b) => a - b);
+}
+
+/** Suggestion number i of the space-filling design (a shifted Kronecker sequence), skipping used points. */
+function designPoint(space: Space, seed: number, i: number, used: Set<string>): Params {
+  const d = space.dimensions.length;
+  const alpha = kroneckerBasis(d);
+  const shift = randomShift(createRng(seed, DESIGN_STREAM), d);
+  const u = new Float64Array(d);
+  let params = space.fromUnit(Array.from(snap(space, kroneckerPoint(alpha, shift, i, u))));
+  // In small discrete spaces the sequence revisits points; later terms (the sequence never repeats) fill the gaps.
+  for (let t = 1; t <= 64 && used.has(space.key(params)); t++) {
+    params = space.fromUnit(Array.from(snap(space, kroneckerPoint(alpha, shift, i + t * 7919, u))));
+  }
+  return params;
+}
+
+/** Creates the GP-based algorithm for a space; `settings` are validated with the BayesianSettings schema. */
+export function createBayesian(space: Space, settings: BayesianSettings): Algorithm {
+  const parsed = BayesianSettings.safeParse(settings);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? `settings.${issue.path.join(".")}` : "settings";
+    throw new Error(`bayesian algorithm: ${where} ${issue?.message ?? "is invalid"}`);
+  }
+  const resolved = resolveBayesianSettings(parsed.data, space.dimensions.length);
+  return { suggest: (request) => suggest(space, resolved, request) };
+}
+
+function suggest(space: Space, settings: ResolvedBayesianSettings, request: SuggestRequest): Params[] {
+  const { valid, failed } = splitObservations(space, request.observations);
+  const used = new Set<string>();
+  for (const o of request.observations) used.add(space.key(o.params));
+  for (const p of request.pending) used.add(space.key(p));
+  const out: Params[] = [];
+  const needsDesign = (i: number): boolean => i < settings.initialTrials || valid.length < 2;
+  let model: Model | null = null;
+  for (let j = 0; j < request.n; j++) {
+    const i = request.index + j;
+    let params: Params;
+    if (needsDesign(i)) {
+      params = designPoint(space, request.seed, i, used);
+    } else {
+      model ??= buildModel(space, settings, valid, failed, request);
+      params = model.next(i, out);
+    }
+    used.add(space.key(params));
+    out.push(params);
+  }
+  return out;
+}
+
+interface Model {
+  /** Suggestion number i, after believing the given earlier suggestions of this batch. */
+  next(i: number, batch: readonly Params[]): Params;
+}
+
+function buildModel(
+  space: Space,
+  settings: ResolvedBayesianSettings,
+  valid: Split["valid"],
+  failed: Float64Array[],
+  request: SuggestRequest,
+): Model {
+  const layout = layoutOf(space);
+  const D = layout.dims;
+  const data: Dataset = { X: new Float64Array(valid.length * D), values: valid.map((v) => v.value), n: valid.length };
+  const x = new Float64Array(D);
+  valid.forEach((v, i) => data.X.set(encode(space, v.u, x), i * D));
+  const rho = hyperparametersFor(layout, data, settings, request.seed);
+  const params = paramsFromLog(layout, rho, settings.noiseFloor);
+
+  const keep = conditioningSet(data.values, settings.maxObservations);
+  const m = keep.length;
+  const Xc = new Float64Array(m * D);
+  keep.forEach((src, k) => Xc.set(data.X.subarray(src * D, src * D + D), k * D));
+  const y = warpValues(keep.map((k) => data.values[k]!), settings.warping).y;
+  const posterior = createPosterior(layout, params, Xc, y, m);
+  let best = Infinity;
+  for (let k = 0; k < m; k++) best = Math.min(best, y[k]!);
+  const order = keep.map((_, k) => k).sort((a, b) => y[a]! - y[b]! || a - b);
+  const elites = order.slice(0, 5).map((k) => valid[keep[k]!]!.u);
+
+  const believe = (p: Params): void => posterior.believe(encode(space, snap(space, Float64Array.from(space.toUnit(p))), x));
+  for (const p of request.pending) believe(p);
+  let believed = 0;
+  const perCandidate = m * (m / 2 + D) + 1;
+  const used = new Set<string>();
+  for (const o of request.observations) used.add(space.key(o.params));
+  for (const p of request.pending) used.add(space.key(p));
+
+  return {
+    next: (i, batch) => {
+      for (; believed < batch.length; believed++) {
+        const p = batch[believed]!;
+        believe(p);
+        used.add(space.key(p));
+      }
+      const ranked = maximizeAcquisition({
+        space,
+        posterior,
+        best,
+        elites,
+        failed,
+        failureRadius: settings.failureRadius,
+        candidates: Math.max(64, Math.min(settings.candidates, Math.floor(SCREEN_FLOPS / perCandidate))),
+        localSearchStarts: settings.localSearchStarts,
+        localBudget: Math.max(20, Math.min(40 * D, Math.floor(LOCAL_FLOPS / perCandidate / Math.max(1, settings.localSearchStarts)))),
+        rng: createRng(request.seed, i, ACQUISITION_STREAM),
+      });
+      for (const c of ranked) {
+        const p = space.fromUnit(Array.from(c.u));
+        if (!used.has(space.key(p))) return p;
+      }
+      // Every ranked candidate is taken (tiny discrete space): fall back to the best one.
+      return space.fromUnit(Array.from(ranked[0]?.u ?? snap(space, new Float64Array(D).fill(0.5))));
+    },
+  };
+}
