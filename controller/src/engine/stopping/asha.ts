@@ -37,7 +37,7 @@ export function createAshaRule(settings: AshaSettings, objective: Objective): Ru
         // Judge only rungs this report crosses: an earlier report at or past the rung was judged then.
         if (previous !== undefined && previous >= rung) continue;
         const recorded: number[] = [];
-        for (const rec of trials) {
+        for (const rec of trials.values()) {
           if (rec.state === "failed" || bracketOf(rec.name, settings.brackets) !== bracket) continue;
           const p = firstAtOrAfter(rec.curve, rung);
           if (p) recorded.push(objective.sign * p.value);

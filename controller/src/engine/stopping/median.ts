@@ -58,7 +58,7 @@ export function createMedianRule(settings: MedianSettings, objective: Objective)
       if (previous !== undefined && previous >= checkpoint) return CONTINUE;
 
       const averages: number[] = [];
-      for (const rec of trials) {
+      for (const rec of trials.values()) {
         if (rec.state !== "completed") continue;
         const avg = runningAverage(rec, t);
         if (avg !== undefined) averages.push(avg);

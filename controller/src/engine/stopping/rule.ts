@@ -12,7 +12,7 @@ export interface TrialRecord {
 
 /** A stopping rule: judges a running trial that has just reported `step`, from all trials' curves. */
 export interface Rule {
-  judge(trial: TrialRecord, step: number, trials: Iterable<TrialRecord>): Decision;
+  judge(trial: TrialRecord, step: number, trials: ReadonlyMap<string, TrialRecord>): Decision;
 }
 
 /** How rules see the objective: +1 when lower is better, -1 when higher is; values times `sign` are minimized. */

@@ -54,7 +54,7 @@ export function createStopper(config: StopperConfigInput, history: readonly Tria
     if (trials.has(h.trial)) throw new Error(`invalid learning-curve history: history.${i}.trial "${h.trial}" appears twice; pass one entry per trial`);
     const rec = recordOf(h.trial, "history");
     rec.state = h.state;
-    if (h.state === "stopped") rec.reason = `${cfg.algorithm.name}: trial ${h.trial} was already stopped`;
+    if (h.state === "stopped") rec.reason = h.reason ?? `${cfg.algorithm.name}: trial ${h.trial} was already stopped`;
     if (h.state !== "failed") for (const p of h.curve) setPoint(rec.curve, p.step, p.value);
   }
 
@@ -73,7 +73,7 @@ export function createStopper(config: StopperConfigInput, history: readonly Tria
         rec.reason = `diverged: ${objective.metric} is ${value} at step ${step}`;
         return { action: "stop", reason: rec.reason };
       }
-      const decision = rule.judge(rec, step, trials.values());
+      const decision = rule.judge(rec, step, trials);
       if (decision.action === "stop") {
         rec.state = "stopped";
         rec.reason = decision.reason;
@@ -93,7 +93,11 @@ export function createStopper(config: StopperConfigInput, history: readonly Tria
       rec.curve.version++;
     },
     history() {
-      return [...trials.values()].map((rec) => ({ trial: rec.name, curve: pointsOf(rec.curve), state: rec.state }));
+      return [...trials.values()].map((rec) => {
+        const h: TrialHistory = { trial: rec.name, curve: pointsOf(rec.curve), state: rec.state };
+        if (rec.state === "stopped" && rec.reason !== undefined) h.reason = rec.reason;
+        return h;
+      });
     },
   };
 }

@@ -19,6 +19,8 @@ export const TrialHistory = z.strictObject({
   trial: z.string().min(1, { error: "must name the trial" }),
   curve: z.array(CurvePoint),
   state: z.enum(TRIAL_STATES, { error: `must be one of ${TRIAL_STATES.join(", ")}` }),
+  /** Why a stopped trial was stopped (the Trial's status reason), repeated to its later reports. */
+  reason: z.string().optional(),
 });
 export type TrialHistory = z.infer<typeof TrialHistory>;
 
