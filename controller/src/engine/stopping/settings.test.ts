@@ -1,0 +1,52 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { z } from "zod";
+import { EarlyStoppingSpec, settingsSchemaFor, stopperConfigFromSpec } from "./settings.ts";
+
+const problems = (input: unknown): string[] => {
+  const r = EarlyStoppingSpec.safeParse(input);
+  return r.success ? [] : r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+};
+
+test("defaults: no early stopping, and each rule's documented settings", () => {
+  assert.deepEqual(EarlyStoppingSpec.parse(undefined), { algorithm: "none", settings: {} });
+  assert.deepEqual(EarlyStoppingSpec.parse({ algorithm: "median" }), { algorithm: "median", settings: { minTrials: 3, startStep: 2, interval: 1 } });
+  assert.deepEqual(EarlyStoppingSpec.parse({ algorithm: "asha", settings: { minResource: 2 } }), {
+    algorithm: "asha",
+    settings: { minResource: 2, reductionFactor: 3, brackets: 1 },
+  });
+});
+
+test("unknown, misplaced and out-of-range settings are refused with the fix", () => {
+  assert.deepEqual(problems({ algorithm: "asha", settings: { eta: 3 } }), ['settings: unknown asha setting "eta" (allowed: minResource, reductionFactor, maxResource, brackets)']);
+  assert.deepEqual(problems({ algorithm: "median", settings: { minResource: 1 } }), ['settings: unknown median setting "minResource" (allowed: minTrials, startStep, interval)']);
+  assert.deepEqual(problems({ algorithm: "none", settings: { minTrials: 1 } }), ['settings: unknown none setting "minTrials" (it takes no settings)']);
+  assert.deepEqual(problems({ algorithm: "hyperband" }), ['algorithm: must be one of "none", "median", "asha"']);
+  assert.deepEqual(problems({ algorithm: "asha", settings: { reductionFactor: 1 } }), ["settings.reductionFactor: must be at least 2 (η: 1/η of each rung continues)"]);
+  assert.deepEqual(problems({ algorithm: "median", settings: { interval: 0.5 } }), ["settings.interval: must be a whole number (steps between checks)"]);
+  assert.deepEqual(problems({ algorithm: "asha", settings: { minResource: 4, maxResource: 4 } }), [
+    "settings.maxResource: must be greater than minResource (4), or the first rung would be the end of every trial",
+  ]);
+  assert.deepEqual(problems({ algorithm: "asha", settings: { maxResource: 9, brackets: 3 } }), [
+    "settings.brackets: is too large: bracket 2 would start at step 9, at or past maxResource (9); lower brackets or raise maxResource",
+  ]);
+});
+
+test("the CRD sees flat settings of integers, and CEL refusing another rule's settings", () => {
+  const schema = z.toJSONSchema(EarlyStoppingSpec, { target: "openapi-3.0", io: "input" }) as unknown as { oneOf: { properties: { settings: { properties: Record<string, { type: string }> } } }[]; "x-kubernetes-validations": { rule: string }[] };
+  for (const variant of schema.oneOf) {
+    for (const p of Object.values(variant.properties.settings.properties)) assert.equal(p.type, "integer");
+  }
+  const rules = schema["x-kubernetes-validations"].map((r) => r.rule);
+  assert.ok(rules.includes("self.algorithm != 'median' || !has(self.settings) || (!has(self.settings.minResource) && !has(self.settings.reductionFactor) && !has(self.settings.maxResource) && !has(self.settings.brackets))"));
+  assert.deepEqual(Object.keys(settingsSchemaFor("asha").parse({})), ["minResource", "reductionFactor", "brackets"]);
+});
+
+test("a TuningJob's earlyStopping and objective become the engine's config", () => {
+  assert.deepEqual(stopperConfigFromSpec({ algorithm: "asha", settings: { maxResource: 27 } }, { metric: "val_loss", direction: "minimize" }), {
+    algorithm: { name: "asha", settings: { minResource: 1, reductionFactor: 3, maxResource: 27, brackets: 1 } },
+    direction: "minimize",
+    metric: "val_loss",
+  });
+  assert.deepEqual(stopperConfigFromSpec(undefined, { metric: "acc", direction: "maximize" }).algorithm, { name: "none", settings: {} });
+});
