@@ -1,0 +1,54 @@
+import { z } from "zod";
+
+/** `${params.<name>}` placeholders that the controller substitutes with a trial's parameter values. */
+export const PARAM_REFERENCE = /\$\{params\.([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+const Container = z
+  .looseObject({
+    name: z.string().regex(dnsLabel, { error: "must be a DNS label (lowercase letters, digits, -)" }).max(63),
+    image: z.string().min(1, { error: "must name a container image" }),
+    command: z.array(z.string()).optional(),
+    args: z.array(z.string()).optional(),
+    env: z
+      .array(z.looseObject({ name: z.string().min(1, { error: "must not be empty" }), value: z.string().optional() }))
+      .optional(),
+  })
+  .meta({ "x-kubernetes-preserve-unknown-fields": true });
+
+/** The Pod template for each trial: a core/v1 PodTemplateSpec; only what kubetune relies on is checked here. */
+export const TrialTemplate = z
+  .object({
+    metadata: z
+      .looseObject({
+        labels: z.record(z.string(), z.string()).optional(),
+        annotations: z.record(z.string(), z.string()).optional(),
+      })
+      .optional()
+      .meta({ "x-kubernetes-preserve-unknown-fields": true }),
+    spec: z
+      .looseObject({
+        containers: z.array(Container).min(1, { error: "must list at least one container" }).max(16),
+        restartPolicy: z
+          .enum(["Never", "OnFailure"], { error: 'must be "Never" or "OnFailure" (a trial Pod must be able to finish)' })
+          .optional(),
+      })
+      .meta({ "x-kubernetes-preserve-unknown-fields": true }),
+  })
+  .strict()
+  .meta({ description: "A core/v1 PodTemplateSpec; ${params.<name>} in any string is replaced by the trial's value." });
+
+export type TrialTemplate = z.infer<typeof TrialTemplate>;
+
+/** Every `${params.x}` name referenced anywhere in a template, with the path of the string that holds it. */
+export function paramReferences(value: unknown, path: (string | number)[] = []): { name: string; path: (string | number)[] }[] {
+  if (typeof value === "string") {
+    return [...value.matchAll(PARAM_REFERENCE)].map((m) => ({ name: m[1] as string, path }));
+  }
+  if (Array.isArray(value)) return value.flatMap((v, i) => paramReferences(v, [...path, i]));
+  if (value !== null && typeof value === "object") {
+    return Object.entries(value).flatMap(([k, v]) => paramReferences(v, [...path, k]));
+  }
+  return [];
+}

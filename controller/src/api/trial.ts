@@ -1,0 +1,46 @@
+import { z } from "zod";
+import { Condition, GROUP_VERSION, ObjectMeta } from "./meta.ts";
+
+/** Most learning-curve points kept on a Trial; longer curves are thinned so objects stay small. */
+export const MAX_CURVE_POINTS = 200;
+
+export const TRIAL_PHASES = ["Pending", "Running", "Succeeded", "Failed", "EarlyStopped"] as const;
+export type TrialPhase = (typeof TRIAL_PHASES)[number];
+
+/** One point of a learning curve: the objective metric at a step. */
+export const CurvePoint = z.object({ step: z.int().min(0), value: z.number() });
+export type CurvePoint = z.infer<typeof CurvePoint>;
+
+/** One suggestion of the search algorithm, to be evaluated by one trial Pod. */
+export const TrialSpec = z.object({
+  index: z.int().min(0).meta({ description: "Ordinal of the trial within its job; the Pod is named <job>-<index, 5 digits>." }),
+  params: z.record(z.string(), z.union([z.number(), z.string()])).meta({ "x-kubernetes-preserve-unknown-fields": true }),
+});
+
+/** What the controller records about a trial; enough to rebuild search and stopping state after a restart. */
+export const TrialStatus = z.object({
+  phase: z.enum(TRIAL_PHASES).optional(),
+  reason: z.string().optional(),
+  message: z.string().optional(),
+  podName: z.string().optional(),
+  value: z.number().optional().meta({ description: "The trial's objective value." }),
+  metrics: z.record(z.string(), z.number()).optional().meta({ description: "Last reported value of each recorded metric." }),
+  lastStep: z.int().min(0).optional(),
+  curve: z.array(CurvePoint).max(MAX_CURVE_POINTS).optional(),
+  conditions: z.array(Condition).max(16).optional(),
+  startTime: z.string().optional(),
+  completionTime: z.string().optional(),
+});
+
+/** A Trial object. */
+export const Trial = z.object({
+  apiVersion: z.literal(GROUP_VERSION, { error: `must be "${GROUP_VERSION}"` }),
+  kind: z.literal("Trial"),
+  metadata: ObjectMeta,
+  spec: TrialSpec,
+  status: TrialStatus.optional(),
+});
+
+export type TrialSpec = z.infer<typeof TrialSpec>;
+export type TrialStatus = z.infer<typeof TrialStatus>;
+export type Trial = z.infer<typeof Trial>;

@@ -1,0 +1,117 @@
+import { z } from "zod";
+import { Parameters } from "./parameters.ts";
+import { Objective } from "./objective.ts";
+import { Budget } from "./budget.ts";
+import { TrialTemplate, paramReferences } from "./template.ts";
+import { Condition, GROUP_VERSION, JOB_NAME_RULES, ObjectMeta, jobNameProblem } from "./meta.ts";
+import { SearchSpec } from "./_tmp_search.ts";
+import { EarlyStoppingSpec } from "../engine/stopping/index.ts";
+
+const PARAM_REF_CEL = (list: string): string =>
+  `${list}.all(s, s.findAll('[$][{]params[.][A-Za-z_][A-Za-z0-9_]*[}]').all(m, self.parameters.exists(p, '\${params.' + p.name + '}' == m)))`;
+
+/** What the user asks for: the search space, objective, algorithms, budget and the trial Pod template. */
+export const TuningJobSpec = z
+  .object({
+    objective: Objective,
+    parameters: Parameters.max(64, { error: "must declare at most 64 parameters" }),
+    search: SearchSpec,
+    earlyStopping: EarlyStoppingSpec.optional(),
+    budget: Budget,
+    trialTemplate: TrialTemplate,
+  })
+  .strict()
+  .superRefine((spec, ctx) => {
+    if (spec.search.algorithm === "grid") {
+      spec.parameters.forEach((p, i) => {
+        if (p.type === "double" && p.step === undefined) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["parameters", i, "step"],
+            message: `is required for grid search: double parameter "${p.name}" is continuous (add a step, or use another algorithm)`,
+          });
+        }
+      });
+    }
+    const declared = new Set(spec.parameters.map((p) => p.name));
+    for (const ref of paramReferences(spec.trialTemplate, ["trialTemplate"])) {
+      if (!declared.has(ref.name)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ref.path,
+          message: `references \${params.${ref.name}}, but no parameter "${ref.name}" is declared in spec.parameters`,
+        });
+      }
+    }
+  })
+  .meta({
+    "x-kubernetes-validations": [
+      {
+        rule: "self.parameters.all(p, self.parameters.exists_one(q, q.name == p.name))",
+        message: "parameter names must be unique",
+      },
+      {
+        rule: "self.search.algorithm != 'grid' || self.parameters.all(p, p.type != 'double' || has(p.step))",
+        message: "grid search needs a step on every double parameter",
+      },
+      {
+        rule:
+          "self.trialTemplate.spec.containers.all(c, " +
+          `(!has(c.command) || ${PARAM_REF_CEL("c.command")}) && (!has(c.args) || ${PARAM_REF_CEL("c.args")}) && ` +
+          `(!has(c.env) || c.env.all(e, !has(e.value) || ${PARAM_REF_CEL("[e.value]")})))`,
+        message: "trialTemplate references ${params.<name>} for a parameter that is not declared in spec.parameters",
+      },
+    ],
+  });
+
+const TrialCounts = z.object({
+  pending: z.int().min(0).default(0),
+  running: z.int().min(0).default(0),
+  succeeded: z.int().min(0).default(0),
+  failed: z.int().min(0).default(0),
+  earlyStopped: z.int().min(0).default(0),
+});
+
+/** The best trial so far, copied into the job status. */
+export const BestTrial = z.object({
+  name: z.string(),
+  params: z.record(z.string(), z.union([z.number(), z.string()])).meta({ "x-kubernetes-preserve-unknown-fields": true }),
+  value: z.number(),
+  metrics: z.record(z.string(), z.number()).optional(),
+});
+
+export const JOB_PHASES = ["Pending", "Running", "Succeeded", "Failed"] as const;
+
+/** What the controller reports about a job. */
+export const TuningJobStatus = z.object({
+  phase: z.enum(JOB_PHASES).optional(),
+  reason: z.string().optional(),
+  message: z.string().optional(),
+  observedGeneration: z.int().optional(),
+  conditions: z.array(Condition).max(16).optional(),
+  trials: TrialCounts.optional(),
+  trialsCreated: z.int().min(0).optional().meta({ description: "Trials created so far; the next trial's index." }),
+  progress: z.string().optional().meta({ description: "Finished trials / maxTrials, for kubectl get." }),
+  bestTrial: BestTrial.optional(),
+  startTime: z.string().optional(),
+  completionTime: z.string().optional(),
+});
+
+/** A TuningJob manifest. */
+export const TuningJob = z
+  .object({
+    apiVersion: z.literal(GROUP_VERSION, { error: `must be "${GROUP_VERSION}"` }),
+    kind: z.literal("TuningJob"),
+    metadata: ObjectMeta.superRefine((m, ctx) => {
+      const problem = jobNameProblem(m.name);
+      if (problem) ctx.addIssue({ code: "custom", path: ["name"], message: problem });
+    }),
+    spec: TuningJobSpec,
+    status: TuningJobStatus.optional(),
+  })
+  .meta({ "x-kubernetes-validations": JOB_NAME_RULES });
+
+export type TuningJobSpec = z.infer<typeof TuningJobSpec>;
+export type TuningJobStatus = z.infer<typeof TuningJobStatus>;
+export type TuningJob = z.infer<typeof TuningJob>;
+export type BestTrial = z.infer<typeof BestTrial>;

@@ -1,0 +1,70 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { validateYaml, validateObject, parseTuningJob, ManifestError } from "./validate.ts";
+import { INVALID_CASES, invalidJob, validJob } from "../../../test/fixtures/invalid-jobs.ts";
+
+const examples = join(import.meta.dirname, "../../../examples");
+
+test("every example validates", () => {
+  const files = readdirSync(examples).filter((f) => f.endsWith(".yaml"));
+  assert.ok(files.length >= 3, "at least three examples");
+  for (const f of files) {
+    const results = validateYaml(readFileSync(join(examples, f), "utf8"));
+    assert.deepEqual(results.map((r) => r.problems), [[]], f);
+  }
+});
+
+test("the fixture job is valid", () => {
+  assert.deepEqual(validateObject(validJob()).problems, []);
+});
+
+for (const c of INVALID_CASES) {
+  test(`refused: ${c.rule}`, () => {
+    const problems = validateObject(invalidJob(c)).problems.map((p) => `${p.path}: ${p.message}`);
+    assert.deepEqual(problems, [c.expected]);
+  });
+}
+
+test("defaults are applied when a job is parsed", () => {
+  const job = validJob();
+  const spec = job.spec as Record<string, Record<string, unknown>>;
+  delete spec.budget?.maxFailedTrials;
+  delete spec.budget?.parallelTrials;
+  const parsed = parseTuningJob(stringify(job), "job.yaml");
+  assert.equal(parsed.spec.budget.parallelTrials, 1);
+  assert.equal(parsed.spec.budget.maxFailedTrials, 3);
+  assert.equal(parsed.spec.parameters[1]?.type === "int" && parsed.spec.parameters[1].scale, "linear");
+});
+
+test("unknown fields are named", () => {
+  const job = validJob();
+  (job.spec as Record<string, unknown>).budgett = {};
+  assert.deepEqual(validateObject(job).problems, [{ path: "spec", message: 'unknown field "budgett"' }]);
+});
+
+test("a YAML syntax error is reported with its line", () => {
+  const [r] = validateYaml("apiVersion: kubetune.io/v1alpha1\nkind: TuningJob\nspec: [unclosed\n");
+  assert.ok(r);
+  assert.match(r.problems[0]?.path ?? "", /^line \d+$/);
+});
+
+test("documents of other kinds are refused with the kinds we know", () => {
+  const [r] = validateYaml("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n");
+  assert.deepEqual(r?.problems, [{ path: "kind", message: 'must be "TuningJob" or "Trial" (apiVersion kubetune.io/v1alpha1), got "ConfigMap"' }]);
+});
+
+test("every document of a stream is validated", () => {
+  const bad = invalidJob(INVALID_CASES[0]!);
+  const results = validateYaml(`${stringify(validJob())}---\n${stringify(bad)}`);
+  assert.deepEqual(results.map((r) => r.problems.length), [0, 1]);
+});
+
+test("parseTuningJob lists every problem in its error", () => {
+  assert.throws(
+    () => parseTuningJob(stringify(invalidJob(INVALID_CASES[2]!)), "bad.yaml"),
+    (e: unknown) => e instanceof ManifestError && /bad\.yaml is not a valid manifest:\n {2}spec\.parameters\[0\]\.max: must be greater than min \(0\.5\)/.test(e.message),
+  );
+});

@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+import { readFileSync } from "node:fs";
+import { main } from "./main.ts";
+import { styleFor } from "./style.ts";
+
+const code = await main(process.argv.slice(2), {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+  style: styleFor(process.stderr),
+  stdin: () => readFileSync(0, "utf8"),
+});
+process.exitCode = code;
