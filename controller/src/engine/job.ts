@@ -1,0 +1,149 @@
+import type { Objective } from "../api/objective.ts";
+import type { Params } from "../api/parameters.ts";
+import type { TrialPhase, CurvePoint } from "../api/trial.ts";
+import type { TuningJobSpec } from "../api/tuningjob.ts";
+
+/** A trial as the job state machine sees it; the same shape whether it lives in a process or a Pod. */
+export interface TrialView {
+  name: string;
+  index: number;
+  params: Params;
+  phase: TrialPhase;
+  /** The objective value (per the objective's strategy), once the trial has reported it. */
+  value?: number;
+  /** Every reported point of the objective metric, step-ordered. */
+  curve: CurvePoint[];
+  /** Last reported value of each metric. */
+  metrics: Record<string, number>;
+  /** Why the trial ended the way it did (failure reason, early-stop reason). */
+  reason?: string;
+  /** Position in the order trials finished (0-based); the search engine is told results in this order. */
+  finishedOrder?: number;
+}
+
+/** Why a job ended. */
+export type JobEndReason =
+  | "GoalReached"
+  | "MaxTrialsReached"
+  | "SearchSpaceExhausted"
+  | "MaxFailedTrialsExceeded"
+  | "Interrupted"
+  | "InvalidTrialTemplate";
+
+/** How and why a job ended. */
+export interface JobEnd {
+  phase: "Succeeded" | "Failed";
+  reason: JobEndReason;
+  message: string;
+}
+
+/** Trial counts by phase, as in TuningJob status. */
+export interface TrialCounts {
+  pending: number;
+  running: number;
+  succeeded: number;
+  failed: number;
+  earlyStopped: number;
+}
+
+const FINISHED: ReadonlySet<TrialPhase> = new Set(["Succeeded", "Failed", "EarlyStopped"]);
+
+/** Whether a trial phase is terminal. */
+export function isFinished(phase: TrialPhase): boolean {
+  return FINISHED.has(phase);
+}
+
+/** The Pod/process name of a job's trial: `<job>-<5-digit index>`. */
+export function trialName(job: string, index: number): string {
+  return `${job}-${String(index).padStart(5, "0")}`;
+}
+
+/** Counts trials by phase. */
+export function trialCounts(trials: readonly TrialView[]): TrialCounts {
+  const c: TrialCounts = { pending: 0, running: 0, succeeded: 0, failed: 0, earlyStopped: 0 };
+  for (const t of trials) {
+    if (t.phase === "Pending") c.pending++;
+    else if (t.phase === "Running") c.running++;
+    else if (t.phase === "Succeeded") c.succeeded++;
+    else if (t.phase === "Failed") c.failed++;
+    else c.earlyStopped++;
+  }
+  return c;
+}
+
+/** `a` is strictly better than `b` in the objective's direction. */
+export function isBetter(a: number, b: number, direction: Objective["direction"]): boolean {
+  return direction === "minimize" ? a < b : a > b;
+}
+
+/** The trial's objective value from its curve: the best point (default) or the last, per the objective's strategy. */
+export function objectiveValue(curve: readonly CurvePoint[], objective: Pick<Objective, "direction" | "strategy">): number | undefined {
+  const finite = curve.filter((p) => Number.isFinite(p.value));
+  if (finite.length === 0) return undefined;
+  if (objective.strategy === "last") return finite[finite.length - 1]?.value;
+  return finite.reduce((best, p) => (isBetter(p.value, best, objective.direction) ? p.value : best), finite[0]!.value);
+}
+
+/** The best finished trial with a value (succeeded or early-stopped); ties go to the earlier trial. */
+export function bestTrial(trials: readonly TrialView[], direction: Objective["direction"]): TrialView | undefined {
+  let best: TrialView | undefined;
+  for (const t of trials) {
+    if ((t.phase !== "Succeeded" && t.phase !== "EarlyStopped") || t.value === undefined) continue;
+    if (!best || isBetter(t.value, best.value as number, direction) || (t.value === best.value && t.index < best.index)) best = t;
+  }
+  return best;
+}
+
+/** Whether a value meets the objective's goal. */
+export function reachesGoal(value: number, objective: Objective): boolean {
+  if (objective.goal === undefined) return false;
+  return objective.direction === "minimize" ? value <= objective.goal : value >= objective.goal;
+}
+
+/** What the state machine needs to know about a job right now. */
+export interface JobState {
+  spec: TuningJobSpec;
+  trials: readonly TrialView[];
+  /** The search algorithm has nothing left to suggest (e.g. a finished grid). */
+  exhausted: boolean;
+}
+
+/** Decides whether the job is over, and why; null while it should go on. */
+export function jobEnd(state: JobState): JobEnd | null {
+  const { spec, trials } = state;
+  const counts = trialCounts(trials);
+  const best = bestTrial(trials, spec.objective.direction);
+  if (best?.value !== undefined && reachesGoal(best.value, spec.objective)) {
+    return { phase: "Succeeded", reason: "GoalReached", message: `trial ${best.name} reached the goal: ${spec.objective.metric} = ${best.value} (goal ${spec.objective.goal})` };
+  }
+  if (counts.failed > spec.budget.maxFailedTrials) {
+    const last = [...trials].filter((t) => t.phase === "Failed").sort((a, b) => (b.finishedOrder ?? 0) - (a.finishedOrder ?? 0))[0];
+    return {
+      phase: "Failed",
+      reason: "MaxFailedTrialsExceeded",
+      message: `${counts.failed} trials failed, more than maxFailedTrials (${spec.budget.maxFailedTrials})${last?.reason ? `; last failure: ${last.name}: ${last.reason}` : ""}`,
+    };
+  }
+  const finished = counts.succeeded + counts.failed + counts.earlyStopped;
+  if (finished >= spec.budget.maxTrials) {
+    return { phase: "Succeeded", reason: "MaxTrialsReached", message: `all ${spec.budget.maxTrials} trials finished${best ? `; best ${best.name}: ${spec.objective.metric} = ${best.value}` : ""}` };
+  }
+  if (state.exhausted && counts.pending + counts.running === 0) {
+    return { phase: "Succeeded", reason: "SearchSpaceExhausted", message: `the search space is exhausted after ${trials.length} trials${best ? `; best ${best.name}: ${spec.objective.metric} = ${best.value}` : ""}` };
+  }
+  return null;
+}
+
+/** How many new trials to start now: enough to keep parallelTrials busy without exceeding maxTrials. */
+export function trialsToLaunch(state: JobState): number {
+  if (state.exhausted || jobEnd(state) !== null) return 0;
+  const counts = trialCounts(state.trials);
+  const active = counts.pending + counts.running;
+  const room = state.spec.budget.maxTrials - state.trials.length;
+  return Math.max(0, Math.min(state.spec.budget.parallelTrials - active, room));
+}
+
+/** `finished/maxTrials`, for status and progress bars. */
+export function progress(trials: readonly TrialView[], maxTrials: number): string {
+  return `${trials.filter((t) => isFinished(t.phase)).length}/${maxTrials}`;
+}

@@ -1,0 +1,193 @@
+import type { TuningJobSpec } from "../api/tuningjob.ts";
+import type { Params } from "../api/parameters.ts";
+import { createStopper, stopperConfigFromSpec, type Stopper, type TrialHistory } from "./stopping/index.ts";
+import { createOptimizer, type Optimizer } from "./search/index.ts";
+import { bestTrial, isFinished, jobEnd, objectiveValue, trialName, trialsToLaunch, type JobEnd, type TrialView } from "./job.ts";
+
+/** Something a shell must do: start a trial, stop one early, or end the job (stopping what still runs). */
+export type Action =
+  | { type: "launch"; trial: TrialView }
+  | { type: "stop"; trial: string; reason: string }
+  | { type: "end"; end: JobEnd; stop: string[] };
+
+/** How a trial's process or Pod ended. */
+export interface TrialExit {
+  /** Exit code 0 (or Pod Succeeded). */
+  ok: boolean;
+  /** Why it failed, when it did (exit code, signal, OOM, not found...). */
+  reason?: string;
+}
+
+/** The engine of one job: search + early stopping + the job state machine, driven by events from a shell. */
+export interface Tuner {
+  /** Decides what to do now: new trials to launch (asking the search algorithm), or the end of the job. */
+  next(): Promise<Action[]>;
+  /** A trial's process or Pod is running. */
+  started(trial: string): void;
+  /** Records a metric report; returns a stop action when the early-stopping rule (or divergence) says so. */
+  report(trial: string, step: number, metrics: Record<string, number>): Action[];
+  /** A trial's process or Pod ended; settles its phase and tells search and stopping. */
+  exited(trial: string, exit: TrialExit): void;
+  /** Ends the job from outside (Ctrl-C, deletion); returns what must be stopped. */
+  interrupt(message: string): Action[];
+  /** Every trial, in index order. */
+  trials(): readonly TrialView[];
+  /** The best finished trial so far. */
+  best(): TrialView | undefined;
+  /** How the job ended, once it has. */
+  ended(): JobEnd | null;
+}
+
+/** Options for a tuner; `trials` rebuilds one from stored trials (finished ones keep their results, unfinished ones are relaunched). */
+export interface TunerOptions {
+  job: string;
+  spec: TuningJobSpec;
+  trials?: readonly TrialView[];
+}
+
+/** Creates the engine of one job, optionally rebuilt from stored trials so it continues exactly where it stopped. */
+export function createTuner(options: TunerOptions): Tuner {
+  const { job, spec } = options;
+  const { objective } = spec;
+  const trials = new Map<string, TrialView>();
+  const suggestionIds = new Map<string, string>();
+  const stopRequested = new Map<string, string>();
+  let finishedCount = 0;
+  let exhausted = false;
+  let end: JobEnd | null = null;
+
+  const restored = [...(options.trials ?? [])].sort((a, b) => a.index - b.index);
+  const finished = restored.filter((t) => isFinished(t.phase)).sort((a, b) => (a.finishedOrder ?? a.index) - (b.finishedOrder ?? b.index));
+  const unfinished = restored.filter((t) => !isFinished(t.phase));
+
+  const optimizer: Optimizer = createOptimizer(
+    { parameters: spec.parameters, objective, algorithm: { name: spec.search.algorithm, settings: spec.search.settings ?? {} }, seed: spec.search.seed ?? 0 },
+    {
+      suggestions: restored.length,
+      told: finished.map((t) => (t.phase === "Failed" || t.value === undefined ? { params: t.params, failed: true as const } : { params: t.params, value: t.value })),
+      pending: unfinished.map((t) => ({ id: t.name, params: t.params })),
+    },
+  );
+  const stopper: Stopper = createStopper(
+    stopperConfigFromSpec(spec.earlyStopping, objective),
+    finished.map((t): TrialHistory => ({ trial: t.name, curve: t.curve.filter((p) => Number.isFinite(p.value)), state: t.phase === "Succeeded" ? "completed" : t.phase === "Failed" ? "failed" : "stopped" })),
+  );
+  for (const t of finished) {
+    trials.set(t.name, { ...t, finishedOrder: finishedCount++ });
+  }
+  for (const t of unfinished) {
+    // An unfinished trial is run again from scratch with the same parameters: its old curve is gone with its process.
+    trials.set(t.name, { name: t.name, index: t.index, params: t.params, phase: "Pending", curve: [], metrics: {} });
+    suggestionIds.set(t.name, t.name);
+  }
+
+  const list = (): TrialView[] => [...trials.values()].sort((a, b) => a.index - b.index);
+  const state = () => ({ spec, trials: list(), exhausted });
+  const active = (): string[] => list().filter((t) => !isFinished(t.phase)).map((t) => t.name);
+  const get = (name: string, where: string): TrialView => {
+    const t = trials.get(name);
+    if (!t) throw new Error(`${where}: unknown trial "${name}" in job ${job}`);
+    return t;
+  };
+
+  const finish = (t: TrialView, phase: "Succeeded" | "Failed" | "EarlyStopped", reason?: string): void => {
+    t.phase = phase;
+    if (reason !== undefined) t.reason = reason;
+    t.finishedOrder = finishedCount++;
+    const id = suggestionIds.get(t.name) ?? t.name;
+    if (phase === "Failed" || t.value === undefined) optimizer.tell({ id, failed: true });
+    else optimizer.tell({ id, value: t.value });
+    if (phase === "Succeeded") stopper.complete(t.name);
+    else if (phase === "Failed") stopper.fail(t.name);
+  };
+
+  const launched = new Set<string>();
+  /** Restored unfinished trials are launched again, once, before anything new is asked for. */
+  const relaunches = (): Action[] =>
+    list()
+      .filter((t) => t.phase === "Pending" && !launched.has(t.name))
+      .map((t) => {
+        launched.add(t.name);
+        return { type: "launch", trial: t };
+      });
+  /** Ends the job: every active trial is stopped, and counts as early-stopped when it exits. */
+  const endWith = (over: JobEnd): Action[] => {
+    end = over;
+    const stop = active();
+    for (const name of stop) if (!stopRequested.has(name)) stopRequested.set(name, `the job ended (${over.reason})`);
+    return [{ type: "end", end: over, stop }];
+  };
+
+  return {
+    async next() {
+      if (end) return [];
+      const over = jobEnd(state());
+      if (over) return endWith(over);
+      const actions: Action[] = relaunches();
+      const wanted = trialsToLaunch(state());
+      if (wanted > 0) {
+        const suggestions = await optimizer.ask(wanted);
+        if (suggestions.length < wanted) exhausted = true;
+        for (const s of suggestions) {
+          const index = trials.size;
+          const t: TrialView = { name: trialName(job, index), index, params: s.params as Params, phase: "Pending", curve: [], metrics: {} };
+          trials.set(t.name, t);
+          suggestionIds.set(t.name, s.id);
+          launched.add(t.name);
+          actions.push({ type: "launch", trial: t });
+        }
+        if (actions.length === 0) {
+          const done = jobEnd(state());
+          if (done) return endWith(done);
+        }
+      }
+      return actions;
+    },
+    started(name) {
+      const t = get(name, "started");
+      if (t.phase === "Pending") t.phase = "Running";
+    },
+    report(name, step, metrics) {
+      const t = get(name, "report");
+      if (isFinished(t.phase)) return [];
+      if (t.phase === "Pending") t.phase = "Running";
+      Object.assign(t.metrics, metrics);
+      const v = metrics[objective.metric];
+      if (v === undefined) return [];
+      const at = t.curve.findIndex((p) => p.step === step);
+      if (at >= 0) t.curve[at] = { step, value: v };
+      else {
+        t.curve.push({ step, value: v });
+        t.curve.sort((a, b) => a.step - b.step);
+      }
+      const value = objectiveValue(t.curve, objective);
+      if (value !== undefined) t.value = value;
+      if (stopRequested.has(name) || end) return [];
+      const decision = stopper.report(name, step, v);
+      if (decision.action === "stop") {
+        stopRequested.set(name, decision.reason);
+        return [{ type: "stop", trial: name, reason: decision.reason }];
+      }
+      return [];
+    },
+    exited(name, exit) {
+      const t = get(name, "exited");
+      if (isFinished(t.phase)) return;
+      // An interrupted run leaves its unfinished trials unfinished, so that a resume runs them again.
+      if (end?.reason === "Interrupted") return;
+      const early = stopRequested.get(name);
+      if (early !== undefined) finish(t, "EarlyStopped", early);
+      else if (!exit.ok) finish(t, "Failed", exit.reason ?? "the trial exited with an error");
+      else if (t.value === undefined) finish(t, "Failed", `exited without reporting the objective metric "${objective.metric}"`);
+      else finish(t, "Succeeded");
+    },
+    interrupt(message) {
+      if (end) return [];
+      end = { phase: "Failed", reason: "Interrupted", message };
+      return [{ type: "end", end, stop: active() }];
+    },
+    trials: list,
+    best: () => bestTrial(list(), objective.direction),
+    ended: () => end,
+  };
+}
