@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { z } from "zod";
-import { EarlyStoppingSpec, settingsSchemaFor, stopperConfigFromSpec } from "./settings.ts";
+import { EarlyStoppingSpec, defaultMinResource, settingsSchemaFor, stopperConfigFromSpec } from "./settings.ts";
 
 const problems = (input: unknown): string[] => {
   const r = EarlyStoppingSpec.safeParse(input);
@@ -10,11 +10,23 @@ const problems = (input: unknown): string[] => {
 
 test("defaults: no early stopping, and each rule's documented settings", () => {
   assert.deepEqual(EarlyStoppingSpec.parse(undefined), { algorithm: "none", settings: {} });
-  assert.deepEqual(EarlyStoppingSpec.parse({ algorithm: "median" }), { algorithm: "median", settings: { minTrials: 3, startStep: 2, interval: 1 } });
+  assert.deepEqual(EarlyStoppingSpec.parse({ algorithm: "median" }), { algorithm: "median", settings: { minTrials: 3, startStep: 3, interval: 1 } });
   assert.deepEqual(EarlyStoppingSpec.parse({ algorithm: "asha", settings: { minResource: 2 } }), {
     algorithm: "asha",
     settings: { minResource: 2, reductionFactor: 3, brackets: 1 },
   });
+});
+
+test("asha's grace period defaults to two rungs before maxResource, or 1 without it", () => {
+  const minResource = (settings: object) => EarlyStoppingSpec.parse({ algorithm: "asha", settings }).settings;
+  assert.deepEqual(minResource({ maxResource: 27 }), { minResource: 3, reductionFactor: 3, maxResource: 27, brackets: 1 }, "27/3² = 3: rungs at 3 and 9");
+  assert.equal(defaultMinResource(3, 100), 11);
+  assert.equal(defaultMinResource(4, 100), 6);
+  assert.equal(defaultMinResource(3, 5), 1, "never below 1");
+  assert.equal(defaultMinResource(3, undefined), 1);
+  assert.deepEqual(problems({ algorithm: "asha", settings: { maxResource: 27, brackets: 3 } }), [
+    "settings.brackets: is too large: bracket 2 would start at step 27, at or past maxResource (27); lower brackets or minResource, or raise maxResource",
+  ]);
 });
 
 test("unknown, misplaced and out-of-range settings are refused with the fix", () => {
@@ -28,7 +40,7 @@ test("unknown, misplaced and out-of-range settings are refused with the fix", ()
     "settings.maxResource: must be greater than minResource (4), or the first rung would be the end of every trial",
   ]);
   assert.deepEqual(problems({ algorithm: "asha", settings: { maxResource: 9, brackets: 3 } }), [
-    "settings.brackets: is too large: bracket 2 would start at step 9, at or past maxResource (9); lower brackets or raise maxResource",
+    "settings.brackets: is too large: bracket 2 would start at step 9, at or past maxResource (9); lower brackets or minResource, or raise maxResource",
   ]);
 });
 
@@ -39,12 +51,12 @@ test("the CRD sees flat settings of integers, and CEL refusing another rule's se
   }
   const rules = schema["x-kubernetes-validations"].map((r) => r.rule);
   assert.ok(rules.includes("self.algorithm != 'median' || !has(self.settings) || (!has(self.settings.minResource) && !has(self.settings.reductionFactor) && !has(self.settings.maxResource) && !has(self.settings.brackets))"));
-  assert.deepEqual(Object.keys(settingsSchemaFor("asha").parse({})), ["minResource", "reductionFactor", "brackets"]);
+  assert.deepEqual(Object.keys(settingsSchemaFor("asha").parse({})).sort(), ["brackets", "minResource", "reductionFactor"]);
 });
 
 test("a TuningJob's earlyStopping and objective become the engine's config", () => {
   assert.deepEqual(stopperConfigFromSpec({ algorithm: "asha", settings: { maxResource: 27 } }, { metric: "val_loss", direction: "minimize" }), {
-    algorithm: { name: "asha", settings: { minResource: 1, reductionFactor: 3, maxResource: 27, brackets: 1 } },
+    algorithm: { name: "asha", settings: { minResource: 3, reductionFactor: 3, maxResource: 27, brackets: 1 } },
     direction: "minimize",
     metric: "val_loss",
   });

@@ -31,43 +31,52 @@ export const MedianSettings = strictSettings("median", {
     .default(3)
     .meta({ description: "Completed trials with a value at or before the step that are needed before the rule stops anything." }),
   startStep: whole("warm-up: first step at which a trial may be stopped", 0, 1000000)
-    .default(2)
+    .default(3)
     .meta({ description: "Warm-up: no trial is stopped at a step below this." }),
   interval: whole("steps between checks", 1, 1000000)
     .default(1)
     .meta({ description: "Check at startStep, startStep + interval, ...; a trial that skips a check step is checked at its next report." }),
 });
 
-/** Asynchronous successive halving (Li et al., 2020), stop-style: rungs at minResource·η^k steps. */
-export const AshaSettings = strictSettings("asha", {
-  minResource: whole("grace period: steps before the first rung", 1, 1000000)
-    .default(1)
-    .meta({ description: "Grace period: the first rung is at this step." }),
+const ashaFields = strictSettings("asha", {
+  minResource: whole("grace period: the step of the first rung", 1, 1000000)
+    .optional()
+    .meta({ description: "Grace period: the first rung is at this step. Default: maxResource/η² (two rungs before the end), or 1 without maxResource." }),
   reductionFactor: whole("η: 1/η of each rung continues", 2, 100)
     .default(3)
     .meta({ description: "η: rungs are η times apart and the top 1/η of the values recorded at a rung continue." }),
   maxResource: whole("steps a full trial runs", 1, 1000000)
     .optional()
-    .meta({ description: "Steps a full trial runs; no rung is placed at or beyond it. Unbounded when absent." }),
+    .meta({ description: "Steps a full trial runs (its epochs); no rung is placed at or beyond it. Set it: without it a rung may fall on a trial's last step." }),
   brackets: whole("hyperband brackets", 1, 10)
     .default(1)
     .meta({ description: "Hyperband brackets: bracket b starts its rungs at minResource·η^b; trials are spread over brackets by name." }),
-})
+});
+
+/** The grace period when none is given: two rungs before maxResource (the bench's best trade-off), else 1. */
+export function defaultMinResource(reductionFactor: number, maxResource: number | undefined): number {
+  return maxResource === undefined ? 1 : Math.max(1, Math.floor(maxResource / reductionFactor ** 2));
+}
+
+/** Asynchronous successive halving (Li et al., 2020), stop-style: rungs at minResource·η^k steps. */
+export const AshaSettings = ashaFields
   .superRefine((s, ctx) => {
     if (s.maxResource === undefined) return;
-    if (s.maxResource <= s.minResource) {
-      ctx.addIssue({ code: "custom", path: ["maxResource"], message: `must be greater than minResource (${s.minResource}), or the first rung would be the end of every trial` });
+    const minResource = s.minResource ?? defaultMinResource(s.reductionFactor, s.maxResource);
+    if (s.maxResource <= minResource) {
+      ctx.addIssue({ code: "custom", path: ["maxResource"], message: `must be greater than minResource (${minResource}), or the first rung would be the end of every trial` });
       return;
     }
-    const firstRungOfLastBracket = s.minResource * s.reductionFactor ** (s.brackets - 1);
+    const firstRungOfLastBracket = minResource * s.reductionFactor ** (s.brackets - 1);
     if (firstRungOfLastBracket >= s.maxResource) {
       ctx.addIssue({
         code: "custom",
         path: ["brackets"],
-        message: `is too large: bracket ${s.brackets - 1} would start at step ${firstRungOfLastBracket}, at or past maxResource (${s.maxResource}); lower brackets or raise maxResource`,
+        message: `is too large: bracket ${s.brackets - 1} would start at step ${firstRungOfLastBracket}, at or past maxResource (${s.maxResource}); lower brackets or minResource, or raise maxResource`,
       });
     }
-  });
+  })
+  .transform((s) => ({ ...s, minResource: s.minResource ?? defaultMinResource(s.reductionFactor, s.maxResource) }));
 
 export type NoneSettings = z.infer<typeof NoneSettings>;
 export type MedianSettings = z.infer<typeof MedianSettings>;
@@ -82,7 +91,12 @@ export function settingsSchemaFor<N extends StoppingName>(name: N): (typeof SETT
 
 const NAME_ERROR = { error: `must be one of ${STOPPING_NAMES.map((n) => `"${n}"`).join(", ")}` };
 
-const settingKeys = (name: StoppingName): string[] => Object.keys(SETTINGS[name].shape ?? {});
+const SETTING_KEYS: Record<StoppingName, string[]> = {
+  none: Object.keys(NoneSettings.shape),
+  median: Object.keys(MedianSettings.shape),
+  asha: Object.keys(ashaFields.shape),
+};
+const settingKeys = (name: StoppingName): string[] => SETTING_KEYS[name];
 
 /** CEL for the CRD: unknown keys are pruned by the API server, but another rule's settings must be refused. */
 function foreignKeysRule(name: StoppingName): { rule: string; message: string } {
