@@ -54,6 +54,11 @@ function prefixHashes(data: Dataset, dims: number): string[] {
   return out;
 }
 
+/** Empties the memo of fitted hyperparameters (results are unaffected; only time and memory are). */
+export function clearFitCache(): void {
+  cache.clear();
+}
+
 function remember(key: string, rho: Float64Array): void {
   cache.delete(key);
   cache.set(key, rho);

@@ -159,7 +159,7 @@ function buildModel(
         failureRadius: settings.failureRadius,
         candidates: Math.max(64, Math.min(settings.candidates, Math.floor(SCREEN_FLOPS / perCandidate))),
         localSearchStarts: settings.localSearchStarts,
-        localBudget: Math.max(20, Math.min(40 * D, Math.floor(LOCAL_FLOPS / perCandidate / Math.max(1, settings.localSearchStarts)))),
+        localBudget: Math.max(20, Math.min(25 * D, Math.floor(LOCAL_FLOPS / perCandidate / Math.max(1, settings.localSearchStarts)))),
         rng: createRng(request.seed, i, ACQUISITION_STREAM),
       });
       for (const c of ranked) {

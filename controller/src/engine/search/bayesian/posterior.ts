@@ -1,6 +1,8 @@
 /** The GP posterior for fixed hyperparameters, with Kriging-believer updates for pending points. */
-import { cholesky, choleskyAppend, cholSolve, solveLower, type Cholesky } from "./linalg.ts";
-import { kernelAt, kernelMatrix, type KernelLayout, type KernelParams } from "./kernel.ts";
+import { cholesky, choleskyAppend, cholSolve, type Cholesky } from "./linalg.ts";
+import { kernelMatrix, type KernelLayout, type KernelParams } from "./kernel.ts";
+
+const SQRT5 = Math.sqrt(5);
 
 /** Mean and standard deviation of the latent function at one point. */
 export interface Prediction {
@@ -34,18 +36,41 @@ export function createPosterior(layout: KernelLayout, params: KernelParams, X0: 
   const out: Prediction = { mean: 0, sd: 0 };
   const floorVar = 1e-12 * params.signal;
 
+  const metric = Int32Array.from(layout.metric);
+  const categorical = Int32Array.from(layout.categorical);
+  const { invSq, catWeight, signal } = params;
   const predict = (x: ArrayLike<number>): Prediction => {
+    // Kernel and forward substitution fused into one pass over the rows of L (this is the hot loop of
+    // acquisition optimization): row i of L·v = k needs only v[0..i-1].
+    const L = chol.L;
     let mean = 0;
+    let explained = 0;
     for (let i = 0; i < n; i++) {
-      const ki = kernelAt(layout, params, X, i, x);
+      const ri = i * D;
+      let d2 = 0;
+      for (let j = 0; j < metric.length; j++) {
+        const q = metric[j]!;
+        const diff = X[ri + q]! - x[q]!;
+        d2 += invSq[j]! * diff * diff;
+      }
+      let logCat = 0;
+      for (let c = 0; c < categorical.length; c++) {
+        const q = categorical[c]!;
+        if (X[ri + q] !== x[q]) logCat -= catWeight[c]!;
+      }
+      const r = Math.sqrt(d2);
+      const ki = signal * (1 + SQRT5 * r + (5 / 3) * d2) * Math.exp(logCat - SQRT5 * r);
       k[i] = ki;
       mean += ki * alpha[i]!;
+      const li = i * n;
+      let s = ki;
+      for (let m = 0; m < i; m++) s -= L[li + m]! * v[m]!;
+      const vi = s / L[li + i]!;
+      v[i] = vi;
+      explained += vi * vi;
     }
-    solveLower(chol.L, n, k, v);
-    let explained = 0;
-    for (let i = 0; i < n; i++) explained += v[i]! * v[i]!;
     out.mean = mean;
-    out.sd = Math.sqrt(Math.max(params.signal - explained, floorVar));
+    out.sd = Math.sqrt(Math.max(signal - explained, floorVar));
     return out;
   };
 

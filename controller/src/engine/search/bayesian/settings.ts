@@ -20,7 +20,7 @@ export const BayesianSettings = z
   .object({
     /** Space-filling points before the GP takes over; default min(10, 2·dimensions + 1). */
     initialTrials: intIn(0, 1000).optional(),
-    /** Quasi-random candidates screened per suggestion (reduced automatically for large histories); default 2048. */
+    /** Quasi-random candidates screened per suggestion (reduced automatically for large histories); default 1024. */
     candidates: intIn(16, 100000).optional(),
     /** Best screened candidates refined by local search; default 5. */
     localSearchStarts: intIn(0, 64).optional(),
@@ -51,7 +51,7 @@ export type ResolvedBayesianSettings = Required<BayesianSettings>;
 export function resolveBayesianSettings(settings: BayesianSettings, dimensions: number): ResolvedBayesianSettings {
   return {
     initialTrials: settings.initialTrials ?? Math.min(10, 2 * dimensions + 1),
-    candidates: settings.candidates ?? 2048,
+    candidates: settings.candidates ?? 1024,
     localSearchStarts: settings.localSearchStarts ?? 5,
     maxObservations: settings.maxObservations ?? 600,
     maxFitObservations: settings.maxFitObservations ?? 200,
