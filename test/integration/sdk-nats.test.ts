@@ -1,0 +1,156 @@
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { connect } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { jetstreamManager } from "@nats-io/jetstream";
+import type { JetStreamManager } from "@nats-io/jetstream";
+import { ensureMetricsStream, METRICS_STREAM, metricsSubject, controlSubject, decodeMetricMessage } from "../../controller/src/api/metrics.ts";
+import type { MetricMessage } from "../../controller/src/api/metrics.ts";
+import { connectReporter } from "../../trainer/src/sdk/index.ts";
+
+const hasServer = spawnSync("nats-server", ["--version"]).status === 0;
+if (!hasServer) throw new Error("nats-server is not installed; install it with `apt-get install -y nats-server` (.ci/run does)");
+
+let port = 0;
+let storeDir = "";
+let server: ChildProcess | undefined;
+let nc: NatsConnection;
+let jsm: JetStreamManager;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const a = s.address();
+      s.close(() => (typeof a === "object" && a ? resolve(a.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+async function startServer(): Promise<void> {
+  const child = spawn("nats-server", ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", storeDir], { stdio: ["ignore", "ignore", "pipe"] });
+  let log = "";
+  await new Promise<void>((resolve, reject) => {
+    child.stderr?.on("data", (d: Buffer) => {
+      log += d.toString();
+      if (log.includes("Server is ready")) resolve();
+    });
+    child.once("exit", (code) => reject(new Error(`nats-server exited with ${code}: ${log}`)));
+  });
+  server = child;
+}
+
+async function stopServer(): Promise<void> {
+  const child = server;
+  if (!child || child.exitCode !== null) return;
+  await new Promise((r) => {
+    child.once("exit", r);
+    child.kill("SIGTERM");
+  });
+}
+
+const url = () => `nats://127.0.0.1:${port}`;
+const env = (trial: string) => ({ KUBETUNE_NATS_URL: url(), KUBETUNE_NAMESPACE: "team-a", KUBETUNE_JOB: "mnist", KUBETUNE_TRIAL: trial });
+
+async function storedFor(trial: string): Promise<{ id: string; message: MetricMessage }[]> {
+  const info = await jsm.streams.info(METRICS_STREAM);
+  const out: { id: string; message: MetricMessage }[] = [];
+  for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
+    const sm = await jsm.streams.getMessage(METRICS_STREAM, { seq });
+    if (!sm || sm.subject !== metricsSubject("team-a", "mnist", trial)) continue;
+    const m = decodeMetricMessage(sm.data);
+    if (m instanceof Error) throw m;
+    out.push({ id: sm.header.get("Nats-Msg-Id"), message: m });
+  }
+  return out;
+}
+
+before(async () => {
+  port = await freePort();
+  storeDir = mkdtempSync(join(tmpdir(), "kubetune-nats-"));
+  await startServer();
+  nc = await connect({ servers: url(), maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+  jsm = await jetstreamManager(nc);
+  const info = await ensureMetricsStream(jsm);
+  assert.deepEqual(info.config.subjects, ["kubetune.metrics.>"]);
+  assert.equal(info.config.max_msg_size, 64 * 1024);
+  // A second call finds the stream instead of failing.
+  assert.equal((await ensureMetricsStream(jsm)).config.name, METRICS_STREAM);
+});
+
+after(async () => {
+  await nc?.close();
+  await stopServer();
+  if (storeDir) rmSync(storeDir, { recursive: true, force: true });
+});
+
+test("reports arrive once, in order, with <namespace>/<trial>/<step> ids", async () => {
+  const r = await connectReporter({ env: env("mnist-00001"), handleSignals: false });
+  assert.equal(r.transport, "nats");
+  // Not awaited one by one: the reporter itself must keep them in order.
+  const pending = [1, 2, 3, 4, 5].map((step) => r.report(step, { loss: 1 / step, val_accuracy: step / 10 }));
+  await Promise.all(pending);
+  await r.report(3, { loss: 99 }); // a retried publish of a step already stored is deduplicated
+  await r.final();
+  await r.close();
+  assert.deepEqual(r.stats(), { sent: 7, dropped: 0 });
+  const stored = await storedFor("mnist-00001");
+  assert.deepEqual(stored.map((s) => s.id), ["team-a/mnist-00001/1", "team-a/mnist-00001/2", "team-a/mnist-00001/3", "team-a/mnist-00001/4", "team-a/mnist-00001/5", "team-a/mnist-00001/3/final"]);
+  assert.deepEqual(stored[2]?.message, { trial: "mnist-00001", step: 3, metrics: { loss: 1 / 3, val_accuracy: 0.3 } });
+  assert.deepEqual(stored[5]?.message, { trial: "mnist-00001", step: 3, metrics: { loss: 99 }, final: true });
+});
+
+test("a stop request on the control subject reaches onStop", async () => {
+  const r = await connectReporter({ env: env("mnist-00002"), handleSignals: false });
+  const reason = new Promise<string>((resolve) => r.onStop(resolve));
+  nc.publish(controlSubject("team-a", "mnist", "mnist-00002"), "not json");
+  nc.publish(controlSubject("team-a", "mnist", "mnist-00003"), JSON.stringify({ action: "stop", reason: "someone else" }));
+  nc.publish(controlSubject("team-a", "mnist", "mnist-00002"), JSON.stringify({ action: "stop", reason: "asha: rung 2" }));
+  assert.equal(await reason, "asha: rung 2");
+  assert.equal(r.stopRequested, true);
+  await r.close();
+});
+
+test("a publish during a server restart is retried and stored once", async () => {
+  const r = await connectReporter({ env: env("mnist-00004"), handleSignals: false, nats: { publishAttempts: 40, publishTimeoutMs: 500, retryDelayMs: 100 } });
+  await r.report(1, { loss: 1 });
+  await stopServer();
+  const during = r.report(2, { loss: 0.5 });
+  await startServer();
+  await during;
+  await r.close();
+  assert.deepEqual(r.stats(), { sent: 2, dropped: 0 });
+  assert.deepEqual((await storedFor("mnist-00004")).map((s) => s.id), ["team-a/mnist-00004/1", "team-a/mnist-00004/2"]);
+});
+
+test("when JetStream cannot store reports, publishing gives up after the configured attempts", async () => {
+  await jsm.streams.delete(METRICS_STREAM);
+  try {
+    const stderr = new PassThrough();
+    let log = "";
+    stderr.on("data", (d: Buffer) => (log += d.toString()));
+    const r = await connectReporter({ env: env("mnist-00005"), stderr, handleSignals: false, nats: { publishAttempts: 2, publishTimeoutMs: 300, retryDelayMs: 10 } });
+    await r.report(1, { loss: 1 });
+    await r.close();
+    assert.deepEqual(r.stats(), { sent: 0, dropped: 1 });
+    assert.match(log, /dropping report of step 1 after 2 publish attempts/);
+  } finally {
+    await ensureMetricsStream(jsm);
+  }
+});
+
+test("an unreachable server fails connectReporter with a message naming the URL", async () => {
+  const dead = await freePort();
+  await assert.rejects(
+    connectReporter({ env: { ...env("t"), KUBETUNE_NATS_URL: `nats://127.0.0.1:${dead}` }, handleSignals: false, nats: { connectAttempts: 2 } }),
+    new RegExp(`cannot connect to NATS at nats://127.0.0.1:${dead} after 2 attempts`),
+  );
+});

@@ -1,0 +1,44 @@
+import { z } from "zod";
+import { SubjectToken } from "../../../controller/src/api/metrics.ts";
+
+/** How a reporter delivers reports: NATS JetStream, stdout lines for the local runner, or humane stderr lines. */
+export type TransportKind = "nats" | "stdio" | "console";
+
+// Kubernetes may set a variable to "" when a template renders nothing; treat that as unset.
+const optional = <T extends z.ZodType>(s: T) => z.preprocess((v) => (v === "" ? undefined : v), s.optional());
+
+const ReporterEnvSchema = z.object({
+  KUBETUNE_NATS_URL: optional(z.string()),
+  KUBETUNE_REPORT: optional(z.enum(["stdio", "console"], { error: 'must be "stdio" or "console" (or unset)' })),
+  KUBETUNE_NAMESPACE: optional(SubjectToken),
+  KUBETUNE_JOB: optional(SubjectToken),
+  KUBETUNE_TRIAL: optional(SubjectToken),
+});
+
+/** The transport and trial address a reporter uses, as read from the environment. */
+export interface ReporterConfig {
+  transport: TransportKind;
+  namespace: string;
+  job: string;
+  trial: string;
+  natsUrl?: string;
+}
+
+/** Reads the reporter configuration from environment variables; throws an Error naming the bad variable. */
+export function reporterConfigFromEnv(env: Record<string, string | undefined>): ReporterConfig {
+  const parsed = ReporterEnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`kubetune reporter: ${String(issue?.path[0] ?? "environment")} ${issue?.message ?? "is invalid"}`);
+  }
+  const e = parsed.data;
+  const namespace = e.KUBETUNE_NAMESPACE ?? "default";
+  if (e.KUBETUNE_NATS_URL !== undefined) {
+    const missing = (["KUBETUNE_JOB", "KUBETUNE_TRIAL"] as const).filter((k) => e[k] === undefined);
+    if (missing.length > 0) {
+      throw new Error(`kubetune reporter: KUBETUNE_NATS_URL is set but ${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not; the controller sets all of them in trial Pods — set them too when running by hand`);
+    }
+    return { transport: "nats", namespace, job: e.KUBETUNE_JOB ?? "", trial: e.KUBETUNE_TRIAL ?? "", natsUrl: e.KUBETUNE_NATS_URL };
+  }
+  return { transport: e.KUBETUNE_REPORT ?? "console", namespace, job: e.KUBETUNE_JOB ?? "local", trial: e.KUBETUNE_TRIAL ?? "local" };
+}
