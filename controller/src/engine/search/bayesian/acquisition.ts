@@ -1,5 +1,6 @@
 /**
- * Acquisition optimization: log-EI (plus a penalty near failed trials) maximized by quasi-random
+ * Acquisition optimization: log-EI, times the estimated probability that a trial succeeds (when some
+ * failed), with exclusion penalties around failed and pending points, maximized by quasi-random
  * screening — global points and perturbations of the best observations — followed by a coordinate
  * pattern search from the best few candidates that moves ordinal/categorical coordinates level by level.
  */
@@ -21,6 +22,11 @@ export interface AcquisitionContext {
   /** Unit points of failed trials. */
   failed: readonly Float64Array[];
   failureRadius: number;
+  /** Unit points of pending trials (including earlier points of this batch). */
+  pending: readonly Float64Array[];
+  pendingRadius: number;
+  /** log P(success) at an encoded point, or null when nothing failed. */
+  logFeasibility: ((x: Float64Array) => number) | null;
   /** Screening candidates (already reduced for large histories). */
   candidates: number;
   localSearchStarts: number;
@@ -35,12 +41,16 @@ export interface Scored {
   score: number;
 }
 
-/** Distance below which two points are the same for failure penalties (RMS over coordinates). */
-function failurePenalty(space: Space, u: Float64Array, failed: readonly Float64Array[], radius: number): number {
-  if (radius <= 0 || failed.length === 0) return 0;
+/**
+ * Σ log(1 - exp(-d²/2r²)) over the given points, d the RMS unit-cube distance (a categorical mismatch
+ * counts 1): -∞ on a point itself, ~0 a few radii away. Keeps suggestions off failed points and, on
+ * top of the Kriging believer, keeps a batch from collapsing onto one spot when EI is very peaked.
+ */
+function exclusionPenalty(space: Space, u: Float64Array, points: readonly Float64Array[], radius: number): number {
+  if (radius <= 0 || points.length === 0) return 0;
   const dims = space.dimensions;
   let penalty = 0;
-  for (const f of failed) {
+  for (const f of points) {
     let d2 = 0;
     for (let j = 0; j < dims.length; j++) {
       if (dims[j]!.kind === "categorical") d2 += space.levelOf(j, u[j]!) === space.levelOf(j, f[j]!) ? 0 : 1;
@@ -48,7 +58,6 @@ function failurePenalty(space: Space, u: Float64Array, failed: readonly Float64A
     }
     d2 /= dims.length;
     const r2 = d2 / (2 * radius * radius);
-    // log(1 - exp(-r²)): -∞ at the failed point itself, ~0 a few radii away.
     if (r2 < 20) penalty += r2 === 0 ? -Infinity : Math.log(-Math.expm1(-r2));
   }
   return penalty;
@@ -59,7 +68,10 @@ export function createScorer(ctx: AcquisitionContext): (u: Float64Array) => numb
   const x = new Float64Array(ctx.space.dimensions.length);
   return (u) => {
     const { mean, sd } = ctx.posterior.predict(encode(ctx.space, u, x));
-    const score = logExpectedImprovement(mean, sd, ctx.best) + failurePenalty(ctx.space, u, ctx.failed, ctx.failureRadius);
+    let score = logExpectedImprovement(mean, sd, ctx.best);
+    score += exclusionPenalty(ctx.space, u, ctx.failed, ctx.failureRadius);
+    score += exclusionPenalty(ctx.space, u, ctx.pending, ctx.pendingRadius);
+    if (ctx.logFeasibility) score += ctx.logFeasibility(x);
     return Number.isNaN(score) ? -Infinity : score;
   };
 }

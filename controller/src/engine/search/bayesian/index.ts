@@ -10,10 +10,10 @@ import type { Space } from "../space.ts";
 import type { Algorithm, Observation, SuggestRequest } from "../types.ts";
 import { maximizeAcquisition } from "./acquisition.ts";
 import { encode, layoutOf, snap } from "./encode.ts";
+import { createLogFeasibility } from "./feasibility.ts";
 import { hyperparametersFor, type Dataset } from "./hyper.ts";
 import { paramsFromLog } from "./kernel.ts";
 import { createPosterior } from "./posterior.ts";
-import { kroneckerBasis, kroneckerPoint, randomShift } from "./qmc.ts";
 import { BayesianSettings, resolveBayesianSettings, type ResolvedBayesianSettings } from "./settings.ts";
 import { warpValues } from "./warp.ts";
 
@@ -55,18 +55,34 @@ function conditioningSet(values: readonly number[], cap: number): number[] {
   return [...keep].sort((a, b) => a - b);
 }
 
-/** Suggestion number i of the space-filling design (a shifted Kronecker sequence), skipping used points. */
-function designPoint(space: Space, seed: number, i: number, used: Set<string>): Params {
+/**
+ * Suggestion number i of the space-filling design: a seeded Latin hypercube of `size` points (every
+ * coordinate's range cut into `size` strata, each hit once), continued by uniform random points when
+ * more design points are needed (e.g. while every trial fails). Points already used are skipped.
+ */
+function designPoint(space: Space, seed: number, size: number, i: number, used: Set<string>): Params {
   const d = space.dimensions.length;
-  const alpha = kroneckerBasis(d);
-  const shift = randomShift(createRng(seed, DESIGN_STREAM), d);
-  const u = new Float64Array(d);
-  let params = space.fromUnit(Array.from(snap(space, kroneckerPoint(alpha, shift, i, u))));
-  // In small discrete spaces the sequence revisits points; later terms (the sequence never repeats) fill the gaps.
-  for (let t = 1; t <= 64 && used.has(space.key(params)); t++) {
-    params = space.fromUnit(Array.from(snap(space, kroneckerPoint(alpha, shift, i + t * 7919, u))));
+  let params: Params | null = null;
+  if (i < size) {
+    const u = new Array<number>(d);
+    for (let j = 0; j < d; j++) {
+      // Stratum of point i in coordinate j: a seeded permutation of 0..size-1, derived per coordinate.
+      const rng = createRng(seed, DESIGN_STREAM, j);
+      const perm = Array.from({ length: size }, (_, k) => k);
+      for (let k = size - 1; k > 0; k--) {
+        const r = rng.int(k + 1);
+        [perm[k], perm[r]] = [perm[r]!, perm[k]!];
+      }
+      u[j] = (perm[i]! + createRng(seed, DESIGN_STREAM, j, i).next()) / size;
+    }
+    params = space.fromUnit(u);
   }
-  return params;
+  // In small discrete spaces the design can revisit points; random points fill the gaps.
+  for (let t = 0; t < 64 && (params === null || used.has(space.key(params))); t++) {
+    const rng = createRng(seed, DESIGN_STREAM, i, t);
+    params = space.fromUnit(Array.from({ length: d }, () => rng.next()));
+  }
+  return params ?? space.fromUnit(new Array<number>(d).fill(0.5));
 }
 
 /** Creates the GP-based algorithm for a space; `settings` are validated with the BayesianSettings schema. */
@@ -93,7 +109,7 @@ function suggest(space: Space, settings: ResolvedBayesianSettings, request: Sugg
     const i = request.index + j;
     let params: Params;
     if (needsDesign(i)) {
-      params = designPoint(space, request.seed, i, used);
+      params = designPoint(space, request.seed, settings.initialTrials, i, used);
     } else {
       model ??= buildModel(space, settings, valid, failed, request);
       params = model.next(i, out);
@@ -135,7 +151,21 @@ function buildModel(
   const order = keep.map((_, k) => k).sort((a, b) => y[a]! - y[b]! || a - b);
   const elites = order.slice(0, 5).map((k) => valid[keep[k]!]!.u);
 
-  const believe = (p: Params): void => posterior.believe(encode(space, snap(space, Float64Array.from(space.toUnit(p))), x));
+  const pendingU: Float64Array[] = [];
+  const believe = (p: Params): void => {
+    const u = snap(space, Float64Array.from(space.toUnit(p)));
+    pendingU.push(u);
+    posterior.believe(encode(space, u, x));
+  };
+  let logFeasibility: ((x: Float64Array) => number) | null = null;
+  if (failed.length > 0) {
+    const F = new Float64Array(failed.length * D);
+    failed.forEach((u, i) => F.set(encode(space, u, x), i * D));
+    logFeasibility = createLogFeasibility(layout, params, data.X, data.n, F, failed.length);
+  }
+  // Failed points are believed too: at the model's own prediction (neither good nor bad), which removes
+  // the uncertainty that would otherwise make an unexplained failure look attractive again.
+  for (const u of failed) posterior.believe(encode(space, u, x));
   for (const p of request.pending) believe(p);
   let believed = 0;
   const perCandidate = m * (m / 2 + D) + 1;
@@ -157,6 +187,9 @@ function buildModel(
         elites,
         failed,
         failureRadius: settings.failureRadius,
+        pending: pendingU,
+        pendingRadius: settings.pendingRadius,
+        logFeasibility,
         candidates: Math.max(64, Math.min(settings.candidates, Math.floor(SCREEN_FLOPS / perCandidate))),
         localSearchStarts: settings.localSearchStarts,
         localBudget: Math.max(20, Math.min(25 * D, Math.floor(LOCAL_FLOPS / perCandidate / Math.max(1, settings.localSearchStarts)))),

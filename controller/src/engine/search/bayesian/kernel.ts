@@ -81,6 +81,25 @@ function pairDistance(layout: KernelLayout, p: KernelParams, X: Float64Array, a:
   return d2;
 }
 
+/** Kernel correlation (covariance / s²) between row a of X and an encoded point x. */
+export function correlationAt(layout: KernelLayout, p: KernelParams, X: Float64Array, a: number, x: ArrayLike<number>): number {
+  const ra = a * layout.dims;
+  let d2 = 0;
+  const m = layout.metric;
+  for (let j = 0; j < m.length; j++) {
+    const q = m[j]!;
+    const diff = X[ra + q]! - x[q]!;
+    d2 += p.invSq[j]! * diff * diff;
+  }
+  let logCat = 0;
+  const c = layout.categorical;
+  for (let k = 0; k < c.length; k++) {
+    const q = c[k]!;
+    if (X[ra + q] !== x[q]) logCat -= p.catWeight[k]!;
+  }
+  return matern52(d2) * Math.exp(logCat);
+}
+
 /** The n×n training covariance K + noise·I (row-major, symmetric). */
 export function kernelMatrix(layout: KernelLayout, p: KernelParams, X: Float64Array, n: number): Float64Array {
   const K = new Float64Array(n * n);

@@ -38,6 +38,8 @@ export const BayesianSettings = z
     warping: z.enum(["yeo-johnson", "none"], { error: 'must be "yeo-johnson" or "none"' }).optional(),
     /** Radius (unit-cube RMS distance) around failed trials where suggestions are discouraged; default 0.05. */
     failureRadius: numberIn(0, 1).optional(),
+    /** Radius around pending trials (and earlier points of the same batch) where suggestions are discouraged; default 0.02. */
+    pendingRadius: numberIn(0, 1).optional(),
   })
   .strict();
 
@@ -60,5 +62,6 @@ export function resolveBayesianSettings(settings: BayesianSettings, dimensions: 
     noiseFloor: settings.noiseFloor ?? 1e-6,
     warping: settings.warping ?? "yeo-johnson",
     failureRadius: settings.failureRadius ?? 0.05,
+    pendingRadius: settings.pendingRadius ?? 0.02,
   };
 }
