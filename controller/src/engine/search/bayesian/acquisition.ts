@@ -35,6 +35,9 @@ export interface AcquisitionContext {
   rng: Rng;
 }
 
+/** How far (per coordinate, unit cube) the pattern search may move a continuous/ordinal coordinate. */
+const REACH = 0.2;
+
 /** A scored unit point. */
 export interface Scored {
   u: Float64Array;
@@ -128,6 +131,9 @@ function patternSearch(ctx: AcquisitionContext, score: (u: Float64Array) => numb
   let evaluations = 0;
   const hasContinuous = dims.some((d) => d.kind !== "categorical");
   const tryMove = (j: number, value: number): boolean => {
+    // Polishing stays near its start: walking far on a sparse model in many dimensions only finds
+    // extrapolation artifacts in the corners of the cube.
+    if (Math.abs(value - start.u[j]!) > REACH) return false;
     trial.set(u);
     trial[j] = value;
     snap(space, trial);
