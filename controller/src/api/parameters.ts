@@ -49,19 +49,23 @@ function checkUnique(values: readonly (string | number)[], ctx: z.RefinementCtx)
 const ranged = "self.type == 'double' || self.type == 'int'";
 const hasRange = "has(self.min) && has(self.max)";
 
-/** The API server's copy of the rules above, as CEL on the merged parameter schema of the CRD. */
+/**
+ * The API server's copy of the rules above, as CEL on the merged parameter schema of the CRD. CEL cannot
+ * see `values` (its items are untyped, as they are strings or numbers), so the CRD checks them with
+ * minItems and list-type set, and their types are left to `kubetune validate` and the controller.
+ */
 const PARAMETER_RULES = [
-  { rule: `${ranged} ? ${hasRange} && !has(self.values) : has(self.values) && !has(self.min) && !has(self.max) && !has(self.step) && !has(self.scale)`, message: "double and int parameters need min and max (no values); categorical and discrete parameters need values (no min, max, step or scale)" },
+  { rule: `${ranged} ? ${hasRange} : !has(self.min) && !has(self.max) && !has(self.step) && !has(self.scale)`, message: "double and int parameters need min and max; categorical and discrete parameters take values, not min, max, step or scale" },
   { rule: `!(${hasRange}) || self.min < self.max`, message: "max must be greater than min" },
   { rule: `!has(self.scale) || self.scale != 'log' || !has(self.min) || self.min > 0`, message: "min must be greater than 0 with scale: log" },
   { rule: `!has(self.step) || self.step > 0`, message: "step must be greater than 0" },
   { rule: `!has(self.step) || !(${hasRange}) || self.step <= self.max - self.min`, message: "step must not exceed the range max - min" },
   { rule: `!has(self.step) || !has(self.scale) || self.scale != 'log'`, message: "step cannot be combined with scale: log" },
   { rule: `self.type != 'int' || !(${hasRange}) || (self.min == double(int(self.min)) && self.max == double(int(self.max)) && (!has(self.step) || self.step == double(int(self.step))))`, message: "min, max and step must be integers for an int parameter" },
-  { rule: `!has(self.values) || self.values.all(v, self.values.exists_one(w, w == v))`, message: "values must not repeat" },
-  { rule: `self.type != 'categorical' || self.values.all(v, type(v) == string && v != '')`, message: "categorical values must be non-empty strings" },
-  { rule: `self.type != 'discrete' || self.values.all(v, type(v) == int || type(v) == double)`, message: "discrete values must be numbers" },
 ];
+
+/** Unique values, checked by the API server itself (duplicates are refused with their index). */
+const VALUE_SET = { "x-kubernetes-list-type": "set" };
 
 const finite = z.number({ error: "must be a finite number" }).finite({ error: "must be a finite number" });
 
@@ -93,7 +97,7 @@ export const CategoricalParameter = z
   .object({
     name,
     type: z.literal("categorical"),
-    values: z.array(z.string().min(1, { error: "must not be empty" })).min(1, { error: "must list at least one value" }).max(256),
+    values: z.array(z.string().min(1, { error: "must not be empty" })).min(1, { error: "must list at least one value" }).max(256).meta(VALUE_SET),
   })
   .strict()
   .superRefine((p, ctx) => checkUnique(p.values, ctx));
@@ -102,7 +106,7 @@ export const DiscreteParameter = z
   .object({
     name,
     type: z.literal("discrete"),
-    values: z.array(finite).min(1, { error: "must list at least one value" }).max(256),
+    values: z.array(finite).min(1, { error: "must list at least one value" }).max(256).meta(VALUE_SET),
   })
   .strict()
   .superRefine((p, ctx) => checkUnique(p.values, ctx));

@@ -70,7 +70,9 @@ function mergeVariants(a: SchemaNode, b: SchemaNode): SchemaNode {
     return out;
   }
   if (a.type === b.type && a.type === "array") {
-    return { type: "array", items: mergeVariants(a.items as SchemaNode, b.items as SchemaNode), ...loosest(a, b, "maxItems") };
+    const out: SchemaNode = { type: "array", items: mergeVariants(a.items as SchemaNode, b.items as SchemaNode), ...loosest(a, b, "maxItems") };
+    for (const k of ["minItems", "x-kubernetes-list-type"]) if (a[k] !== undefined && a[k] === b[k]) out[k] = a[k];
+    return out;
   }
   if (JSON.stringify(a) === JSON.stringify(b)) return a;
   if (a.type === b.type) {
