@@ -2,9 +2,11 @@
  * Early-stopping bench: replays families of learning curves under each rule and prints, per rule and
  * setting, the fraction of epochs saved and the regret of the best completed trial vs running everything.
  * Usage: npm run bench:stopping -- [--seeds 20] [--trials 60] [--epochs 27] [--parallel 4] [--curves file.json ...]
+ * Without --curves it also replays every recorded set in bench/stopping/curves/.
  */
 import { parseArgs } from "node:util";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { createRng } from "../../controller/src/engine/search/rng.ts";
 import type { StopperConfigInput } from "../../controller/src/engine/stopping/index.ts";
 import { defaultMinResource } from "../../controller/src/engine/stopping/settings.ts";
@@ -52,7 +54,9 @@ const jobSets: { name: string; direction: "minimize" | "maximize"; jobs: Job[]; 
   epochs,
   size: trials,
 }));
-for (const file of args.curves) {
+const curvesDir = fileURLToPath(new URL("./curves/", import.meta.url));
+const curveFiles = args.curves.length > 0 ? args.curves : readdirSync(curvesDir).filter((f) => f.endsWith(".json")).sort().map((f) => curvesDir + f);
+for (const file of curveFiles) {
   const recorded = loadRecorded(readFileSync(file, "utf8"), file);
   const longest = Math.max(...recorded.curves.map((c) => c.values.length));
   jobSets.push({
@@ -121,5 +125,18 @@ for (const set of jobSets) {
   }
 }
 lines.push("", "How much the curves cross (rank correlation of the value at an epoch with the final objective; 1 = never cross):", "", ...crossingLines, "");
+/** Cost per report on a large job: the rules scan all trials on a check, so this is what grows with a job. */
+const big = FAMILIES[0]?.generate(999, 2000, epochs);
+if (big) {
+  lines.push("", `Engine cost on one job of ${big.curves.length} trials × ${epochs} epochs, 50 at a time (one run; wall-clock, machine-dependent):`, "");
+  lines.push("| rule | reports | µs per report |", "|---|---:|---:|");
+  for (const rule of rules(epochs).filter((r) => r.goal !== undefined || r.label === "none")) {
+    const t0 = performance.now();
+    const o = replay(big, rule.algorithm, 50);
+    const us = ((performance.now() - t0) * 1000) / o.epochs;
+    lines.push(`| ${rule.label} | ${o.epochs} | ${us.toFixed(1)} |`);
+  }
+  lines.push("");
+}
 lines.push(misses.length === 0 ? "Goals met on every goal family: asha saves ≥ 60%, median ≥ 30%, mean regret ≤ 1%." : `Goals missed:\n${misses.map((m) => `- ${m}`).join("\n")}`);
 console.log(lines.join("\n"));
