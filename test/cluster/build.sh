@@ -53,7 +53,6 @@ import (
 GO
 log "resolving kubernetes dependencies"
 go mod tidy -e >/dev/null 2>"$WORK/kube/tidy.log" || true
-go get "k8s.io/kubernetes@$K8S_VERSION" >/dev/null 2>&1 || true
 
 MINOR="${K8S_VERSION#v1.}"; MINOR="${MINOR%%.*}"
 BUILD_DATE="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -66,7 +65,8 @@ for b in kube-apiserver kubectl kube-controller-manager; do
   [ -x "$OUT/$b" ] && continue
   t0=$(date +%s)
   log "go build $b (slow the first time)"
-  go build -trimpath -ldflags "$LD" -o "$OUT/$b.tmp" "k8s.io/kubernetes/cmd/$b"
+  go build -trimpath -ldflags "$LD" -o "$OUT/$b.tmp" "k8s.io/kubernetes/cmd/$b" \
+    || die "go build $b failed; dependency resolution log: $WORK/kube/tidy.log"
   mv "$OUT/$b.tmp" "$OUT/$b"
   log "built $b in $(( $(date +%s) - t0 ))s"
 done
@@ -81,7 +81,7 @@ if [ ! -x "$OUT/etcd" ]; then
   t0=$(date +%s)
   log "go build etcd $ETCD_VERSION"
   go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" >/dev/null 2>&1 || die "go get go.etcd.io/etcd/server/v3@$ETCD_VERSION failed"
-  go build -trimpath -ldflags "-s -w" -o "$OUT/etcd.tmp" go.etcd.io/etcd/server/v3
+  go build -trimpath -ldflags "-s -w" -o "$OUT/etcd.tmp" go.etcd.io/etcd/server/v3 || die "go build etcd $ETCD_VERSION failed"
   mv "$OUT/etcd.tmp" "$OUT/etcd"
   log "built etcd in $(( $(date +%s) - t0 ))s"
 fi

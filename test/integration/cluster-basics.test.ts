@@ -26,7 +26,7 @@ test('RBAC is enforced: a user with no bindings is forbidden, the kubelet only h
   assert.match(stranger.stderr, /forbidden: User "stranger" cannot list resource "pods"/);
   const kubelet = await cluster.kubectl(['auth', 'can-i', 'create', 'secrets', '--as=kubetune:process-kubelet', '--as-group=kubetune:process-kubelets']);
   assert.equal(kubelet.stdout.trim(), 'no');
-  const bind = await cluster.kubectl(['auth', 'can-i', 'create', 'pods/binding', '--as=kubetune:process-kubelet', '--as-group=kubetune:process-kubelets']);
+  const bind = await cluster.kubectl(['auth', 'can-i', 'create', 'pods', '--subresource=binding', '--as=kubetune:process-kubelet', '--as-group=kubetune:process-kubelets']);
   assert.equal(bind.stdout.trim(), 'yes');
 });
 

@@ -99,7 +99,8 @@ test('restartPolicy Always restarts even a container that exits 0, and the Pod s
 
 test('deleting a running Pod stops its process, then the Pod is gone', async () => {
   const pidFile = join(scratch, 'running.pid');
-  await createPod('sleeper', 'echo $$ > "$PIDFILE"; exec sleep 300', { env: { PIDFILE: pidFile } });
+  // `$$$$`: in command/args Kubernetes turns `$$` into `$`, so the shell sees `$$` (its pid).
+  await createPod('sleeper', 'echo $$$$ > "$PIDFILE"; exec sleep 300', { env: { PIDFILE: pidFile } });
   await waitPhase('sleeper', 'Running');
   const pid = await waitFor('pid file', () => (existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim()) || undefined);
   assert.ok(processAlive(Number(pid)), 'the Pod is a live local process');
@@ -111,9 +112,10 @@ test('deleting a running Pod stops its process, then the Pod is gone', async () 
 
 test('a process that ignores SIGTERM is killed after the grace period', async () => {
   const pidFile = join(scratch, 'stubborn.pid');
-  await createPod('stubborn', 'trap "" TERM; echo $$ > "$PIDFILE"; while :; do sleep 0.2; done', { env: { PIDFILE: pidFile }, grace: 1 });
+  await createPod('stubborn', 'trap "" TERM; echo $$$$ > "$PIDFILE"; while :; do sleep 0.2; done', { env: { PIDFILE: pidFile }, grace: 1 });
   await waitPhase('stubborn', 'Running');
   const pid = Number(await waitFor('pid file', () => (existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim()) || undefined));
+  assert.ok(processAlive(pid), 'the Pod is a live local process');
   const r = await cluster.kubectl(['delete', 'pod', 'stubborn', '--wait=true', '--timeout=60s']);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(processAlive(pid), false, 'SIGKILL followed the 1 s grace period');
