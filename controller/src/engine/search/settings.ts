@@ -1,0 +1,88 @@
+import { z } from "zod";
+import { BayesianSettings } from "./bayesian/settings.ts";
+
+/** An integer setting within [min, max], with an error message that states the allowed range. */
+function intIn(min: number, max: number) {
+  const msg = `must be an integer from ${min} to ${max}`;
+  return z.number({ error: msg }).int({ error: msg }).min(min, { error: msg }).max(max, { error: msg });
+}
+
+/** A number setting within [min, max]. */
+function numberIn(min: number, max: number) {
+  const msg = `must be a number from ${min} to ${max}`;
+  return z.number({ error: msg }).min(min, { error: msg }).max(max, { error: msg });
+}
+
+/** Grid search settings. */
+export const GridSettings = z
+  .object({
+    /** "lexicographic" (default): the last parameter varies fastest; "shuffled": a seeded permutation of the grid. */
+    order: z.enum(["lexicographic", "shuffled"], { error: 'must be "lexicographic" or "shuffled"' }).default("lexicographic"),
+  })
+  .strict();
+
+/** Random search has no settings. */
+export const RandomSettings = z.object({}).strict();
+
+/** Sobol search settings. */
+export const SobolSettings = z
+  .object({
+    /** Owen-style linear matrix scramble plus digital shift, seeded by the job seed; default true. */
+    scramble: z.boolean({ error: "must be true or false" }).default(true),
+  })
+  .strict();
+
+/** Tree-structured Parzen estimator settings (names follow Optuna's TPESampler where they mean the same). */
+export const TpeSettings = z
+  .object({
+    /** Trials drawn from a scrambled Sobol sequence before the estimator takes over; default 10. */
+    startupTrials: intIn(0, 10000).default(10),
+    /** Candidates drawn from the "good" density per suggestion; default 24. */
+    candidates: intIn(1, 10000).default(24),
+    /** Fraction of observations counted as "good" (capped at maxGood); default 0.1. */
+    gamma: numberIn(0.01, 0.5).default(0.1),
+    /** Upper bound on the size of the "good" group; default 25. */
+    maxGood: intIn(1, 1000).default(25),
+    /** Weight of the prior (a wide kernel at the centre of the space) in both densities; default 1. */
+    priorWeight: numberIn(0, 100).default(1),
+    /** One joint kernel per observation (true, default) or independent per-parameter densities (false). */
+    multivariate: z.boolean({ error: "must be true or false" }).default(true),
+    /** Count pending trials as the worst observations so parallel suggestions spread out; default true. */
+    constantLiar: z.boolean({ error: "must be true or false" }).default(true),
+  })
+  .strict();
+
+export type GridSettings = z.infer<typeof GridSettings>;
+export type RandomSettings = z.infer<typeof RandomSettings>;
+export type SobolSettings = z.infer<typeof SobolSettings>;
+export type TpeSettings = z.infer<typeof TpeSettings>;
+export { BayesianSettings };
+
+const seed = z
+  .number({ error: "must be an integer from 0 to 2^53 - 1" })
+  .int({ error: "must be an integer from 0 to 2^53 - 1" })
+  .min(0, { error: "must be an integer from 0 to 2^53 - 1" })
+  .optional();
+
+/** The settings schema of each algorithm, by name. */
+export const SETTINGS_BY_ALGORITHM = {
+  grid: GridSettings,
+  random: RandomSettings,
+  sobol: SobolSettings,
+  bayesian: BayesianSettings,
+  tpe: TpeSettings,
+} as const;
+
+/** A TuningJob's `spec.search`: the algorithm, an optional seed, and that algorithm's settings (default {}). */
+export const SearchSpec = z.discriminatedUnion(
+  "algorithm",
+  [
+    z.object({ algorithm: z.literal("grid"), seed, settings: GridSettings.default({ order: "lexicographic" }) }).strict(),
+    z.object({ algorithm: z.literal("random"), seed, settings: RandomSettings.default({}) }).strict(),
+    z.object({ algorithm: z.literal("sobol"), seed, settings: SobolSettings.default({ scramble: true }) }).strict(),
+    z.object({ algorithm: z.literal("bayesian"), seed, settings: BayesianSettings.default({}) }).strict(),
+    z.object({ algorithm: z.literal("tpe"), seed, settings: TpeSettings.default(TpeSettings.parse({})) }).strict(),
+  ],
+  { error: 'algorithm must be one of "grid", "random", "sobol", "bayesian", "tpe"' },
+);
+export type SearchSpec = z.infer<typeof SearchSpec>;
