@@ -8,6 +8,7 @@ export {
   STOPPING_NAMES,
   StopperConfig,
   StoppingAlgorithm,
+  defaultMinResource,
   settingsSchemaFor,
   stopperConfigFromSpec,
 } from "./settings.ts";
