@@ -1,7 +1,7 @@
 import type { TuningJobSpec } from "../api/tuningjob.ts";
 import type { Params } from "../api/parameters.ts";
 import { createStopper, stopperConfigFromSpec, type Stopper, type TrialHistory } from "./stopping/index.ts";
-import { createOptimizer, type Optimizer } from "./search/index.ts";
+import { createOptimizer, type HistoryEntry, type Optimizer } from "./search/index.ts";
 import { bestTrial, isFinished, jobEnd, objectiveValue, trialName, trialsToLaunch, type JobEnd, type TrialView } from "./job.ts";
 
 /** Something a shell must do: start a trial, stop one early, or end the job (stopping what still runs). */
@@ -62,11 +62,13 @@ export function createTuner(options: TunerOptions): Tuner {
 
   const optimizer: Optimizer = createOptimizer(
     { parameters: spec.parameters, objective, algorithm: { name: spec.search.algorithm, settings: spec.search.settings ?? {} }, seed: spec.search.seed ?? 0 },
-    {
-      suggestions: restored.length,
-      told: finished.map((t) => (t.phase === "Failed" || t.value === undefined ? { params: t.params, failed: true as const } : { params: t.params, value: t.value })),
-      pending: unfinished.map((t) => ({ id: t.name, params: t.params })),
-    },
+    [
+      ...finished.map((t): HistoryEntry =>
+        t.phase === "Failed" || t.value === undefined ? { id: t.name, params: t.params, failed: true } : { id: t.name, params: t.params, value: t.value },
+      ),
+      ...unfinished.map((t): HistoryEntry => ({ id: t.name, params: t.params, pending: true })),
+    ],
+    { suggestionsMade: restored.length },
   );
   const stopper: Stopper = createStopper(
     stopperConfigFromSpec(spec.earlyStopping, objective),
