@@ -46,3 +46,11 @@ test("flags must look like --name=value or --name value", () => {
   assert.throws(() => parseFlags(["lr=1"]), /unexpected argument "lr=1": use --name=value/);
   assert.throws(() => parseFlags(["--seed"]), /flag --seed needs a value/);
 });
+
+test("MNIST gets its own defaults, which explicit values still override", () => {
+  const p = parseParams('{"dataset": "mnist"}', []);
+  assert.deepEqual([p.units, p.epochs, p.batchSize, p.learningRate, p.dropout], [256, 10, 128, 0.002, 0.3]);
+  const q = parseParams('{"dataset": "mnist", "units": 64}', ["--dropout=0"]);
+  assert.deepEqual([q.units, q.dropout, q.epochs], [64, 0, 10]);
+  assert.equal(parseParams(undefined, ["--dataset=iris"]).units, 64);
+});

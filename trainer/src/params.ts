@@ -57,6 +57,14 @@ export function parseFlags(argv: readonly string[]): Record<string, string> {
   return out;
 }
 
+/**
+ * Defaults that differ by dataset (filled in only where neither KUBETUNE_PARAMS nor a flag sets the value):
+ * MNIST needs a wider network and bigger batches than iris to reach ≥ 94 % validation accuracy quickly.
+ */
+export const DATASET_DEFAULTS: Partial<Record<TrainerParams["dataset"], Partial<TrainerParams>>> = {
+  mnist: { units: 256, epochs: 10, batchSize: 128, learningRate: 0.002, dropout: 0.3 },
+};
+
 /** Validates hyperparameters from KUBETUNE_PARAMS (JSON) and flags (which win); throws a readable Error. */
 export function parseParams(paramsJson: string | undefined, argv: readonly string[]): TrainerParams {
   let fromEnv: unknown = {};
@@ -68,7 +76,9 @@ export function parseParams(paramsJson: string | undefined, argv: readonly strin
     }
     if (typeof fromEnv !== "object" || fromEnv === null || Array.isArray(fromEnv)) throw new Error("KUBETUNE_PARAMS must be a JSON object such as {\"learningRate\":0.01}");
   }
-  const merged = { ...(fromEnv as Record<string, unknown>), ...parseFlags(argv) };
+  const given = { ...(fromEnv as Record<string, unknown>), ...parseFlags(argv) };
+  const dataset = TrainerParams.shape.dataset.safeParse(given.dataset);
+  const merged = { ...(dataset.success ? DATASET_DEFAULTS[dataset.data] : {}), ...given };
   const parsed = TrainerParams.safeParse(merged);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => {
