@@ -23,6 +23,8 @@ export type KubeletOptions = {
   images: ImageTable;
   backoffBaseMs: number;
   backoffMaxMs: number;
+  /** Bind unscheduled Pods to this node (off for extra kubelets that only run Pods named to them). */
+  bind: boolean;
   log: (msg: string) => void;
 };
 
@@ -37,6 +39,8 @@ type PodRun = {
   timers: Map<string, NodeJS.Timeout>;
   startTime: Date;
   deleting: boolean;
+  /** Finished before this kubelet started: its recorded status is final and never re-posted. */
+  frozen: boolean;
   lastStatus: string;
 };
 
@@ -73,6 +77,7 @@ export async function startKubelet(o: KubeletOptions): Promise<{ stop(): Promise
   };
 
   const sync = async (run: PodRun): Promise<void> => {
+    if (run.frozen) return;
     const status = JSON.parse(JSON.stringify(podStatus({
       podUid: run.uid, containers: run.containers, startTime: run.startTime, now: new Date(),
       previousConditions: run.pod.status?.conditions ?? [],
@@ -105,6 +110,9 @@ export async function startKubelet(o: KubeletOptions): Promise<{ stop(): Promise
     const spec = (run.pod.spec?.containers ?? []).find((x) => x.name === c.name) as V1Container;
     let argv: string[]; let env: Record<string, string>; let cwd: string;
     try {
+      if ((run.pod.spec?.initContainers ?? []).length > 0) {
+        throw new Error(`pod ${run.namespace}/${run.name}: initContainers are not supported by the process kubelet; run that step inside the main container`);
+      }
       const resolved = resolveCommand(spec, o.images);
       const vars = await containerEnv(run.pod, spec, lookup);
       argv = resolved.argv.map((a) => expandVars(a, vars));
@@ -165,7 +173,7 @@ export async function startKubelet(o: KubeletOptions): Promise<{ stop(): Promise
       })),
       procs: new Map(), timers: new Map(),
       startTime: pod.status?.startTime ? new Date(pod.status.startTime) : new Date(),
-      deleting: false, lastStatus: '',
+      deleting: false, frozen: false, lastStatus: '',
     };
   };
 
@@ -201,7 +209,7 @@ export async function startKubelet(o: KubeletOptions): Promise<{ stop(): Promise
     const uid = pod.metadata?.uid ?? '';
     if (!pod.spec?.nodeName) {
       const scheduler = pod.spec?.schedulerName ?? 'default-scheduler';
-      if (!pod.metadata?.deletionTimestamp && scheduler === 'default-scheduler') await bind(pod);
+      if (o.bind && !pod.metadata?.deletionTimestamp && scheduler === 'default-scheduler') await bind(pod);
       return;
     }
     if (pod.spec.nodeName !== o.nodeName || stopping) return;
@@ -212,8 +220,7 @@ export async function startKubelet(o: KubeletOptions): Promise<{ stop(): Promise
       runs.set(uid, run);
       if (phase === 'Succeeded' || phase === 'Failed') {
         // Finished before this kubelet started: nothing to run, but a delete must still be finalized.
-        run.containers.forEach((c) => { c.state = { kind: 'terminated', exitCode: 0, reason: 'Completed', startedAt: run!.startTime, finishedAt: run!.startTime }; });
-        run.lastStatus = 'terminal';
+        run.frozen = true;
       } else if (!pod.metadata?.deletionTimestamp) {
         await recoverOrStart(run, pod);
       }

@@ -6,6 +6,7 @@
 //   KUBETUNE_KUBELET_IMAGES       image table JSON (default test/cluster/kubelet/images.json)
 //   KUBETUNE_KUBELET_BACKOFF_MS   first crash-loop delay (default 1000; the real kubelet uses 10000)
 //   KUBETUNE_KUBELET_BACKOFF_MAX_MS  crash-loop delay cap (default 30000; the real kubelet uses 300000)
+//   KUBETUNE_KUBELET_BIND         "false": do not bind unscheduled Pods (for a second kubelet in tests)
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +27,7 @@ const Settings = z.object({
   KUBETUNE_KUBELET_IMAGES: z.string().default(join(here, 'images.json')),
   KUBETUNE_KUBELET_BACKOFF_MS: z.coerce.number().int().positive().default(1000),
   KUBETUNE_KUBELET_BACKOFF_MAX_MS: z.coerce.number().int().positive().default(30_000),
+  KUBETUNE_KUBELET_BIND: z.enum(['true', 'false']).default('true'),
 });
 
 const log = (msg: string): void => console.error(`${new Date().toISOString()} kubelet: ${msg}`);
@@ -45,7 +47,8 @@ async function main(): Promise<void> {
   const kubelet = await startKubelet({
     kc, nodeName: s.KUBETUNE_NODE_NAME, dir: s.KUBETUNE_KUBELET_DIR,
     images: loadImageTable(s.KUBETUNE_KUBELET_IMAGES, repoRoot),
-    backoffBaseMs: s.KUBETUNE_KUBELET_BACKOFF_MS, backoffMaxMs: s.KUBETUNE_KUBELET_BACKOFF_MAX_MS, log,
+    backoffBaseMs: s.KUBETUNE_KUBELET_BACKOFF_MS, backoffMaxMs: s.KUBETUNE_KUBELET_BACKOFF_MAX_MS,
+    bind: s.KUBETUNE_KUBELET_BIND === 'true', log,
   });
   const beat = setInterval(() => {
     heartbeat(core, s.KUBETUNE_NODE_NAME, version, since).catch((err: unknown) => log(`heartbeat: ${describeError(err)}`));
