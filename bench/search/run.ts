@@ -17,7 +17,8 @@ const list = (what: string) => z.string().transform((s, ctx) => {
   if (out.length === 0) ctx.addIssue({ code: "custom", message: `--${what} needs a comma-separated list` });
   return out;
 });
-const intList = (what: string) => list(what).pipe(z.array(z.coerce.number().int().positive({ error: `--${what} takes positive integers` })));
+const intList = (what: string) =>
+  list(what).pipe(z.array(z.string().transform(Number).pipe(z.number({ error: `--${what} takes positive integers` }).int({ error: `--${what} takes positive integers` }).positive({ error: `--${what} takes positive integers` }))));
 
 const Flags = z.object({
   quick: z.boolean().default(false),
