@@ -1,11 +1,15 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { validateCommand, type Io } from "./validate-command.ts";
+import type { Terminal } from "./run-command.ts";
 import { crdStream } from "../api/crds/definitions.ts";
 
 const USAGE = `kubetune — hyperparameter tuning for Kubernetes
 
 Usage:
+  kubetune run <job.yaml> [--parallel N] [--out DIR] [--seed S] [--resume DIR] [--nats URL] [--quiet | --json]
+                                  run a TuningJob on this machine, each trial a local process
+  kubetune report <run-dir>       regenerate a run's report.html from its results.json
   kubetune validate <file|->...   check TuningJob manifests; prints every problem with its path
   kubetune crds                   print the CustomResourceDefinitions (kubetune crds | kubectl apply -f -)
   kubetune version                print the version
@@ -18,9 +22,18 @@ function version(): string {
 }
 
 /** Runs the CLI with the given arguments; returns the process exit code. */
-export async function main(argv: string[], io: Io): Promise<number> {
+export async function main(argv: string[], io: Io, term?: Terminal): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
+    case "run": {
+      // Loaded on demand: validate and crds stay fast and free of the runner's imports.
+      const { runCommand } = await import("./run-command.ts");
+      return runCommand(rest, io, term ?? { isTTY: false, columns: () => 80, onInterrupt: () => () => {}, write: (t) => io.out(t) });
+    }
+    case "report": {
+      const { reportCommand } = await import("./run-command.ts");
+      return reportCommand(rest, io);
+    }
     case "validate":
       return validateCommand(rest, io);
     case "crds":

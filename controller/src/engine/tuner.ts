@@ -151,7 +151,8 @@ export function createTuner(options: TunerOptions): Tuner {
     },
     report(name, step, metrics) {
       const t = get(name, "report");
-      if (isFinished(t.phase)) return [];
+      // Reports after a stop decision are the tail of a stopping trial: the trial is judged as it was when stopped.
+      if (isFinished(t.phase) || stopRequested.has(name)) return [];
       if (t.phase === "Pending") t.phase = "Running";
       Object.assign(t.metrics, metrics);
       const v = metrics[objective.metric];
@@ -164,7 +165,7 @@ export function createTuner(options: TunerOptions): Tuner {
       }
       const value = objectiveValue(t.curve, objective);
       if (value !== undefined) t.value = value;
-      if (stopRequested.has(name) || end) return [];
+      if (end) return [];
       const decision = stopper.report(name, step, v);
       if (decision.action === "stop") {
         stopRequested.set(name, decision.reason);
