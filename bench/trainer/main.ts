@@ -1,4 +1,5 @@
 // npm run bench:trainer — trains the MNIST MLP on every backend available here and compares throughput.
+// npm run bench:trainer -- --accuracy — one full MNIST run with the trainer's defaults on wasm (≥ 94 % expected).
 // Each backend runs the real trainer in its own process (a clean TensorFlow.js) and reports over stdio.
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -13,9 +14,9 @@ const MAIN = fileURLToPath(new URL("../../trainer/src/main.ts", import.meta.url)
 // A fixed MNIST workload: 3,000 digits (2,400 training), 3 epochs of the default MNIST MLP.
 const WORKLOAD = ["--dataset=mnist", "--samples=3000", "--epochs=3", "--seed=1"];
 
-function runBackend(backend: BackendName): Promise<BackendRun> {
+function runBackend(backend: BackendName, workload: string[] = WORKLOAD): Promise<BackendRun> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MAIN, ...WORKLOAD, `--backend=${backend}`], {
+    const child = spawn(process.execPath, [MAIN, ...workload, `--backend=${backend}`], {
       env: { ...process.env, KUBETUNE_REPORT: "stdio", KUBETUNE_NATS_URL: "", KUBETUNE_PARAMS: "" },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -32,6 +33,15 @@ function runBackend(backend: BackendName): Promise<BackendRun> {
       resolve({ backend, epochs: reports.filter((m) => m.step > 0 && !m.final).map((m) => m.metrics), final: reports.find((m) => m.final)?.metrics ?? {} });
     });
   });
+}
+
+if (process.argv.includes("--accuracy")) {
+  const started = performance.now();
+  const run = await runBackend("wasm", ["--dataset=mnist"]);
+  const minutes = (performance.now() - started) / 60_000;
+  const acc = "error" in run ? Number.NaN : (run.final.val_accuracy ?? Number.NaN);
+  process.stdout.write(`MNIST defaults on wasm: val_accuracy ${acc.toFixed(4)} after ${"error" in run ? 0 : run.epochs.length} epochs in ${minutes.toFixed(1)} min — ${acc >= 0.94 ? "PASS" : "FAIL"} (≥ 0.94)\n`);
+  process.exit(acc >= 0.94 ? 0 : 1);
 }
 
 const runs: BackendRun[] = [];
