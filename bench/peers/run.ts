@@ -1,0 +1,143 @@
+/**
+ * `npm run bench:peers`: Optuna's TPE and GP samplers against our algorithms on the same problems,
+ * seeds and budgets. Creates bench/peers/.venv (pip install -r requirements.txt) on first use.
+ * Flags: --quick, --seeds N, --functions a,b, --budgets 25,50,100, --algorithms a,b (ours),
+ * --samplers tpe,gp (Optuna's), --jobs N (parallel Optuna studies; default 2), --ours FILE (reuse the
+ * per-seed results of `bench:search --json FILE` for our algorithms instead of running them again).
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { createRng } from "../../controller/src/engine/search/rng.ts";
+import { createSpace } from "../../controller/src/engine/search/space.ts";
+import { ALGORITHM_NAMES, type AlgorithmName } from "../../controller/src/engine/search/types.ts";
+import { PROBLEMS, type Problem } from "../search/functions.ts";
+import { median, regretAt, runStudy } from "../search/study.ts";
+import { formatTable } from "../search/table.ts";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const venv = join(here, ".venv");
+const python = join(venv, "bin", "python");
+const work = join(here, ".cache");
+
+const csv = z.string().transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean));
+const positive = (flag: string) => z.string().transform(Number).pipe(z.number({ error: `${flag} takes positive integers` }).int({ error: `${flag} takes positive integers` }).positive({ error: `${flag} takes positive integers` }));
+const Flags = z.object({
+  quick: z.boolean().default(false),
+  seeds: positive("--seeds").optional(),
+  functions: csv.pipe(z.array(z.enum(PROBLEMS.map((p) => p.name) as [string, ...string[]], { error: `--functions: known functions are ${PROBLEMS.map((p) => p.name).join(", ")}` }))).optional(),
+  budgets: csv.pipe(z.array(positive("--budgets"))).optional(),
+  algorithms: csv.pipe(z.array(z.enum(ALGORITHM_NAMES, { error: `--algorithms: known algorithms are ${ALGORITHM_NAMES.join(", ")}` }))).optional(),
+  samplers: csv.pipe(z.array(z.enum(["tpe", "gp"], { error: "--samplers: known samplers are tpe, gp" }))).optional(),
+  jobs: positive("--jobs").default(2),
+  ours: z.string().optional(),
+});
+
+/** The part of `bench:search --json` output that is reused here. */
+const SearchResults = z.object({
+  seeds: z.number().int(),
+  results: z.record(z.string(), z.record(z.string(), z.record(z.string(), z.array(z.number())))),
+});
+
+/** Creates the virtual environment with Optuna, SciPy and torch unless it already imports them. */
+function ensureVenv(): void {
+  if (existsSync(python) && spawnSync(python, ["-c", "import optuna, scipy, torch"], { stdio: "ignore" }).status === 0) return;
+  process.stderr.write(`creating ${venv} (pip install -r requirements.txt; torch is large)\n`);
+  execFileSync("python3", ["-m", "venv", venv], { stdio: "inherit" });
+  execFileSync(python, ["-m", "pip", "install", "--quiet", "-r", join(here, "requirements.txt")], { stdio: "inherit" });
+}
+
+/** Deterministic points with TypeScript's values, so the Python re-implementation can prove it matches. */
+function checks(problem: Problem): { params: Record<string, number | string>; value: number }[] {
+  const space = createSpace(problem.parameters);
+  const rng = createRng(0xc4ec);
+  return Array.from({ length: 20 }, () => {
+    const params = space.fromUnit(problem.parameters.map(() => rng.next()));
+    return { params, value: problem.evaluate(params) };
+  });
+}
+
+type Regrets = Record<string, Record<string, Record<string, number[]>>>;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: "boolean" }, seeds: { type: "string" }, functions: { type: "string" }, budgets: { type: "string" },
+      algorithms: { type: "string" }, samplers: { type: "string" }, jobs: { type: "string", default: "2" }, ours: { type: "string" },
+    },
+  });
+  const parsed = Flags.safeParse(values);
+  if (!parsed.success) throw new Error(parsed.error.issues.map((i) => i.message).join("; "));
+  const f = parsed.data;
+  const seeds = Array.from({ length: f.seeds ?? (f.quick ? 3 : 10) }, (_, i) => i);
+  const budgets = f.budgets ?? (f.quick ? [25, 50] : [25, 50, 100]);
+  const algorithms: AlgorithmName[] = f.algorithms ?? ["random", "tpe", "bayesian"];
+  const samplers = f.samplers ?? ["tpe", "gp"];
+  const problems = PROBLEMS.filter((p) => !f.functions || f.functions.includes(p.name));
+
+  ensureVenv();
+  mkdirSync(work, { recursive: true });
+  const problemsFile = join(work, "problems.json");
+  const optunaFile = join(work, "optuna.json");
+  writeFileSync(problemsFile, JSON.stringify({
+    seeds, budgets,
+    problems: problems.map((p) => ({ name: p.name, parameters: p.parameters, optimum: p.optimum, checks: checks(p) })),
+  }));
+  const py = spawnSync(python, [join(here, "optuna_bench.py"), problemsFile, optunaFile, samplers.join(","), String(f.jobs)], { stdio: ["ignore", "inherit", "inherit"] });
+  if (py.status !== 0) throw new Error(`optuna_bench.py failed with exit code ${py.status}; see its output above`);
+  const regrets: Regrets = JSON.parse(readFileSync(optunaFile, "utf8")) as Regrets;
+
+  const reused = f.ours ? SearchResults.parse(JSON.parse(readFileSync(f.ours, "utf8"))) : null;
+  if (reused && reused.seeds < seeds.length) throw new Error(`--ours ${f.ours} has ${reused.seeds} seeds but --seeds is ${seeds.length}; rerun bench:search with at least as many`);
+  const started = Date.now();
+  for (const problem of problems) {
+    if (reused) {
+      for (const algorithm of algorithms) {
+        const r = reused.results[problem.name]?.[algorithm];
+        if (!r) throw new Error(`--ours ${f.ours} has no results for ${problem.name} / ${algorithm}; rerun bench:search with them`);
+        // Seeds are 0..N-1 on both sides, so the first N per-seed results are the matching ones.
+        (regrets[problem.name] ??= {})[algorithm] = Object.fromEntries(Object.entries(r).map(([b, v]) => [b, v.slice(0, seeds.length)]));
+      }
+      continue;
+    }
+    for (const algorithm of algorithms) {
+      const byBudget: Record<string, number[]> = {};
+      for (const seed of seeds) {
+        const curve = await runStudy(problem, algorithm, seed, Math.max(...budgets));
+        if (curve === null) break;
+        for (const b of budgets) (byBudget[b] ??= []).push(regretAt(curve, b, problem.optimum));
+        process.stderr.write(`\r${problem.name} ${algorithm} seed ${seed} (${((Date.now() - started) / 1000).toFixed(0)} s)   `);
+      }
+      (regrets[problem.name] ??= {})[algorithm] = byBudget;
+    }
+  }
+  process.stderr.write("\n");
+  const columns = [...algorithms, ...samplers.map((s) => `optuna-${s}`)];
+  const rows = problems.flatMap((p) =>
+    budgets.map((b) => [p.name, String(b), ...columns.map((c) => {
+      const r = regrets[p.name]?.[c]?.[String(b)];
+      return r && r.length ? median(r).toPrecision(3) : "n/a";
+    })]),
+  );
+  console.log(`Median simple regret over ${seeds.length} seeds (lower is better); Optuna ${optunaVersion()}\n`);
+  console.log(formatTable(["function", "budget", ...columns], rows));
+  const wins = problems.flatMap((p) => budgets.filter((b) => b >= 50).map((b) => {
+    const ours = median(regrets[p.name]?.bayesian?.[String(b)] ?? [Infinity]);
+    return samplers.every((s) => ours < median(regrets[p.name]?.[`optuna-${s}`]?.[String(b)] ?? [Infinity]));
+  }));
+  if (algorithms.includes("bayesian") && wins.length) {
+    console.log(`\nbayesian beats every Optuna sampler in ${wins.filter(Boolean).length} of ${wins.length} (function, budget ≥ 50) cells`);
+  }
+}
+
+function optunaVersion(): string {
+  return execFileSync(python, ["-c", "import optuna; print(optuna.__version__)"], { encoding: "utf8" }).trim();
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
