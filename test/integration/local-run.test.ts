@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { Results } from "../../controller/src/local/results.ts";
+import { startNatsServer } from "../nats-server.ts";
 
 const root = join(import.meta.dirname, "../..");
 const bin = join(root, "controller/src/cli/bin.ts");
@@ -228,4 +229,44 @@ test("report.html renders in headless Chromium", async () => {
   assert.equal(bytes.subarray(1, 4).toString(), "PNG");
   // A blank page compresses to a few kilobytes; charts, text and the table make it far larger.
   assert.ok(bytes.length > 30_000, `the screenshot has content (${bytes.length} bytes)`);
+});
+
+/** A small job that tunes the real trainer on iris. */
+function trainerJob(name: string, epochs: number, maxTrials: number): string {
+  const path = job(name, {
+    objective: { metric: "val_loss", direction: "minimize", additionalMetrics: ["val_accuracy"] },
+    parameters: [
+      { name: "learningRate", type: "double", min: 0.005, max: 0.1, scale: "log" },
+      { name: "units", type: "int", min: 4, max: 32 },
+    ],
+    search: { algorithm: "sobol", seed: 2 },
+    budget: { maxTrials, parallelTrials: 2, maxFailedTrials: 0 },
+  });
+  const text = readFileSync(path, "utf8").replace(/command:\n(\s+)- node\n\s+- test\/fixtures\/objective\.mjs\n/, (_m, indent: string) =>
+    `command:\n${indent}- kubetune-trainer\n${indent}- --dataset=iris\n${indent}- --epochs=${epochs}\n${indent}- --learningRate=\${params.learningRate}\n${indent}- --units=\${params.units}\n`);
+  writeFileSync(path, text);
+  return path;
+}
+
+test("the real trainer reports every epoch through the SDK's stdout channel", async () => {
+  const out = outDir();
+  const r = await kubetune(["run", trainerJob("iris-stdio", 4, 2), "--out", out]);
+  assert.equal(r.code, 0, r.stderr);
+  const res = results(out);
+  assert.deepEqual(res.trials.map((t) => t.curve.map((p) => p.step)), [[1, 2, 3, 4], [1, 2, 3, 4]]);
+  assert.ok(res.trials.every((t) => t.metrics.val_accuracy !== undefined && t.metrics.samples_per_second !== undefined));
+});
+
+test("with --nats, trials report over NATS JetStream and the run reads them there", async () => {
+  const nats = await startNatsServer();
+  try {
+    const out = outDir();
+    const r = await kubetune(["run", trainerJob("iris-nats", 3, 2), "--out", out, "--nats", nats.url]);
+    assert.equal(r.code, 0, r.stderr);
+    const res = results(out);
+    assert.deepEqual(res.trials.map((t) => t.curve.length), [3, 3]);
+    for (const t of res.trials) assert.doesNotMatch(readFileSync(join(out, "logs", `${t.name}.log`), "utf8"), /@@kubetune/, "nothing came over stdout");
+  } finally {
+    await nats.stop();
+  }
 });

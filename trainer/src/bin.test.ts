@@ -4,7 +4,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { canStripTypes } from "../../bin/run-ts.mjs";
 
-const BIN = fileURLToPath(new URL("../../bin/kubetune-trainer.mjs", import.meta.url));
+const BIN = fileURLToPath(new URL("../../bin/kubetune-trainer", import.meta.url));
 
 test("type stripping is detected from the Node version and flags", () => {
   assert.equal(canStripTypes("22.18.0", []), true);

@@ -126,7 +126,8 @@ export async function runCommand(argv: string[], io: Io, term: Terminal): Promis
     ...(resume ? { resume } : {}),
     graceMs: f.grace * 1000,
     env: process.env,
-    pathDirs: [join(packageRoot, "node_modules", ".bin"), dirname(process.execPath)],
+    // Our own bins (kubetune-trainer) first: npm links a package's bins for its dependents, not for itself.
+    pathDirs: [join(packageRoot, "bin"), join(packageRoot, "node_modules", ".bin"), dirname(process.execPath)],
     ...(f.nats ? { natsUrl: f.nats } : {}),
     onEvent: (e) => view.event(e),
   });

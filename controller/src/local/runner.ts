@@ -8,6 +8,7 @@ import { createTuner, type Action } from "../engine/tuner.ts";
 import type { JobEnd, TrialView } from "../engine/job.ts";
 import { resultsOf, saveResults, trialViewsOf, type Outcome, type Results, type TrialTimes } from "./results.ts";
 import { startTrialProcess, type TrialProcess } from "./trial-process.ts";
+import { LOCAL_NAMESPACE, openNatsChannel, type NatsChannel } from "./nats-channel.ts";
 
 /** What happens during a local run, for the terminal views and `--json`. */
 export type RunEvent =
@@ -64,7 +65,7 @@ export function trialCommand(options: Pick<RunOptions, "job" | "spec" | "cwd" | 
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(options.env)) if (v !== undefined) env[k] = v;
   for (const e of container.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
-  for (const e of trialEnv({ namespace: "local", job: options.job, trial: trial.name, params: trial.params, objective: options.spec.objective.metric, natsUrl: options.natsUrl ?? "" })) {
+  for (const e of trialEnv({ namespace: LOCAL_NAMESPACE, job: options.job, trial: trial.name, params: trial.params, objective: options.spec.objective.metric, natsUrl: options.natsUrl ?? "" })) {
     env[e.name] = e.value;
   }
   if (options.natsUrl === undefined) {
@@ -110,14 +111,21 @@ export function startRun(options: RunOptions): RunHandle {
     return r;
   };
 
+  let channel: NatsChannel | undefined;
+  /** Asks a trial to stop on every channel it may listen on (stdin, and NATS with --nats). */
+  const stopTrial = (name: string, reason: string): void => {
+    channel?.stop(name, reason);
+    processes.get(name)?.stop(reason, options.graceMs);
+  };
+
   const apply = (actions: Action[]): void => {
     for (const a of actions) {
       if (a.type === "launch") launch(a.trial);
       else if (a.type === "stop") {
         options.onEvent({ type: "trial-stopping", trial: a.trial, reason: a.reason });
-        processes.get(a.trial)?.stop(a.reason, options.graceMs);
+        stopTrial(a.trial, a.reason);
       } else {
-        for (const name of a.stop) processes.get(name)?.stop(`the job ended: ${a.end.message}`, options.graceMs);
+        for (const name of a.stop) stopTrial(name, `the job ended: ${a.end.message}`);
       }
     }
   };
@@ -185,6 +193,7 @@ export function startRun(options: RunOptions): RunHandle {
         } while (again);
         if (tuner.ended() && processes.size === 0 && !settled) {
           settled = true;
+          await channel?.close();
           finishedAt = new Date().toISOString();
           const r = save();
           const end = tuner.ended() as JobEnd;
@@ -203,7 +212,22 @@ export function startRun(options: RunOptions): RunHandle {
 
   options.onEvent({ type: "job-started", job, dir, maxTrials: spec.budget.maxTrials, parallel: spec.budget.parallelTrials, resumed: options.resume?.trials.length ?? 0 });
   save();
-  tick();
+  const ready = options.natsUrl
+    ? openNatsChannel(
+        options.natsUrl,
+        job,
+        (trial, m) => {
+          if (processes.has(trial)) report(trial, m);
+        },
+        (trial, problem) => options.onEvent({ type: "trial-bad-report", trial, problem }),
+      ).then((c) => {
+        channel = c;
+      })
+    : Promise.resolve();
+  ready.then(tick, (e: unknown) => {
+    settled = true;
+    rejectDone(e);
+  });
 
   return {
     done,
