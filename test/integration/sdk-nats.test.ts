@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { PassThrough } from "node:stream";
 import { connect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/transport-node";
@@ -145,6 +146,27 @@ test("when JetStream cannot store reports, publishing gives up after the configu
   } finally {
     await ensureMetricsStream(jsm);
   }
+});
+
+test("kubetune-trainer publishes its run to JetStream and obeys a stop on the control subject", async () => {
+  const main = fileURLToPath(new URL("../../trainer/src/main.ts", import.meta.url));
+  const done = spawnSync(process.execPath, [main, "--epochs=3"], { env: { ...process.env, ...env("iris-00001"), KUBETUNE_REPORT: "", KUBETUNE_PARAMS: '{"dataset":"iris"}' } });
+  assert.equal(done.status, 0, done.stderr.toString());
+  const stored = await storedFor("iris-00001");
+  assert.deepEqual(stored.map((s) => s.id), ["team-a/iris-00001/0", "team-a/iris-00001/1", "team-a/iris-00001/2", "team-a/iris-00001/3", "team-a/iris-00001/3/final"]);
+  assert.ok((stored[3]?.message.metrics.val_accuracy ?? -1) >= 0);
+
+  const child = spawn(process.execPath, [main, "--epochs=100000"], { env: { ...process.env, ...env("iris-00002"), KUBETUNE_REPORT: "", KUBETUNE_PARAMS: "" }, stdio: ["ignore", "ignore", "pipe"] });
+  let err = "";
+  child.stderr?.on("data", (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+  while ((await storedFor("iris-00002")).length < 3) await new Promise((r) => setTimeout(r, 50));
+  nc.publish(controlSubject("team-a", "mnist", "iris-00002"), JSON.stringify({ action: "stop", reason: "asha: rung 1" }));
+  assert.equal(await exited, 0, err);
+  assert.match(err, /stopped \(asha: rung 1\)/);
+  const last = (await storedFor("iris-00002")).at(-1);
+  assert.equal(last?.message.final, true);
+  assert.match(last?.id ?? "", /^team-a\/iris-00002\/\d+\/final$/);
 });
 
 test("an unreachable server fails connectReporter with a message naming the URL", async () => {
