@@ -76,6 +76,20 @@ test("SIGTERM stops training gracefully: final report, exit 0", async () => {
   assert.match(r.err, /stopped \(SIGTERM\) after \d+ epochs/);
 });
 
+test("a stop during an epoch abandons that epoch: no report for it, final says 0 epochs", async () => {
+  let signalled = false;
+  const r = await trainer(["--dataset=mnist", "--samples=3000", "--epochs=3"], { KUBETUNE_REPORT: "stdio" }, (m, child) => {
+    if (!signalled && m.step === 0) {
+      signalled = true;
+      child.kill("SIGTERM");
+    }
+  });
+  assert.equal(r.code, 0, r.err);
+  const sent = reports(r.out);
+  assert.deepEqual(sent.map((m) => [m.step, m.final ?? false]), [[0, false], [0, true]]);
+  assert.deepEqual(sent[1]?.metrics, { epochs_completed: 0 });
+});
+
 test("a stop line on stdin stops training gracefully", async () => {
   let asked = false;
   const r = await trainer(["--dataset=iris", "--epochs=100000"], { KUBETUNE_REPORT: "stdio" }, (m, child) => {
