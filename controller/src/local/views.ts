@@ -128,12 +128,13 @@ export function liveView(write: (text: string) => void, style: Style, metric: st
     return ` ETA ${formatDuration(per * (maxTrials - finished))}`;
   };
   const block = (): string[] => {
-    const width = Math.max(40, columns());
+    const width = Math.max(20, columns());
     const out = [`${bar(Math.min(30, width - 40))} ${finished}/${maxTrials} trials${eta()}  elapsed ${formatDuration(now() - startedAt)}`];
     if (best) out.push(`${style.bold("best")} ${best.name}: ${metric} = ${formatNumber(best.value)}`);
     for (const [name, t] of running) {
-      const state = t.stopping ? style.yellow("stopping") : t.step === undefined ? style.dim("starting") : `step ${t.step} ${metric}=${formatNumber(t.value)}`;
-      out.push(`  ${name} ${state} ${style.dim(formatParams(t.params))}`.slice(0, width + 40));
+      const state = t.stopping ? "stopping" : t.step === undefined ? "starting" : `step ${t.step} ${metric}=${formatNumber(t.value)}`;
+      // Cut to the terminal width: a wrapped line would throw off the cursor-up count of the next redraw.
+      out.push(`  ${name} ${state} ${formatParams(t.params)}`.slice(0, width - 1));
     }
     return out;
   };
