@@ -6,3 +6,4 @@ export * from "./meta.ts";
 export * from "./tuningjob.ts";
 export * from "./trial.ts";
 export * from "./validate.ts";
+export * from "./metrics.ts";

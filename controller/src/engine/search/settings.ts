@@ -83,6 +83,6 @@ export const SearchSpec = z.discriminatedUnion(
     z.object({ algorithm: z.literal("bayesian"), seed, settings: BayesianSettings.default({}) }).strict(),
     z.object({ algorithm: z.literal("tpe"), seed, settings: TpeSettings.default(TpeSettings.parse({})) }).strict(),
   ],
-  { error: 'algorithm must be one of "grid", "random", "sobol", "bayesian", "tpe"' },
+  { error: 'must be one of "grid", "random", "sobol", "bayesian", "tpe"' },
 );
 export type SearchSpec = z.infer<typeof SearchSpec>;
