@@ -1,9 +1,10 @@
 /**
- * Which hyperparameters a suggestion uses. Algorithms are stateless, so warm starts are derived from
- * the inputs: hyperparameters are refitted at "checkpoints" (observation counts growing by
- * `refitGrowth`), each fit on the prefix of that many observations and warm-started from the previous
- * checkpoint's fit. Between checkpoints, and beyond `maxFitObservations`, they are frozen. Fits are
- * memoized by an exact hash of their inputs, so results never depend on what was computed before.
+ * Which hyperparameters a suggestion uses. Algorithms are stateless, so hyperparameters are refitted
+ * only at "checkpoints" (observation counts growing by `refitGrowth`), each fit on the prefix of that
+ * many observations from fixed, seeded starts; between checkpoints and beyond `maxFitObservations`
+ * they are frozen. A fit never depends on an earlier fit (no warm-start chain), so an optimizer
+ * rebuilt from a long history pays for exactly one fit. Fits are memoized by an exact hash of their
+ * inputs, so results never depend on what was computed before.
  */
 import { createRng } from "../rng.ts";
 import type { KernelLayout } from "./kernel.ts";
@@ -18,9 +19,10 @@ export interface Dataset {
   n: number;
 }
 
-/** Fits with more data than this use only the warm start and the default start (keeps asks bounded). */
-const RESTART_LIMIT = 60;
+/** Fits on more points than this first fit a strided subset of this size, then refine on all points. */
+const SUBSET = 32;
 const MAX_EVALUATIONS = 60;
+const REFINE_EVALUATIONS = 20;
 const CACHE_SIZE = 256;
 const cache = new Map<string, Float64Array>();
 
@@ -29,6 +31,35 @@ export function checkpoints(limit: number, growth: number): number[] {
   const out: number[] = [];
   for (let c = 2; c <= limit; c = Math.max(c + 1, Math.ceil(c * (1 + growth)))) out.push(c);
   return out;
+}
+
+/**
+ * MAP fit on the first c observations. Multi-start L-BFGS runs on at most SUBSET points (an even
+ * stride through the prefix), and for larger prefixes the winner is refined on all c points: the
+ * subset fit is a warm start derived from the inputs alone, and it keeps one fit at ~100 points to a
+ * few dozen full-size likelihood evaluations.
+ */
+function fitAt(layout: KernelLayout, data: Dataset, c: number, settings: ResolvedBayesianSettings, seed: number): Float64Array {
+  const D = layout.dims;
+  const y = warpValues(data.values.slice(0, c), settings.warping).y;
+  const starts: Float64Array[] = [defaultStart(layout)];
+  const rng = createRng(seed, c, 0x6a9f);
+  for (let r = 0; r < settings.fitRestarts; r++) {
+    const s = defaultStart(layout);
+    // Perturb lengthscales and categorical weights by up to e^±1.5; keep signal and noise.
+    for (let i = 0; i < s.length - 2; i++) s[i] = s[i]! + 3 * (rng.next() - 0.5);
+    starts.push(s);
+  }
+  if (c <= SUBSET) return fitHyperparameters(layout, data.X, y, c, settings.noiseFloor, starts, MAX_EVALUATIONS);
+  const Xs = new Float64Array(SUBSET * D);
+  const ys = new Float64Array(SUBSET);
+  for (let k = 0; k < SUBSET; k++) {
+    const i = Math.floor((k * c) / SUBSET);
+    Xs.set(data.X.subarray(i * D, i * D + D), k * D);
+    ys[k] = y[i]!;
+  }
+  const warm = fitHyperparameters(layout, Xs, ys, SUBSET, settings.noiseFloor, starts, MAX_EVALUATIONS);
+  return fitHyperparameters(layout, data.X, y, c, settings.noiseFloor, [warm], REFINE_EVALUATIONS);
 }
 
 /** Hashes of every prefix of the dataset (two 32-bit FNV-style streams over the float bits). */
@@ -75,27 +106,12 @@ export function hyperparametersFor(layout: KernelLayout, data: Dataset, settings
   if (points.length === 0) return defaultStart(layout);
   const hashes = prefixHashes(data, layout.dims);
   const tag = [seed, settings.noiseFloor, settings.warping, settings.fitRestarts, layout.metric.join(","), layout.categorical.join(",")].join("|");
-  const keyOf = (c: number): string => `${tag}|${c}|${hashes[c]}`;
-  // Walk back to the latest cached checkpoint, then fit forward from it.
-  let from = points.length - 1;
-  while (from >= 0 && !cache.has(keyOf(points[from]!))) from--;
-  let warm = from >= 0 ? (cache.get(keyOf(points[from]!)) as Float64Array) : null;
-  for (let k = from + 1; k < points.length; k++) {
-    const c = points[k]!;
-    const y = warpValues(data.values.slice(0, c), settings.warping).y;
-    const starts: Float64Array[] = [];
-    if (warm) starts.push(warm);
-    starts.push(defaultStart(layout));
-    if (c <= RESTART_LIMIT) {
-      const rng = createRng(seed, c, 0x6a9f);
-      for (let r = 0; r < settings.fitRestarts; r++) {
-        const s = defaultStart(layout);
-        for (let i = 0; i < s.length - 2; i++) s[i] = s[i]! + 3 * (rng.next() - 0.5);
-        starts.push(s);
-      }
-    }
-    warm = fitHyperparameters(layout, data.X, y, c, settings.noiseFloor, starts, MAX_EVALUATIONS);
-    remember(keyOf(c), warm);
+  const c = points[points.length - 1]!;
+  const key = `${tag}|${c}|${hashes[c]}`;
+  let rho = cache.get(key);
+  if (!rho) {
+    rho = fitAt(layout, data, c, settings, seed);
+    remember(key, rho);
   }
-  return Float64Array.from(warm ?? defaultStart(layout));
+  return Float64Array.from(rho);
 }

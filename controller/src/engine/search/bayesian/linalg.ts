@@ -85,25 +85,31 @@ export function cholSolve(L: Float64Array, n: number, b: ArrayLike<number>): Flo
 
 /** The full inverse (L·Lᵀ)⁻¹ as a symmetric row-major matrix (needed for marginal-likelihood gradients). */
 export function cholInverse(L: Float64Array, n: number): Float64Array {
-  // Invert L in place into M (lower), then K⁻¹ = Mᵀ·M.
+  // M = L⁻¹ row by row, then K⁻¹ = Mᵀ·M; both loops walk rows contiguously.
   const M = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
-    M[i * n + i] = 1 / L[i * n + i]!;
-    for (let j = 0; j < i; j++) {
-      let s = 0;
-      for (let k = j; k < i; k++) s -= L[i * n + k]! * M[k * n + j]!;
-      M[i * n + j] = s / L[i * n + i]!;
+    const ri = i * n;
+    for (let k = 0; k < i; k++) {
+      const a = L[ri + k]!;
+      if (a === 0) continue;
+      const rk = k * n;
+      for (let j = 0; j <= k; j++) M[ri + j] = M[ri + j]! - a * M[rk + j]!;
     }
+    const d = 1 / L[ri + i]!;
+    for (let j = 0; j < i; j++) M[ri + j] = M[ri + j]! * d;
+    M[ri + i] = d;
   }
   const inv = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = 0;
-      for (let k = i; k < n; k++) s += M[k * n + i]! * M[k * n + j]!;
-      inv[i * n + j] = s;
-      inv[j * n + i] = s;
+  for (let k = 0; k < n; k++) {
+    const rk = k * n;
+    for (let i = 0; i <= k; i++) {
+      const a = M[rk + i]!;
+      if (a === 0) continue;
+      const ri = i * n;
+      for (let j = 0; j <= i; j++) inv[ri + j] = inv[ri + j]! + a * M[rk + j]!;
     }
   }
+  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) inv[j * n + i] = inv[i * n + j]!;
   return inv;
 }
 

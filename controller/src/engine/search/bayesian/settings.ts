@@ -26,11 +26,11 @@ export const BayesianSettings = z
     localSearchStarts: intIn(0, 64).optional(),
     /** Observations the GP conditions on; beyond this a deterministic subsample is used; default 600. */
     maxObservations: intIn(20, 10000).optional(),
-    /** Observations the hyperparameters are fitted on; beyond this they are frozen; default 200. */
+    /** Observations the hyperparameters are fitted on; beyond this they are frozen; default 128. */
     maxFitObservations: intIn(10, 2000).optional(),
     /** Hyperparameters are refitted each time the data grew by this fraction; default 0.1. */
     refitGrowth: numberIn(0, 10).optional(),
-    /** Extra seeded random restarts of the hyperparameter fit (while ≤ 60 observations); default 2. */
+    /** Extra seeded random restarts of the hyperparameter fit (run on a ≤ 32-point subset); default 2. */
     fitRestarts: intIn(0, 16).optional(),
     /** Lower bound on the noise variance of the standardized objective; default 1e-6. */
     noiseFloor: numberIn(1e-10, 1).optional(),
@@ -56,7 +56,7 @@ export function resolveBayesianSettings(settings: BayesianSettings, dimensions: 
     candidates: settings.candidates ?? 1024,
     localSearchStarts: settings.localSearchStarts ?? 5,
     maxObservations: settings.maxObservations ?? 600,
-    maxFitObservations: settings.maxFitObservations ?? 200,
+    maxFitObservations: settings.maxFitObservations ?? 128,
     refitGrowth: settings.refitGrowth ?? 0.1,
     fitRestarts: settings.fitRestarts ?? 2,
     noiseFloor: settings.noiseFloor ?? 1e-6,
