@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds kube-apiserver, kube-controller-manager, kubectl and etcd from published Go modules into
+# Builds kube-apiserver, kube-controller-manager, kubectl, etcd and helm from published Go modules into
 # $KUBETUNE_CACHE/k8s-<version>-<goversion>/. Idempotent: exits at once when the binaries exist.
 #
 # k8s.io/kubernetes pins its ~30 staging modules at v0.0.0 with `replace => ./staging/...`, which a
@@ -10,7 +10,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ensure_cmds go:golang-go
 OUT="$(bin_dir)"
-BINS=(kube-apiserver kube-controller-manager kubectl etcd)
+BINS=(kube-apiserver kube-controller-manager kubectl etcd helm)
+HELM_VERSION="${KUBETUNE_HELM_VERSION:-v3.22.0}"
 
 all_built() { local b; for b in "${BINS[@]}"; do [ -x "$OUT/$b" ] || return 1; done; }
 if all_built; then log "binaries cached in $OUT"; exit 0; fi
@@ -85,6 +86,18 @@ if [ ! -x "$OUT/etcd" ]; then
   mv "$OUT/etcd.tmp" "$OUT/etcd"
   log "built etcd in $(( $(date +%s) - t0 ))s"
 fi
-printf 'kubernetes=%s\netcd=%s\ngo=%s\nbuild_seconds=%s\n' "$K8S_VERSION" "$ETCD_VERSION" "$(go_version)" \
+# --- helm (for the chart's lint/template/install tests); its go.mod has no replaces: go install works
+if [ ! -x "$OUT/helm" ]; then
+  t0=$(date +%s)
+  log "go install helm $HELM_VERSION"
+  mkdir -p "$WORK/helm-bin"
+  (cd "$WORK" && GOFLAGS=-buildvcs=false GOBIN="$WORK/helm-bin" go install -trimpath \
+    -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION -X helm.sh/helm/v3/internal/version.gitTreeState=clean" \
+    "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" 2>"$WORK/helm-build.log") \
+    || die "go install helm.sh/helm/v3/cmd/helm@$HELM_VERSION failed; see $WORK/helm-build.log"
+  mv "$WORK/helm-bin/helm" "$OUT/helm"
+  log "built helm in $(( $(date +%s) - t0 ))s"
+fi
+printf 'kubernetes=%s\netcd=%s\nhelm=%s\ngo=%s\nbuild_seconds=%s\n' "$K8S_VERSION" "$ETCD_VERSION" "$HELM_VERSION" "$(go_version)" \
   "$(( $(date +%s) - start ))" > "$OUT/VERSIONS"
 log "all binaries in $OUT ($(( $(date +%s) - start ))s)"

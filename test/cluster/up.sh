@@ -2,7 +2,7 @@
 # Starts the kubetune test cluster: etcd, kube-apiserver, kube-controller-manager, nats-server (with
 # JetStream) and the process kubelet, each on a free loopback port, unless already running.
 # Idempotent and safe to run concurrently (a lock file serialises runs). Builds binaries on first use.
-# Writes $KUBETUNE_CLUSTER_DIR/env (KUBECONFIG, NATS_URL, KUBETUNE_KUBECTL) and prints it.
+# Writes $KUBETUNE_CLUSTER_DIR/env (KUBECONFIG, NATS_URL, KUBETUNE_KUBECTL, KUBETUNE_HELM) and prints it.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 started_at=$(date +%s)
@@ -167,6 +167,7 @@ cat > "$D/env.tmp" <<ENV
 export KUBECONFIG=$KUBECONFIG
 export NATS_URL=nats://127.0.0.1:$NATS_PORT
 export KUBETUNE_KUBECTL=$KUBECTL
+export KUBETUNE_HELM=$BIN/helm
 ENV
 mv "$D/env.tmp" "$D/env"
 log "cluster ready in $(( $(date +%s) - started_at ))s (stop: make cluster-down; logs: $D/logs)"

@@ -31,6 +31,8 @@ export type TestCluster = {
   natsUrl: string;
   /** The kubectl built with the cluster (same version as the API server). */
   kubectlPath: string;
+  /** The helm (v3) built with the cluster, for chart tests. */
+  helmPath: string;
   /** Client config for @kubernetes/client-node, loaded from kubeconfigPath. */
   kc: KubeConfig;
   /** A fresh namespace for this call, with its `default` ServiceAccount already present. */
@@ -58,6 +60,7 @@ const ClusterEnv = z.object({
   KUBECONFIG: z.string().min(1),
   NATS_URL: z.string().startsWith('nats://'),
   KUBETUNE_KUBECTL: z.string().min(1),
+  KUBETUNE_HELM: z.string().min(1).optional(),
 });
 type ClusterEnv = z.infer<typeof ClusterEnv>;
 
@@ -153,6 +156,7 @@ export async function withCluster(options: WithClusterOptions = {}): Promise<Tes
     kubeconfigPath: env.KUBECONFIG,
     natsUrl: env.NATS_URL,
     kubectlPath: env.KUBETUNE_KUBECTL,
+    helmPath: env.KUBETUNE_HELM ?? join(dirname(env.KUBETUNE_KUBECTL), 'helm'),
     kc,
     namespace,
     kubectl: (args, opts = {}) => {
