@@ -16,7 +16,7 @@ go_version() { go env GOVERSION; }
 # bin_dir prints the cache folder holding the binaries for this k8s version and Go toolchain.
 bin_dir() { printf '%s/k8s-%s-%s\n' "$KUBETUNE_CACHE" "$K8S_VERSION" "$(go_version)"; }
 
-# need_root_apt installs Debian packages that provide the given commands when missing.
+# ensure_cmds installs the Debian packages providing the given commands when any is missing.
 # Usage: ensure_cmds cmd:package ...
 ensure_cmds() {
   local missing=() pair
@@ -26,6 +26,7 @@ ensure_cmds() {
   [ ${#missing[@]} -eq 0 ] && return 0
   [ "$(id -u)" -eq 0 ] || die "missing packages ${missing[*]}; run as root or: sudo apt-get install -y ${missing[*]}"
   log "apt-get install ${missing[*]}"
-  apt-get update -qq >&2 || die "apt-get update failed (is the Debian mirror reachable?)"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2 || die "apt-get install ${missing[*]} failed"
+  # Lock timeout: another apt-get (a parallel job on this machine) is waited for, not failed on.
+  apt-get -o DPkg::Lock::Timeout=300 update -qq >&2 || die "apt-get update failed (is the Debian mirror reachable?)"
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq "${missing[@]}" >&2 || die "apt-get install ${missing[*]} failed"
 }
