@@ -7,6 +7,9 @@ import { join } from "node:path";
 /** A nats-server with JetStream that a test started for itself. */
 export interface NatsServer {
   url: string;
+  port: number;
+  /** The JetStream store directory (pass it back to restart the same server). */
+  store: string;
   stop(): Promise<void>;
 }
 
@@ -22,10 +25,10 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Starts Debian's nats-server with JetStream on a free loopback port and its own store directory. */
-export async function startNatsServer(): Promise<NatsServer> {
-  const port = await freePort();
-  const store = mkdtempSync(join(tmpdir(), "kubetune-nats-"));
+/** Starts Debian's nats-server with JetStream on a loopback port and a store directory (new ones unless given, e.g. to restart). */
+export async function startNatsServer(at: { port?: number; store?: string } = {}): Promise<NatsServer> {
+  const port = at.port ?? (await freePort());
+  const store = at.store ?? mkdtempSync(join(tmpdir(), "kubetune-nats-"));
   const child = spawn("nats-server", ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", store], { stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
   await new Promise<void>((resolve, reject) => {
@@ -38,6 +41,8 @@ export async function startNatsServer(): Promise<NatsServer> {
   });
   return {
     url: `nats://127.0.0.1:${port}`,
+    port,
+    store,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

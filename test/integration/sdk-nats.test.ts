@@ -1,11 +1,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import type { ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { PassThrough } from "node:stream";
 import { connect } from "@nats-io/transport-node";
@@ -15,50 +11,16 @@ import type { JetStreamManager } from "@nats-io/jetstream";
 import { ensureMetricsStream, METRICS_STREAM, metricsSubject, controlSubject, decodeMetricMessage } from "../../controller/src/api/metrics.ts";
 import type { MetricMessage } from "../../controller/src/api/metrics.ts";
 import { connectReporter } from "../../trainer/src/sdk/index.ts";
+import { freePort, startNatsServer, type NatsServer } from "../nats-server.ts";
 
 const hasServer = spawnSync("nats-server", ["--version"]).status === 0;
 if (!hasServer) throw new Error("nats-server is not installed; install it with `apt-get install -y nats-server` (.ci/run does)");
 
-let port = 0;
-let storeDir = "";
-let server: ChildProcess | undefined;
+let server: NatsServer;
 let nc: NatsConnection;
 let jsm: JetStreamManager;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => (typeof a === "object" && a ? resolve(a.port) : reject(new Error("no port"))));
-    });
-  });
-}
-
-async function startServer(): Promise<void> {
-  const child = spawn("nats-server", ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", storeDir], { stdio: ["ignore", "ignore", "pipe"] });
-  let log = "";
-  await new Promise<void>((resolve, reject) => {
-    child.stderr?.on("data", (d: Buffer) => {
-      log += d.toString();
-      if (log.includes("Server is ready")) resolve();
-    });
-    child.once("exit", (code) => reject(new Error(`nats-server exited with ${code}: ${log}`)));
-  });
-  server = child;
-}
-
-async function stopServer(): Promise<void> {
-  const child = server;
-  if (!child || child.exitCode !== null) return;
-  await new Promise((r) => {
-    child.once("exit", r);
-    child.kill("SIGTERM");
-  });
-}
-
-const url = () => `nats://127.0.0.1:${port}`;
+const url = () => server.url;
 const env = (trial: string) => ({ KUBETUNE_NATS_URL: url(), KUBETUNE_NAMESPACE: "team-a", KUBETUNE_JOB: "mnist", KUBETUNE_TRIAL: trial });
 
 async function storedFor(trial: string): Promise<{ id: string; message: MetricMessage }[]> {
@@ -75,9 +37,7 @@ async function storedFor(trial: string): Promise<{ id: string; message: MetricMe
 }
 
 before(async () => {
-  port = await freePort();
-  storeDir = mkdtempSync(join(tmpdir(), "kubetune-nats-"));
-  await startServer();
+  server = await startNatsServer();
   nc = await connect({ servers: url(), maxReconnectAttempts: -1, reconnectTimeWait: 100 });
   jsm = await jetstreamManager(nc);
   const info = await ensureMetricsStream(jsm);
@@ -89,8 +49,8 @@ before(async () => {
 
 after(async () => {
   await nc?.close();
-  await stopServer();
-  if (storeDir) rmSync(storeDir, { recursive: true, force: true });
+  await server?.stop();
+  if (server) rmSync(server.store, { recursive: true, force: true });
 });
 
 test("reports arrive once, in order, with <namespace>/<trial>/<step> ids", async () => {
@@ -123,9 +83,9 @@ test("a stop request on the control subject reaches onStop", async () => {
 test("a publish during a server restart is retried and stored once", async () => {
   const r = await connectReporter({ env: env("mnist-00004"), handleSignals: false, nats: { publishAttempts: 40, publishTimeoutMs: 500, retryDelayMs: 100 } });
   await r.report(1, { loss: 1 });
-  await stopServer();
+  await server.stop();
   const during = r.report(2, { loss: 0.5 });
-  await startServer();
+  server = await startNatsServer({ port: server.port, store: server.store });
   await during;
   await r.close();
   assert.deepEqual(r.stats(), { sent: 2, dropped: 0 });

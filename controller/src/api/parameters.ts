@@ -69,29 +69,23 @@ const VALUE_SET = { "x-kubernetes-list-type": "set" };
 
 const finite = z.number({ error: "must be a finite number" }).finite({ error: "must be a finite number" });
 
-export const DoubleParameter = z
-  .object({
-    name,
-    type: z.literal("double"),
-    min: finite,
-    max: finite,
-    step: finite.optional(),
-    scale: scale.default("linear"),
-  })
-  .strict()
-  .superRefine(checkRange);
+/** A numeric range parameter: double or int share their fields and rules. */
+function rangeParameter<T extends "double" | "int">(type: T) {
+  return z
+    .object({
+      name,
+      type: z.literal(type),
+      min: finite,
+      max: finite,
+      step: finite.optional(),
+      scale: scale.default("linear"),
+    })
+    .strict()
+    .superRefine(checkRange);
+}
 
-export const IntParameter = z
-  .object({
-    name,
-    type: z.literal("int"),
-    min: finite,
-    max: finite,
-    step: finite.optional(),
-    scale: scale.default("linear"),
-  })
-  .strict()
-  .superRefine(checkRange);
+export const DoubleParameter = rangeParameter("double");
+export const IntParameter = rangeParameter("int");
 
 export const CategoricalParameter = z
   .object({
