@@ -62,13 +62,12 @@ function fitAt(layout: KernelLayout, data: Dataset, c: number, settings: Resolve
   return fitHyperparameters(layout, data.X, y, c, settings.noiseFloor, [warm], REFINE_EVALUATIONS);
 }
 
-/** Hashes of every prefix of the dataset (two 32-bit FNV-style streams over the float bits). */
-function prefixHashes(data: Dataset, dims: number): string[] {
+/** Hash of the first c observations (two 32-bit FNV-style streams over the float bits). */
+function prefixHash(data: Dataset, dims: number, c: number): string {
   const f = new Float64Array(1);
   const u = new Uint32Array(f.buffer);
   let h1 = 0x811c9dc5;
   let h2 = 0x01000193;
-  const out: string[] = [""];
   const mixIn = (x: number): void => {
     f[0] = x;
     for (let k = 0; k < 2; k++) {
@@ -77,12 +76,11 @@ function prefixHashes(data: Dataset, dims: number): string[] {
       h2 ^= h2 >>> 15;
     }
   };
-  for (let i = 0; i < data.n; i++) {
+  for (let i = 0; i < c; i++) {
     for (let j = 0; j < dims; j++) mixIn(data.X[i * dims + j]!);
     mixIn(data.values[i]!);
-    out.push(`${h1.toString(36)}.${h2.toString(36)}`);
   }
-  return out;
+  return `${c}.${h1.toString(36)}.${h2.toString(36)}`;
 }
 
 /** Empties the memo of fitted hyperparameters (results are unaffected; only time and memory are). */
@@ -104,10 +102,9 @@ export function hyperparametersFor(layout: KernelLayout, data: Dataset, settings
   const limit = Math.min(data.n, settings.maxFitObservations);
   const points = checkpoints(limit, settings.refitGrowth);
   if (points.length === 0) return defaultStart(layout);
-  const hashes = prefixHashes(data, layout.dims);
   const tag = [seed, settings.noiseFloor, settings.warping, settings.fitRestarts, layout.metric.join(","), layout.categorical.join(",")].join("|");
   const c = points[points.length - 1]!;
-  const key = `${tag}|${c}|${hashes[c]}`;
+  const key = `${tag}|${prefixHash(data, layout.dims, c)}`;
   let rho = cache.get(key);
   if (!rho) {
     rho = fitAt(layout, data, c, settings, seed);
