@@ -170,3 +170,19 @@ test("trial names and launch counts", () => {
   assert.equal(trialsToLaunch({ spec: s, trials: [], exhausted: true }), 0);
   assert.equal(jobEnd({ spec: s, trials: [], exhausted: true })?.reason, "SearchSpaceExhausted");
 });
+
+test("a controller restart keeps running trials running, with their curves, and does not launch them again", async () => {
+  const s = spec({ earlyStopping: { algorithm: "median", settings: { minTrials: 1, startStep: 1 } }, budget: { maxTrials: 6, parallelTrials: 2, maxFailedTrials: 0 } });
+  const before = createTuner({ job: "j", spec: s });
+  await before.next();
+  finishTrial(before, "j-00000", 1);
+  await before.next();
+  before.started("j-00001");
+  assert.deepEqual(before.report("j-00001", 1, { loss: 2.9 }), [], "2.9 is better than the median 3 at step 1");
+  const after = createTuner({ job: "j", spec: s, trials: structuredClone(before.trials()), unfinished: "keep" });
+  assert.deepEqual(after.trials().map((t) => t.phase), ["Succeeded", "Running", "Pending"]);
+  assert.deepEqual(after.trials()[1]?.curve, [{ step: 1, value: 2.9 }]);
+  assert.deepEqual(launches(await after.next()), [], "two trials are active already");
+  const actions = after.report("j-00001", 2, { loss: 2.8 });
+  assert.equal(actions[0]?.type, "stop", "best 2.8 is worse than the median 2.5 of running averages at step 2");
+});

@@ -38,11 +38,17 @@ export interface Tuner {
   ended(): JobEnd | null;
 }
 
-/** Options for a tuner; `trials` rebuilds one from stored trials (finished ones keep their results, unfinished ones are relaunched). */
+/** Options for a tuner; `trials` rebuilds one from stored trials. */
 export interface TunerOptions {
   job: string;
   spec: TuningJobSpec;
   trials?: readonly TrialView[];
+  /**
+   * What becomes of stored trials that had not finished: "relaunch" (a local run: their processes are
+   * gone, so they run again from scratch) or "keep" (a controller restart: their Pods still run, so they
+   * keep their phase and learning curve, and early stopping goes on judging them). Default "relaunch".
+   */
+  unfinished?: "relaunch" | "keep";
 }
 
 /** Creates the engine of one job, optionally rebuilt from stored trials so it continues exactly where it stopped. */
@@ -70,17 +76,25 @@ export function createTuner(options: TunerOptions): Tuner {
     ],
     { suggestionsMade: restored.length },
   );
-  const stopper: Stopper = createStopper(
-    stopperConfigFromSpec(spec.earlyStopping, objective),
-    finished.map((t): TrialHistory => ({ trial: t.name, curve: t.curve.filter((p) => Number.isFinite(p.value)), state: t.phase === "Succeeded" ? "completed" : t.phase === "Failed" ? "failed" : "stopped" })),
-  );
+  const keep = options.unfinished === "keep";
+  const finiteCurve = (t: TrialView) => t.curve.filter((p) => Number.isFinite(p.value));
+  const stopper: Stopper = createStopper(stopperConfigFromSpec(spec.earlyStopping, objective), [
+    ...finished.map((t): TrialHistory => ({ trial: t.name, curve: finiteCurve(t), state: t.phase === "Succeeded" ? "completed" : t.phase === "Failed" ? "failed" : "stopped" })),
+    ...(keep ? unfinished.map((t): TrialHistory => ({ trial: t.name, curve: finiteCurve(t), state: "running" })) : []),
+  ]);
   for (const t of finished) {
     trials.set(t.name, { ...t, finishedOrder: finishedCount++ });
   }
+  const launched = new Set<string>();
   for (const t of unfinished) {
-    // An unfinished trial is run again from scratch with the same parameters: its old curve is gone with its process.
-    trials.set(t.name, { name: t.name, index: t.index, params: t.params, phase: "Pending", curve: [], metrics: {} });
     suggestionIds.set(t.name, t.name);
+    if (keep) {
+      trials.set(t.name, { ...t, curve: [...t.curve], metrics: { ...t.metrics } });
+      launched.add(t.name);
+    } else {
+      // Its process is gone with the old run: the trial runs again from scratch with the same parameters.
+      trials.set(t.name, { name: t.name, index: t.index, params: t.params, phase: "Pending", curve: [], metrics: {} });
+    }
   }
 
   const list = (): TrialView[] => [...trials.values()].sort((a, b) => a.index - b.index);
@@ -103,7 +117,6 @@ export function createTuner(options: TunerOptions): Tuner {
     else if (phase === "Failed") stopper.fail(t.name);
   };
 
-  const launched = new Set<string>();
   /** Restored unfinished trials are launched again, once, before anything new is asked for. */
   const relaunches = (): Action[] =>
     list()
