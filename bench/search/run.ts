@@ -1,7 +1,7 @@
 /**
  * `npm run bench:search`: median simple regret of every algorithm on the standard problems, then
  * ask(1) latency. Flags: --quick, --seeds N, --functions a,b, --budgets 25,50,100, --algorithms a,b,
- * --latency-sizes 100,500,1000, --no-latency, --json FILE (raw results, used by bench:peers).
+ * --latency-sizes 100,500,1000, --no-latency, --latency-only, --json FILE (raw results, used by bench:peers).
  */
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -28,6 +28,7 @@ const Flags = z.object({
   algorithms: list("algorithms").pipe(z.array(z.enum(ALGORITHM_NAMES, { error: `--algorithms: known algorithms are ${ALGORITHM_NAMES.join(", ")}` }))).optional(),
   "latency-sizes": intList("latency-sizes").optional(),
   "no-latency": z.boolean().default(false),
+  "latency-only": z.boolean().default(false),
   json: z.string().optional(),
 });
 
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       quick: { type: "boolean" }, seeds: { type: "string" }, functions: { type: "string" }, budgets: { type: "string" },
-      algorithms: { type: "string" }, "latency-sizes": { type: "string" }, "no-latency": { type: "boolean" }, json: { type: "string" },
+      algorithms: { type: "string" }, "latency-sizes": { type: "string" }, "no-latency": { type: "boolean" }, "latency-only": { type: "boolean" }, json: { type: "string" },
     },
   });
   const parsed = Flags.safeParse(values);
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
   const seeds = f.seeds ?? (f.quick ? 3 : 10);
   const budgets = f.budgets ?? (f.quick ? [25, 50] : [25, 50, 100]);
   const algorithms: AlgorithmName[] = f.algorithms ?? ["grid", "random", "sobol", "tpe", "bayesian"];
-  const problems = PROBLEMS.filter((p) => !f.functions || f.functions.includes(p.name));
+  const problems = f["latency-only"] ? [] : PROBLEMS.filter((p) => !f.functions || f.functions.includes(p.name));
   const maxBudget = Math.max(...budgets);
   const results: Results = {};
   const started = Date.now();
@@ -73,8 +74,10 @@ async function main(): Promise<void> {
       return r && r.length ? median(r).toPrecision(3) : "n/a";
     })]),
   );
-  console.log(`Median simple regret over ${seeds} seeds (lower is better)\n`);
-  console.log(formatTable(header, rows));
+  if (problems.length) {
+    console.log(`Median simple regret over ${seeds} seeds (lower is better)\n`);
+    console.log(formatTable(header, rows));
+  }
   if (f.json) writeFileSync(f.json, JSON.stringify({ seeds, budgets, algorithms, results }, null, 1));
   if (f["no-latency"]) return;
   const sizes = f["latency-sizes"] ?? (f.quick ? [100, 500] : [100, 500, 1000]);
@@ -84,13 +87,14 @@ async function main(): Promise<void> {
     const row = [String(n)];
     for (const a of latAlgs) {
       process.stderr.write(`\rlatency ${a} at ${n} observations   `);
-      row.push((await askLatency(a, n, f.quick ? 3 : 5)).toFixed(1));
+      const t = await askLatency(a, n, f.quick ? 2 : 3);
+      row.push(t.warm.toFixed(1), t.cold.toFixed(1));
     }
     latRows.push(row);
   }
   process.stderr.write("\n");
-  console.log(`\nMedian ask(1) latency in ms, 6 dimensions (Hartmann6 history)\n`);
-  console.log(formatTable(["observations", ...latAlgs], latRows));
+  console.log(`\nMedian ask(1) latency in ms, 6 dimensions (Hartmann6 history); warm = in a running job, cold = first ask after a restart\n`);
+  console.log(formatTable(["observations", ...latAlgs.flatMap((a) => [`${a} warm`, `${a} cold`])], latRows));
 }
 
 main().catch((e: unknown) => {
