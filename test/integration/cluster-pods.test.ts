@@ -141,3 +141,24 @@ test('a container whose image is unknown and has no command waits with a reason 
   assert.match(waiting.message ?? '', /not in the process kubelet's image table/);
   assert.equal((await readPod('unmapped')).status?.phase, 'Pending');
 });
+
+test('a Pod waiting for a missing ConfigMap starts once the ConfigMap exists', async () => {
+  const pod = {
+    apiVersion: 'v1', kind: 'Pod', metadata: { name: 'needs-config' },
+    spec: {
+      restartPolicy: 'Never',
+      containers: [{
+        name: 'main', image: 'busybox', command: ['sh', '-c', 'echo "lr=$LR"'],
+        env: [{ name: 'LR', valueFrom: { configMapKeyRef: { name: 'later', key: 'lr' } } }],
+      }],
+    },
+  };
+  assert.equal((await cluster.kubectl(['apply', '-f', '-'], { input: JSON.stringify(pod) })).code, 0);
+  const waiting = await waitFor('needs-config waiting', async () => (await readPod('needs-config')).status?.containerStatuses?.[0]?.state?.waiting);
+  assert.equal(waiting.reason, 'CreateContainerConfigError');
+  assert.match(waiting.message ?? '', /key "lr" of ConfigMap "later" not found/);
+  const r = await cluster.kubectl(['create', 'configmap', 'later', '--from-literal=lr=0.01']);
+  assert.equal(r.code, 0, r.stderr);
+  await waitPhase('needs-config', 'Succeeded');
+  assert.equal(await cluster.podLog('needs-config'), 'lr=0.01\n');
+});

@@ -37,6 +37,8 @@ type PodRun = {
   containers: ContainerRun[];
   procs: Map<string, RunningProcess>;
   timers: Map<string, NodeJS.Timeout>;
+  /** Failed attempts to prepare each container (bad env reference, unmapped image), for back-off. */
+  configRetries: Map<string, number>;
   startTime: Date;
   deleting: boolean;
   /** Finished before this kubelet started: its recorded status is final and never re-posted. */
@@ -88,7 +90,10 @@ export async function startKubelet(o: KubeletOptions): Promise<{ stop(): Promise
       run.pod = await core.patchNamespacedPodStatus({ name: run.name, namespace: run.namespace, body: { status } }, mergePatch);
       run.lastStatus = text;
     } catch (err) {
-      if (!isStatus(err, 404)) throw err;
+      if (isStatus(err, 404)) return;
+      // A status must not be lost to a transient API error, even when nothing else happens later.
+      o.log(`status of ${run.namespace}/${run.name}: ${describeError(err)}; retrying in 1s`);
+      setTimeout(() => enqueue(run.uid, `status retry ${run.namespace}/${run.name}`, () => sync(run)), 1000);
     }
   };
 
@@ -120,8 +125,15 @@ export async function startKubelet(o: KubeletOptions): Promise<{ stop(): Promise
       env = { ...base, ...Object.fromEntries(vars) };
       cwd = spec.workingDir ?? resolved.cwd ?? join(o.dir, 'pods', `${run.namespace}_${run.name}_${run.uid}`);
     } catch (err) {
-      // As the kubelet does for a missing ConfigMap key: the container waits with the reason.
+      // As the kubelet does for a missing ConfigMap key: the container waits with the reason and
+      // is retried with back-off (the ConfigMap may be created later).
       c.state = { kind: 'waiting', reason: 'CreateContainerConfigError', message: describeError(err) };
+      const attempt = run.configRetries.get(c.name) ?? 0;
+      run.configRetries.set(c.name, attempt + 1);
+      run.timers.set(c.name, setTimeout(() => enqueue(run.uid, `retry of ${run.namespace}/${run.name}/${c.name}`, async () => {
+        run.timers.delete(c.name);
+        if (!run.deleting && !stopping && runs.get(run.uid) === run) await startContainer(run, c);
+      }), backoffMs(attempt, o.backoffBaseMs, o.backoffMaxMs)));
       await sync(run);
       return;
     }
@@ -171,7 +183,7 @@ export async function startKubelet(o: KubeletOptions): Promise<{ stop(): Promise
         name: c.name, image: c.image ?? '', restartCount: prev.get(c.name)?.restartCount ?? 0,
         state: { kind: 'waiting', reason: 'ContainerCreating' },
       })),
-      procs: new Map(), timers: new Map(),
+      procs: new Map(), timers: new Map(), configRetries: new Map(),
       startTime: pod.status?.startTime ? new Date(pod.status.startTime) : new Date(),
       deleting: false, frozen: false, lastStatus: '',
     };
