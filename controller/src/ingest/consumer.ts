@@ -1,0 +1,122 @@
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerConfig, type JsMsg } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { METRICS_STREAM, METRICS_SUBJECT_PREFIX, ensureMetricsStream, type MetricMessage, type TrialAddress } from "../api/metrics.ts";
+import { errorText, type Logger } from "../telemetry/log.ts";
+import type { ControllerMetrics } from "../telemetry/metrics.ts";
+import { validateMessage, type TrialState } from "./validate.ts";
+
+/** What the ingest needs from the controller: trial lookup, applying a report, and persisting applied reports. */
+export interface IngestTarget {
+  trialState(a: TrialAddress): TrialState;
+  /** Applies an accepted report to the job's engine (idempotent per step). */
+  report(a: TrialAddress, m: MetricMessage): void;
+  /** Writes the applied reports of these jobs (`namespace/job`) to their Trial statuses. */
+  persist(jobKeys: ReadonlySet<string>): Promise<void>;
+}
+
+/** The running consumer. */
+export interface Ingest {
+  /** Whether every message published before `time` (ms since epoch) has been applied. */
+  caughtUpSince(time: number): boolean;
+  stop(): Promise<void>;
+}
+
+/** Subjects the consumer reads: everything, or only the watched namespaces. */
+export function filterSubjects(namespaces: readonly string[]): string[] {
+  return namespaces.length === 0 ? [`${METRICS_SUBJECT_PREFIX}.>`] : namespaces.map((ns) => `${METRICS_SUBJECT_PREFIX}.${ns}.>`);
+}
+
+/**
+ * Reads metric reports through one durable pull consumer: validates each, applies accepted ones,
+ * persists them in batches, and only then acks, so a crash loses nothing (redelivered reports are idempotent).
+ */
+export async function startIngest(options: { nc: NatsConnection; durable: string; namespaces: readonly string[]; target: IngestTarget; metrics: ControllerMetrics; log: Logger; batch?: number }): Promise<Ingest> {
+  const { nc, target, metrics, log } = options;
+  const jsm = await jetstreamManager(nc);
+  await ensureMetricsStream(jsm);
+  const config: Partial<ConsumerConfig> = {
+    durable_name: options.durable,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    filter_subjects: filterSubjects(options.namespaces),
+    ack_wait: 30_000_000_000,
+    max_ack_pending: 20_000,
+  };
+  try {
+    await jsm.consumers.info(METRICS_STREAM, options.durable);
+    await jsm.consumers.update(METRICS_STREAM, options.durable, { filter_subjects: config.filter_subjects ?? [], ack_wait: config.ack_wait ?? 0 });
+  } catch (e) {
+    if (!/not found/i.test(errorText(e))) throw e;
+    await jsm.consumers.add(METRICS_STREAM, config);
+  }
+  const js = jetstream(nc);
+  const consumer = await js.consumers.get(METRICS_STREAM, options.durable);
+  let stopped = false;
+  let caughtUp = 0;
+
+  const handle = (m: JsMsg, applied: JsMsg[], jobs: Set<string>): void => {
+    const r = validateMessage(m.subject, m.data, (a) => target.trialState(a));
+    if (!r.ok && r.result === "later") {
+      // The job exists but its state is still being rebuilt: try again shortly, count nothing.
+      m.nak(1000);
+      return;
+    }
+    if (!r.ok) {
+      metrics.metricMessages.inc({ result: r.result });
+      log.warn("metric message rejected", { reason: r.result, detail: r.detail });
+      // A bad message never becomes good: acknowledge it so it is not redelivered.
+      m.ack();
+      return;
+    }
+    try {
+      target.report(r.address, r.message);
+    } catch (e) {
+      metrics.metricMessages.inc({ result: "trial_not_running" });
+      log.warn("metric message could not be applied", { job: r.address.job, trial: r.address.trial, error: errorText(e) });
+      m.ack();
+      return;
+    }
+    metrics.metricMessages.inc({ result: "accepted" });
+    applied.push(m);
+    jobs.add(`${r.address.namespace}/${r.address.job}`);
+  };
+
+  const loop = async (): Promise<void> => {
+    while (!stopped) {
+      const started = Date.now();
+      const applied: JsMsg[] = [];
+      const jobs = new Set<string>();
+      let count = 0;
+      let drained = false;
+      try {
+        const batch = await consumer.fetch({ max_messages: options.batch ?? 256, expires: 1000 });
+        for await (const m of batch) {
+          count++;
+          handle(m, applied, jobs);
+          if (m.info.pending === 0) drained = true;
+        }
+        if (applied.length > 0) {
+          await target.persist(jobs);
+          for (const m of applied) m.ack();
+        }
+        if (count === 0) caughtUp = Math.max(caughtUp, started);
+        else if (drained) caughtUp = Math.max(caughtUp, Date.now());
+      } catch (e) {
+        if (stopped) return;
+        // Unacked messages come back after ack_wait; nak now so they return sooner.
+        for (const m of applied) m.nak(2000);
+        log.warn("metric ingestion failed; retrying", { error: errorText(e) });
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+  };
+  const running = loop();
+  log.info("metric ingestion started", { stream: METRICS_STREAM, consumer: options.durable, subjects: (config.filter_subjects ?? []).join(",") });
+  return {
+    caughtUpSince: (time) => caughtUp >= time,
+    stop: async () => {
+      stopped = true;
+      await running;
+    },
+  };
+}

@@ -1,0 +1,86 @@
+import { readFileSync } from "node:fs";
+import { connect, credsAuthenticator, type ConnectionOptions, type NatsConnection } from "@nats-io/transport-node";
+import type { Logger } from "../telemetry/log.ts";
+
+/** How to reach and authenticate to NATS; secrets come from mounted files or env (never flags). */
+export interface NatsSettings {
+  url: string;
+  user?: string;
+  password?: string;
+  token?: string;
+  /** Path of a NATS .creds file (JWT + NKey seed). */
+  credsFile?: string;
+  tlsCaFile?: string;
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+}
+
+/** Builds nats.js connection options: credentials, optional TLS, and endless reconnects with backoff. */
+export function natsOptions(s: NatsSettings): ConnectionOptions {
+  const o: ConnectionOptions = {
+    servers: s.url.split(",").map((u) => u.trim()).filter((u) => u.length > 0),
+    name: "kubetune-controller",
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 1000,
+    reconnectJitter: 500,
+    waitOnFirstConnect: true,
+  };
+  if (s.user !== undefined) {
+    o.user = s.user;
+    if (s.password !== undefined) o.pass = s.password;
+  }
+  if (s.token !== undefined) o.token = s.token;
+  if (s.credsFile !== undefined) {
+    let creds: Uint8Array;
+    try {
+      creds = readFileSync(s.credsFile);
+    } catch (e) {
+      throw new Error(`cannot read the NATS creds file ${s.credsFile}: ${(e as Error).message}; mount it or unset KUBETUNE_NATS_CREDS_FILE`);
+    }
+    o.authenticator = credsAuthenticator(creds);
+  }
+  if (s.tlsCaFile !== undefined || s.tlsCertFile !== undefined) {
+    o.tls = {
+      ...(s.tlsCaFile !== undefined ? { caFile: s.tlsCaFile } : {}),
+      ...(s.tlsCertFile !== undefined ? { certFile: s.tlsCertFile } : {}),
+      ...(s.tlsKeyFile !== undefined ? { keyFile: s.tlsKeyFile } : {}),
+    };
+  }
+  return o;
+}
+
+/** A NATS connection whose up/down state is tracked for /readyz and logged. */
+export interface TrackedConnection {
+  nc: NatsConnection;
+  connected(): boolean;
+  close(): Promise<void>;
+}
+
+/** Connects to NATS (retrying forever), logging disconnects and reconnects and reporting the state. */
+export async function connectNats(s: NatsSettings, log: Logger, onState: (up: boolean) => void): Promise<TrackedConnection> {
+  const nc = await connect(natsOptions(s));
+  let up = true;
+  onState(true);
+  log.info("connected to NATS", { server: nc.getServer() });
+  void (async () => {
+    for await (const st of nc.status()) {
+      if (st.type === "disconnect") {
+        up = false;
+        onState(false);
+        log.warn("NATS connection lost; reconnecting", { server: String(st.server) });
+      } else if (st.type === "reconnect") {
+        up = true;
+        onState(true);
+        log.info("NATS connection restored", { server: String(st.server) });
+      }
+    }
+  })();
+  return {
+    nc,
+    connected: () => up && !nc.isClosed(),
+    close: async () => {
+      onState(false);
+      if (!nc.isClosed()) await nc.drain().catch(() => nc.close());
+    },
+  };
+}

@@ -1,0 +1,88 @@
+import { CoreV1Api, CustomObjectsApi, makeInformer, type KubeConfig, type KubernetesListObject, type KubernetesObject } from "@kubernetes/client-node";
+import { errorText, type Logger } from "../telemetry/log.ts";
+import { API_GROUP, API_VERSION, JOB_LABEL, PLURALS } from "./objects.ts";
+import { backoffMs } from "./workqueue.ts";
+
+/** A cache of one resource kind over the watched namespaces. */
+export interface Cache<T extends KubernetesObject> {
+  get(namespace: string, name: string): T | undefined;
+  list(namespace: string): T[];
+  /** Every informer has finished its first list. */
+  synced(): boolean;
+  stop(): Promise<void>;
+}
+
+/** Which resource to watch. */
+export type ResourceKind = "tuningjobs" | "trials" | "pods";
+
+function pathOf(kind: ResourceKind, namespace: string | null): string {
+  const ns = namespace === null ? "" : `/namespaces/${namespace}`;
+  return kind === "pods" ? `/api/v1${ns}/pods` : `/apis/${API_GROUP}/${API_VERSION}${ns}/${kind}`;
+}
+
+/**
+ * Starts informers (one per watched namespace, or one cluster-wide) that list, watch, relist on 410
+ * and reconnect with backoff (client-node's ListWatch); a watch that ends in any other error is
+ * restarted here with backoff too, and the watch's inactivity timeout reconnects silent watches.
+ */
+export function startCache<T extends KubernetesObject>(kc: KubeConfig, kind: ResourceKind, namespaces: readonly string[], onChange: (obj: T) => void, log: Logger): Cache<T> {
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const core = kc.makeApiClient(CoreV1Api);
+  const selector = kind === "tuningjobs" ? undefined : JOB_LABEL;
+  const scopes: (string | null)[] = namespaces.length === 0 ? [null] : [...namespaces];
+  let stopped = false;
+  const parts = scopes.map((ns) => {
+    const list = async (): Promise<KubernetesListObject<T>> => {
+      if (kind === "pods") {
+        const r = ns === null ? await core.listPodForAllNamespaces({ labelSelector: JOB_LABEL }) : await core.listNamespacedPod({ namespace: ns, labelSelector: JOB_LABEL });
+        return r as unknown as KubernetesListObject<T>;
+      }
+      const plural = kind === "tuningjobs" ? PLURALS.job : PLURALS.trial;
+      const r: unknown =
+        ns === null
+          ? await custom.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural, ...(selector ? { labelSelector: selector } : {}) })
+          : await custom.listNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, namespace: ns, plural, ...(selector ? { labelSelector: selector } : {}) });
+      return r as KubernetesListObject<T>;
+    };
+    const informer = makeInformer<T>(kc, pathOf(kind, ns), list, selector);
+    let synced = false;
+    let failures = 0;
+    informer.on("add", onChange);
+    informer.on("update", onChange);
+    informer.on("delete", onChange);
+    informer.on("connect", () => {
+      failures = 0;
+    });
+    const start = async (): Promise<void> => {
+      if (stopped) return;
+      try {
+        await informer.start();
+        synced = true;
+      } catch (e) {
+        restart(e);
+      }
+    };
+    const restart = (e: unknown): void => {
+      if (stopped) return;
+      failures++;
+      const delay = backoffMs(failures, 500, 30_000);
+      log.warn("watch failed; restarting", { resource: kind, namespace: ns ?? "*", error: errorText(e), retryInMs: delay });
+      setTimeout(() => void start(), delay).unref();
+    };
+    informer.on("error", restart);
+    void start();
+    return { informer, ns, synced: () => synced };
+  });
+  return {
+    get: (namespace, name) => {
+      for (const p of parts) if (p.ns === null || p.ns === namespace) return p.informer.get(name, namespace);
+      return undefined;
+    },
+    list: (namespace) => parts.flatMap((p) => (p.ns === null || p.ns === namespace ? p.informer.list(namespace) : [])),
+    synced: () => parts.every((p) => p.synced()),
+    stop: async () => {
+      stopped = true;
+      await Promise.all(parts.map((p) => p.informer.stop()));
+    },
+  };
+}

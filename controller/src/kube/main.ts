@@ -1,0 +1,207 @@
+import { KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
+import { controlSubject } from "../api/metrics.ts";
+import { connectNats, type TrackedConnection } from "../ingest/nats.ts";
+import { startIngest, type Ingest } from "../ingest/consumer.ts";
+import { createLogger, errorText, type Logger } from "../telemetry/log.ts";
+import { createMetrics, type ControllerMetrics } from "../telemetry/metrics.ts";
+import { startTelemetryServer, type Check } from "../telemetry/server.ts";
+import { kubeApi } from "./api.ts";
+import { parseConfig, type ControllerConfig } from "./config.ts";
+import { startCache, type Cache } from "./informers.ts";
+import { startElection, type Election } from "./leader.ts";
+import { JOB_LABEL } from "./objects.ts";
+import { createReconciler } from "./reconciler.ts";
+import { startWorkQueue, type WorkQueue } from "./workqueue.ts";
+
+/** A running controller. */
+export interface Controller {
+  /** Port of /metrics, /healthz and /readyz. */
+  port: number;
+  metrics: ControllerMetrics;
+  isLeader(): boolean;
+  /** Graceful shutdown: stop reconciling and ingesting, release the lease, close NATS and HTTP. */
+  stop(): Promise<void>;
+}
+
+interface Active {
+  caches: Cache<KubernetesObject>[];
+  queue: WorkQueue;
+  ingest?: Ingest;
+  stopped: boolean;
+}
+
+/** Starts the controller: HTTP endpoints, NATS, leader election; the leader runs informers, the work queue and ingestion. */
+export async function startController(config: ControllerConfig, log: Logger = createLogger(config.logLevel)): Promise<Controller> {
+  const metrics = createMetrics();
+  const kc = new KubeConfig();
+  if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
+  else kc.loadFromDefault();
+  let nats: TrackedConnection | undefined;
+  let active: Active | undefined;
+  let election: Election | undefined;
+
+  const checks = (): Check[] => [
+    { name: "nats", check: () => (nats?.connected() ? { ok: true } : { ok: false, detail: `not connected to ${config.natsUrl}` }) },
+    {
+      name: "informers",
+      check: () => {
+        if (!election?.isLeader()) return { ok: true };
+        return active && active.caches.every((c) => c.synced()) ? { ok: true } : { ok: false, detail: "caches not synced yet" };
+      },
+    },
+  ];
+  const server = await startTelemetryServer({ port: config.metricsPort, host: config.metricsHost, registry: metrics.registry, checks });
+  log.info("serving /metrics, /healthz and /readyz", { port: server.port });
+
+  nats = await connectNats(
+    {
+      url: config.natsUrl,
+      ...(config.natsUser !== undefined ? { user: config.natsUser } : {}),
+      ...(config.natsPassword !== undefined ? { password: config.natsPassword } : {}),
+      ...(config.natsToken !== undefined ? { token: config.natsToken } : {}),
+      ...(config.natsCredsFile !== undefined ? { credsFile: config.natsCredsFile } : {}),
+      ...(config.natsTlsCaFile !== undefined ? { tlsCaFile: config.natsTlsCaFile } : {}),
+      ...(config.natsTlsCertFile !== undefined ? { tlsCertFile: config.natsTlsCertFile } : {}),
+      ...(config.natsTlsKeyFile !== undefined ? { tlsKeyFile: config.natsTlsKeyFile } : {}),
+    },
+    log,
+    (up) => metrics.natsConnected.set(up ? 1 : 0),
+  );
+  const nc = nats.nc;
+
+  const lead = (): Active => {
+    const q = startWorkQueue((key) => reconciler.reconcile(key), {
+      workers: config.workers,
+      hooks: {
+        depth: (n) => metrics.queueDepth.set({ name: "tuningjob" }, n),
+        added: () => metrics.queueAdds.inc({ name: "tuningjob" }),
+        retried: () => metrics.queueRetries.inc({ name: "tuningjob" }),
+        waited: (s) => metrics.queueLatency.observe({ name: "tuningjob" }, s),
+        worked: (s) => metrics.queueWorkDuration.observe({ name: "tuningjob" }, s),
+      },
+      onError: (key, e, attempt) => {
+        metrics.reconcileErrors.inc({ controller: "tuningjob" });
+        metrics.reconcileTotal.inc({ controller: "tuningjob", result: "error" });
+        log.error("reconcile failed; will retry", { key, attempt, error: errorText(e) });
+      },
+    });
+    const a: Active = { caches: [], queue: q, stopped: false };
+    const enqueueOwner = (o: KubernetesObject): void => {
+      const job = o.metadata?.labels?.[JOB_LABEL];
+      if (job && o.metadata?.namespace) q.add(`${o.metadata.namespace}/${job}`);
+    };
+    const jobs = startCache<KubernetesObject>(kc, "tuningjobs", config.namespaces, (o) => o.metadata?.namespace && o.metadata.name && q.add(`${o.metadata.namespace}/${o.metadata.name}`), log);
+    const trials = startCache<KubernetesObject>(kc, "trials", config.namespaces, enqueueOwner, log);
+    const pods = startCache<KubernetesObject>(kc, "pods", config.namespaces, enqueueOwner, log);
+    a.caches = [jobs, trials, pods];
+    const reconciler = createReconciler({
+      api: kubeApi(kc, "kubetune-controller", config.identity),
+      jobs,
+      trials,
+      pods,
+      trialNatsUrl: config.trialNatsUrl ?? config.natsUrl.split(",")[0] ?? config.natsUrl,
+      publishStop: async (addr, reason) => {
+        nc.publish(controlSubject(addr.namespace, addr.job, addr.trial), JSON.stringify({ action: "stop", reason: reason.slice(0, 1024) }));
+      },
+      caughtUpSince: (t) => a.ingest?.caughtUpSince(t) ?? false,
+      enqueue: (key) => q.add(key),
+      metrics,
+      log,
+      stopGraceMs: config.stopGraceSeconds * 1000,
+      settleMs: config.settleSeconds * 1000,
+    });
+    const timed = reconciler.reconcile;
+    reconciler.reconcile = async (key) => {
+      const started = performance.now();
+      const outcome = await timed(key);
+      metrics.reconcileTime.observe({ controller: "tuningjob" }, (performance.now() - started) / 1000);
+      metrics.reconcileTotal.inc({ controller: "tuningjob", result: outcome.requeueAfterMs === undefined ? "success" : "requeue_after" });
+      return outcome;
+    };
+    void (async () => {
+      while (!a.stopped && !a.caches.every((c) => c.synced())) await new Promise((r) => setTimeout(r, 100));
+      if (a.stopped) return;
+      log.info("caches synced; reconciling every job", { namespaces: config.namespaces.join(",") || "*" });
+      const scopes = config.namespaces.length === 0 ? [""] : config.namespaces;
+      for (const ns of scopes) for (const j of jobs.list(ns)) if (j.metadata?.name) q.add(`${j.metadata.namespace}/${j.metadata.name}`);
+      for (;;) {
+        try {
+          const ingest = await startIngest({ nc, durable: config.consumer, namespaces: config.namespaces, target: reconciler, metrics, log });
+          if (a.stopped) await ingest.stop();
+          else a.ingest = ingest;
+          return;
+        } catch (e) {
+          if (a.stopped) return;
+          log.warn("starting metric ingestion failed; retrying", { error: errorText(e) });
+          await new Promise((r) => setTimeout(r, 2000));
+        }
+      }
+    })();
+    return a;
+  };
+
+  const standDown = async (): Promise<void> => {
+    const a = active;
+    active = undefined;
+    if (!a) return;
+    a.stopped = true;
+    await a.ingest?.stop();
+    await a.queue.shutdown();
+    await Promise.all(a.caches.map((c) => c.stop()));
+  };
+
+  election = startElection({
+    kc,
+    namespace: config.leaseNamespace,
+    name: config.leaseName,
+    identity: config.identity,
+    timing: { durationMs: config.leaseDurationSeconds * 1000, renewMs: config.renewSeconds * 1000, retryMs: config.retrySeconds * 1000 },
+    log,
+    onLead: () => {
+      metrics.leader.set(1);
+      active = lead();
+    },
+    onLose: () => {
+      metrics.leader.set(0);
+      void standDown();
+    },
+  });
+
+  return {
+    port: server.port,
+    metrics,
+    isLeader: () => election?.isLeader() ?? false,
+    stop: async () => {
+      log.info("shutting down");
+      await standDown();
+      await election?.stop();
+      metrics.leader.set(0);
+      await nats?.close();
+      await server.close();
+      log.info("stopped");
+    },
+  };
+}
+
+/** `kubetune controller [--flag=value...]`: runs until SIGTERM/SIGINT, then shuts down gracefully. */
+export async function controllerCommand(argv: readonly string[], err: (line: string) => void): Promise<number> {
+  let config: ControllerConfig;
+  try {
+    config = parseConfig(argv, process.env);
+  } catch (e) {
+    err(`kubetune controller: ${errorText(e)}`);
+    return 2;
+  }
+  const log = createLogger(config.logLevel);
+  const controller = await startController(config, log);
+  await new Promise<void>((resolve) => {
+    const done = (signal: string): void => {
+      log.info("signal received", { signal });
+      resolve();
+    };
+    process.once("SIGTERM", () => done("SIGTERM"));
+    process.once("SIGINT", () => done("SIGINT"));
+  });
+  await controller.stop();
+  return 0;
+}

@@ -1,0 +1,392 @@
+import type { KubernetesObject, V1Pod } from "@kubernetes/client-node";
+import { z } from "zod";
+import { GROUP_VERSION } from "../api/meta.ts";
+import type { MetricMessage, TrialAddress } from "../api/metrics.ts";
+import type { Trial, TrialStatus } from "../api/trial.ts";
+import { TuningJob, type TuningJobStatus } from "../api/tuningjob.ts";
+import { isFinished, type JobEnd, type TrialView } from "../engine/job.ts";
+import { createTuner, type Action } from "../engine/tuner.ts";
+import type { TrialState } from "../ingest/validate.ts";
+import { errorText, type Logger } from "../telemetry/log.ts";
+import type { ControllerMetrics } from "../telemetry/metrics.ts";
+import type { KubeApi } from "./api.ts";
+import type { Cache } from "./informers.ts";
+import { JOB_LABEL, finishedOrder, parseTrial, podOutcome, trialObject, trialPod, trialViewOf } from "./objects.ts";
+import type { JobRuntime } from "./runtime.ts";
+import { jobStatus, sameJson, shownPhase, trialStatus } from "./status.ts";
+import type { Outcome } from "./workqueue.ts";
+
+/** What the reconciler works with. */
+export interface ReconcilerDeps {
+  api: KubeApi;
+  jobs: Cache<KubernetesObject>;
+  trials: Cache<KubernetesObject>;
+  pods: Cache<KubernetesObject>;
+  /** NATS URL given to trial Pods (KUBETUNE_NATS_URL). */
+  trialNatsUrl: string;
+  /** Publishes a stop request on the trial's control subject. */
+  publishStop(a: TrialAddress, reason: string): Promise<void>;
+  /** Whether every metric report published before `time` has been applied (see Ingest). */
+  caughtUpSince(time: number): boolean;
+  enqueue(key: string): void;
+  metrics: ControllerMetrics;
+  log: Logger;
+  /** How long a stopped trial's Pod may take to exit before it is deleted. */
+  stopGraceMs: number;
+  /** Longest wait for a finished Pod's last reports before judging it. */
+  settleMs: number;
+  now?: () => number;
+}
+
+/** The controller's job logic: reconcile a job, and serve the metric ingestion. */
+export interface Reconciler {
+  reconcile(key: string): Promise<Outcome>;
+  trialState(a: TrialAddress): TrialState;
+  report(a: TrialAddress, m: MetricMessage): void;
+  persist(keys: ReadonlySet<string>): Promise<void>;
+}
+
+type JobObject = TuningJob & { metadata: { name: string; namespace: string; uid: string; generation?: number } };
+
+const JobMeta = z.looseObject({ metadata: z.looseObject({ name: z.string(), namespace: z.string(), uid: z.string(), generation: z.number().optional() }) });
+
+/** Creates the reconciler; `reconcile` must not run twice at once for one key (the work queue ensures it). */
+export function createReconciler(deps: ReconcilerDeps): Reconciler {
+  const { api, log, metrics } = deps;
+  const now = deps.now ?? Date.now;
+  const runtimes = new Map<string, JobRuntime>();
+  const locks = new Map<string, Promise<void>>();
+
+  const withLock = async <T>(key: string, fn: () => Promise<T>): Promise<T> => {
+    const prev = locks.get(key) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((r) => (release = r));
+    const chained = prev.then(() => mine);
+    locks.set(key, chained);
+    await prev;
+    try {
+      return await fn();
+    } finally {
+      release();
+      if (locks.get(key) === chained) locks.delete(key);
+    }
+  };
+
+  const iso = (): string => new Date(now()).toISOString();
+
+  const ownedTrials = (ns: string, job: string, uid: string): Trial[] => {
+    const out: Trial[] = [];
+    for (const raw of deps.trials.list(ns)) {
+      if (raw.metadata?.labels?.[JOB_LABEL] !== job) continue;
+      if (!(raw.metadata.ownerReferences ?? []).some((o) => o.uid === uid)) continue;
+      const t = parseTrial(raw);
+      if (t instanceof Error) log.warn("ignoring a malformed Trial", { namespace: ns, job, error: t.message });
+      else out.push(t);
+    }
+    return out;
+  };
+
+  const event = (rt: JobRuntime, kind: "TuningJob" | "Trial", name: string, type: "Normal" | "Warning", reason: string, message: string): void => {
+    const uid = kind === "TuningJob" ? rt.uid : rt.trialUids.get(name);
+    api.event({ kind, apiVersion: GROUP_VERSION, namespace: rt.namespace, name, ...(uid ? { uid } : {}) }, type, reason, message).catch((e: unknown) => log.warn("recording an Event failed", { job: rt.name, namespace: rt.namespace, reason, error: errorText(e) }));
+  };
+
+  const requestStop = (rt: JobRuntime, trial: string, reason: string, early: boolean): void => {
+    if (rt.stops.has(trial)) return;
+    rt.stops.set(trial, { reason, at: iso() });
+    deps.publishStop({ namespace: rt.namespace, job: rt.name, trial }, reason).catch((e: unknown) => log.warn("publishing a stop request failed; the Pod will be deleted after the grace period", { job: rt.name, trial, error: errorText(e) }));
+    if (early) {
+      metrics.earlyStops.inc({ namespace: rt.namespace, job: rt.name });
+      event(rt, "Trial", trial, "Normal", "EarlyStopped", reason);
+    }
+    log.info(early ? "trial stopped early" : "stopping trial", { namespace: rt.namespace, job: rt.name, trial, reason });
+  };
+
+  const apply = (rt: JobRuntime, actions: readonly Action[]): void => {
+    for (const a of actions) {
+      if (a.type === "stop") requestStop(rt, a.trial, a.reason, true);
+      else if (a.type === "end") {
+        for (const t of a.stop) requestStop(rt, t, `the job ended (${a.end.reason})`, false);
+        event(rt, "TuningJob", rt.name, a.end.phase === "Succeeded" ? "Normal" : "Warning", `Job${a.end.phase}`, `${a.end.reason}: ${a.end.message}`);
+        log.info("job finished", { namespace: rt.namespace, job: rt.name, phase: a.end.phase, reason: a.end.reason, message: a.end.message });
+      }
+    }
+  };
+
+  /** Replays a stored curve into a rebuilt tuner, so a trial that keeps running keeps its observations. */
+  const replay = (rt: JobRuntime, view: TrialView, stored: TrialStatus | undefined): void => {
+    const curve = stored?.curve ?? view.curve;
+    const metric = rt.spec.objective.metric;
+    curve.forEach((p, i) => {
+      const extra = i === curve.length - 1 ? (stored?.metrics ?? {}) : {};
+      apply(rt, rt.tuner.report(view.name, p.step, { ...extra, [metric]: p.value }));
+    });
+  };
+
+  const build = (job: JobObject): JobRuntime => {
+    const { name, namespace, uid } = job.metadata;
+    const stored = ownedTrials(namespace, name, uid);
+    const order = finishedOrder(stored);
+    const views = stored.map((t): TrialView => {
+      const v = trialViewOf(t);
+      const o = order.get(t.metadata.name);
+      return o === undefined ? v : { ...v, finishedOrder: o };
+    });
+    const rt: JobRuntime = {
+      key: `${namespace}/${name}`,
+      namespace,
+      name,
+      uid,
+      generation: job.metadata.generation ?? 0,
+      spec: job.spec,
+      tuner: createTuner({ job: name, spec: job.spec, trials: views }),
+      stops: new Map(),
+      exitSeenAt: new Map(),
+      finals: new Set(),
+      podSeen: new Set(),
+      podsCreated: new Set(),
+      trialUids: new Map(),
+      counted: new Set(),
+      written: new Map(),
+    };
+    for (const t of stored) {
+      const tn = t.metadata.name;
+      if (t.metadata.uid) rt.trialUids.set(tn, t.metadata.uid);
+      if (t.status) rt.written.set(tn, t.status);
+      if (t.status?.phase && isFinished(t.status.phase)) rt.counted.add(tn);
+      else {
+        if (t.status?.phase === "Running") rt.podSeen.add(tn);
+        const v = views.find((x) => x.name === tn);
+        if (v) replay(rt, v, t.status);
+      }
+    }
+    log.info("job state rebuilt from its Trials", { namespace, job: name, trials: stored.length, finished: rt.counted.size });
+    return rt;
+  };
+
+  /** A spec edit (only budget may change) rebuilds the engine from its own live state, keeping unsaved reports. */
+  const respec = (rt: JobRuntime, job: JobObject): void => {
+    const live = rt.tuner.trials().map((v) => ({ ...v, curve: [...v.curve], metrics: { ...v.metrics } }));
+    rt.tuner = createTuner({ job: rt.name, spec: job.spec, trials: live });
+    rt.spec = job.spec;
+    rt.generation = job.metadata.generation ?? 0;
+    for (const v of live) if (!isFinished(v.phase)) replay(rt, v, { curve: v.curve, metrics: v.metrics });
+    log.info("job spec changed; engine rebuilt with the new budget", { namespace: rt.namespace, job: rt.name, generation: rt.generation });
+  };
+
+  const fail = (rt: JobRuntime, end: JobEnd): void => {
+    if (rt.fatal || rt.tuner.ended()) return;
+    rt.fatal = end;
+    apply(rt, rt.tuner.interrupt(end.message).map((a) => (a.type === "end" ? { ...a, end } : a)));
+  };
+
+  /** Reads Pods into the engine: started, exited (after its last reports arrived), deleted. */
+  const observePods = (rt: JobRuntime): number | undefined => {
+    let wake: number | undefined;
+    const soon = (ms: number): void => {
+      wake = wake === undefined ? ms : Math.min(wake, ms);
+    };
+    for (const v of rt.tuner.trials()) {
+      if (isFinished(v.phase)) continue;
+      const pod = deps.pods.get(rt.namespace, v.name) as V1Pod | undefined;
+      const stop = rt.stops.get(v.name);
+      if (!pod) {
+        if (stop) rt.tuner.exited(v.name, { ok: true });
+        else if (rt.podSeen.has(v.name)) rt.tuner.exited(v.name, { ok: false, reason: "its Pod was deleted before the trial finished" });
+        continue;
+      }
+      rt.podSeen.add(v.name);
+      const o = podOutcome(pod);
+      if (o.state === "running") rt.tuner.started(v.name);
+      if (o.state === "exited") {
+        const first = rt.exitSeenAt.get(v.name) ?? now();
+        rt.exitSeenAt.set(v.name, first);
+        const waiting = !stop && o.ok && !rt.finals.has(v.name) && !deps.caughtUpSince(first) && now() - first < deps.settleMs;
+        if (waiting) {
+          soon(500);
+          continue;
+        }
+        rt.tuner.exited(v.name, stop || o.ok ? { ok: true } : { ok: false, reason: o.reason ?? "the Pod failed" });
+        continue;
+      }
+      if (stop && !pod.metadata?.deletionTimestamp) {
+        const due = Date.parse(stop.at) + deps.stopGraceMs - now();
+        if (due <= 0) {
+          log.info("deleting the Pod of a stopped trial after its grace period", { namespace: rt.namespace, job: rt.name, trial: v.name });
+          void api.deletePod(rt.namespace, v.name).catch((e: unknown) => log.warn("deleting a stopped trial's Pod failed", { trial: v.name, error: errorText(e) }));
+          soon(1000);
+        } else soon(due);
+      }
+    }
+    return wake;
+  };
+
+  /** Makes sure every unfinished, unstopped trial has its Trial object and exactly one Pod. */
+  const ensureTrials = async (rt: JobRuntime, job: JobObject): Promise<number | undefined> => {
+    let wake: number | undefined;
+    for (const v of rt.tuner.trials()) {
+      if (isFinished(v.phase) || rt.stops.has(v.name) || rt.fatal || rt.tuner.ended()) continue;
+      const cached = deps.trials.get(rt.namespace, v.name);
+      if (cached?.metadata?.uid) rt.trialUids.set(v.name, cached.metadata.uid);
+      if (!rt.trialUids.has(v.name)) {
+        const r = await api.createTrial(trialObject(job, v));
+        if (r.kind === "created") {
+          rt.trialUids.set(v.name, r.object.uid);
+          event(rt, "Trial", v.name, "Normal", "TrialCreated", `trial ${v.index} created with ${JSON.stringify(v.params)}`);
+          log.info("trial created", { namespace: rt.namespace, job: rt.name, trial: v.name, params: JSON.stringify(v.params) });
+        } else if (r.kind === "exists") {
+          wake = 500;
+          continue;
+        } else {
+          fail(rt, { phase: "Failed", reason: "InvalidTrialTemplate", message: `the API server refused Trial ${v.name}: ${r.message}` });
+          return undefined;
+        }
+      }
+      const uid = rt.trialUids.get(v.name) as string;
+      if (deps.pods.get(rt.namespace, v.name) || rt.podsCreated.has(v.name)) continue;
+      const r = await api.createPod(trialPod(job, { name: v.name, namespace: rt.namespace, uid }, v, deps.trialNatsUrl));
+      if (r.kind === "invalid") {
+        const message = `the API server refused the Pod of trial ${v.name}: ${r.message}`;
+        rt.tuner.exited(v.name, { ok: false, reason: message });
+        event(rt, "Trial", v.name, "Warning", "TrialFailed", message);
+        fail(rt, { phase: "Failed", reason: "InvalidTrialTemplate", message });
+        return undefined;
+      }
+      rt.podsCreated.add(v.name);
+      if (r.kind === "created") log.info("trial Pod created", { namespace: rt.namespace, job: rt.name, trial: v.name });
+    }
+    return wake;
+  };
+
+  /** Patches Trial statuses that changed, then the job status; counts finished trials once. */
+  const writeStatuses = async (rt: JobRuntime, jobStatusNow: TuningJobStatus | undefined, generation: number | undefined): Promise<void> => {
+    const o = rt.spec.objective;
+    const names = o.additionalMetrics ? new Set([o.metric, ...o.additionalMetrics]) : null;
+    const shown: TrialView[] = [];
+    for (const v of rt.tuner.trials()) {
+      const stop = rt.stops.get(v.name);
+      const phase = shownPhase(v, stop);
+      shown.push({ ...v, phase });
+      if (!rt.trialUids.has(v.name)) continue;
+      const previous = rt.written.get(v.name);
+      const desired = trialStatus({ view: v, ...(stop ? { stop } : {}), ...(previous ? { previous } : {}), metricNames: names, now: iso() });
+      if (!sameJson(desired, previous)) {
+        await api.patchTrialStatus(rt.namespace, v.name, desired);
+        rt.written.set(v.name, desired);
+      }
+      if (isFinished(v.phase) && !rt.counted.has(v.name)) {
+        rt.counted.add(v.name);
+        metrics.trialsFinished.inc({ namespace: rt.namespace, job: rt.name, outcome: v.phase });
+        if (v.phase === "Failed") event(rt, "Trial", v.name, "Warning", "TrialFailed", v.reason ?? "the trial failed");
+        else if (v.phase === "Succeeded") event(rt, "Trial", v.name, "Normal", "TrialSucceeded", `${o.metric} = ${v.value}`);
+      }
+    }
+    const end = rt.fatal ?? rt.tuner.ended();
+    const best = rt.tuner.best();
+    const previous = rt.jobWritten ?? jobStatusNow;
+    const desired = jobStatus({ ...(previous ? { previous } : {}), ...(generation !== undefined ? { generation } : {}), trials: shown, end, ...(best ? { best } : {}), maxTrials: rt.spec.budget.maxTrials, now: iso() });
+    if (!sameJson(desired, previous)) {
+      await api.patchJobStatus(rt.namespace, rt.name, desired);
+      rt.jobWritten = desired;
+    }
+    for (const [phase, n] of Object.entries(desired.trials ?? {})) metrics.trialsByPhase.set({ namespace: rt.namespace, job: rt.name, phase }, n);
+    if (best?.value !== undefined) metrics.bestObjective.set({ namespace: rt.namespace, job: rt.name, metric: o.metric }, best.value);
+  };
+
+  /** A finished job without live state (e.g. after a restart): stop whatever still runs. */
+  const settleFinished = async (job: JobObject): Promise<Outcome> => {
+    const { namespace, name, uid } = job.metadata;
+    const ended = Date.parse(job.status?.completionTime ?? "") || now();
+    let wake: number | undefined;
+    for (const t of ownedTrials(namespace, name, uid)) {
+      const phase = t.status?.phase ?? "Pending";
+      if (!isFinished(phase)) await api.patchTrialStatus(namespace, t.metadata.name, { ...(t.status ?? {}), phase: "EarlyStopped", reason: `the job ended (${job.status?.reason ?? job.status?.phase})`, completionTime: iso() });
+      const pod = deps.pods.get(namespace, t.metadata.name) as V1Pod | undefined;
+      if (!pod || pod.metadata?.deletionTimestamp || podOutcome(pod).state === "exited") continue;
+      const due = ended + deps.stopGraceMs - now();
+      if (due <= 0) await api.deletePod(namespace, t.metadata.name);
+      else wake = Math.min(wake ?? due, due);
+    }
+    return wake === undefined ? {} : { requeueAfterMs: wake };
+  };
+
+  const reconcile = async (key: string): Promise<Outcome> => {
+    const [namespace = "", name = ""] = key.split("/");
+    const raw = deps.jobs.get(namespace, name);
+    if (!raw) {
+      if (runtimes.delete(key)) {
+        for (const phase of ["pending", "running", "succeeded", "failed", "earlyStopped"]) metrics.trialsByPhase.remove({ namespace, job: name, phase });
+        metrics.bestObjective.reset();
+        log.info("job deleted; its state is dropped", { namespace, job: name });
+      }
+      return {};
+    }
+    const meta = JobMeta.safeParse(raw);
+    if (!meta.success) return {};
+    const parsed = TuningJob.safeParse(raw);
+    if (!parsed.success) {
+      const message = `the TuningJob is invalid: ${parsed.error.issues.map((i) => `spec.${i.path.slice(1).join(".")}: ${i.message}`).join("; ")}; fix the manifest (kubetune validate) and re-apply`;
+      const status = (raw as { status?: TuningJobStatus }).status;
+      if (status?.phase !== "Failed" || status.message !== message) {
+        await api.patchJobStatus(namespace, name, { ...(status ?? {}), phase: "Failed", reason: "InvalidSpec", message, observedGeneration: meta.data.metadata.generation ?? 0, completionTime: iso() });
+        void api.event({ kind: "TuningJob", apiVersion: GROUP_VERSION, namespace, name, uid: meta.data.metadata.uid }, "Warning", "InvalidSpec", message).catch(() => undefined);
+      }
+      return {};
+    }
+    const job = { ...parsed.data, metadata: { ...parsed.data.metadata, ...meta.data.metadata } } as JobObject;
+    let rt = runtimes.get(key);
+    if (rt && rt.uid !== job.metadata.uid) rt = undefined;
+    if (!rt && (job.status?.phase === "Succeeded" || job.status?.phase === "Failed")) return settleFinished(job);
+    if (!rt) {
+      rt = build(job);
+      runtimes.set(key, rt);
+    } else if ((job.metadata.generation ?? 0) !== rt.generation) respec(rt, job);
+    const runtime = rt;
+    return withLock(key, async () => {
+      let wake = observePods(runtime);
+      if (!runtime.fatal) {
+        const started = performance.now();
+        const actions = await runtime.tuner.next();
+        if (actions.some((a) => a.type === "launch")) metrics.suggestionLatency.observe({ algorithm: runtime.spec.search.algorithm }, (performance.now() - started) / 1000);
+        apply(runtime, actions);
+      }
+      const more = await ensureTrials(runtime, job);
+      if (more !== undefined) wake = Math.min(wake ?? more, more);
+      // Exits seen this round may settle stopped trials right away.
+      const again = observePods(runtime);
+      if (again !== undefined) wake = Math.min(wake ?? again, again);
+      await writeStatuses(runtime, job.status, job.metadata.generation);
+      const active = runtime.tuner.trials().some((v) => !isFinished(v.phase));
+      // A slow resync for running jobs keeps the loop level-triggered even if an event is missed.
+      if (active) wake = Math.min(wake ?? 30_000, 30_000);
+      return wake === undefined ? {} : { requeueAfterMs: wake };
+    });
+  };
+
+  return {
+    reconcile,
+    trialState(a) {
+      const key = `${a.namespace}/${a.job}`;
+      const rt = runtimes.get(key);
+      if (!rt) return deps.jobs.get(a.namespace, a.job) ? "later" : "unknown";
+      const v = rt.tuner.trials().find((t) => t.name === a.trial);
+      if (!v) return "unknown";
+      return isFinished(v.phase) ? "finished" : "running";
+    },
+    report(a, m) {
+      const rt = runtimes.get(`${a.namespace}/${a.job}`);
+      if (!rt) throw new Error(`job ${a.namespace}/${a.job} is not loaded`);
+      if (m.final) rt.finals.add(a.trial);
+      apply(rt, rt.tuner.report(a.trial, m.step, m.metrics));
+    },
+    async persist(keys) {
+      for (const key of keys) {
+        const rt = runtimes.get(key);
+        if (!rt) continue;
+        const raw = deps.jobs.get(rt.namespace, rt.name) as { status?: TuningJobStatus; metadata?: { generation?: number } } | undefined;
+        await withLock(key, () => writeStatuses(rt, raw?.status, raw?.metadata?.generation));
+        deps.enqueue(key);
+      }
+    },
+  };
+}

@@ -1,0 +1,108 @@
+import type { Condition } from "../api/meta.ts";
+import { MAX_CURVE_POINTS, type TrialStatus } from "../api/trial.ts";
+import type { BestTrial, TuningJobStatus } from "../api/tuningjob.ts";
+import { isFinished, progress, trialCounts, type JobEnd, type TrialView } from "../engine/job.ts";
+import { thinCurve } from "./objects.ts";
+
+/** A stop the controller has decided but the trial's process has not acted on yet. */
+export interface StopRequest {
+  reason: string;
+  /** ISO time of the decision; the Pod is deleted a grace period after it. */
+  at: string;
+}
+
+/** The trial as it should be shown: a trial told to stop already counts as EarlyStopped. */
+export function shownPhase(view: TrialView, stop: StopRequest | undefined): TrialView["phase"] {
+  if (isFinished(view.phase)) return view.phase;
+  return stop ? "EarlyStopped" : view.phase;
+}
+
+/** Sets a condition, keeping its lastTransitionTime when its status did not change (Kubernetes conventions). */
+export function setCondition(conditions: readonly Condition[], next: Condition, now: string): Condition[] {
+  const old = conditions.find((c) => c.type === next.type);
+  const changed = !old || old.status !== next.status;
+  const merged: Condition = { ...next, lastTransitionTime: changed ? now : (old.lastTransitionTime ?? now) };
+  return [...conditions.filter((c) => c.type !== next.type), merged].sort((a, b) => a.type.localeCompare(b.type));
+}
+
+/** What a Trial's status should say now, from the engine's view, a pending stop and the stored status. */
+export function trialStatus(input: { view: TrialView; stop?: StopRequest; previous?: TrialStatus; metricNames: ReadonlySet<string> | null; now: string }): TrialStatus {
+  const { view, stop, previous, now } = input;
+  const phase = shownPhase(view, stop);
+  const status: TrialStatus = { phase, podName: view.name };
+  const reason = view.reason ?? stop?.reason;
+  if (reason !== undefined && phase !== "Pending" && phase !== "Running") status.reason = reason;
+  if (view.value !== undefined) status.value = view.value;
+  const metrics = Object.fromEntries(Object.entries(view.metrics).filter(([k, v]) => Number.isFinite(v) && (input.metricNames === null || input.metricNames.has(k))));
+  if (Object.keys(metrics).length > 0) status.metrics = { ...(previous?.metrics ?? {}), ...metrics };
+  else if (previous?.metrics) status.metrics = previous.metrics;
+  const curve = view.curve.filter((p) => Number.isFinite(p.value));
+  const last = curve[curve.length - 1];
+  if (last) status.lastStep = last.step;
+  else if (previous?.lastStep !== undefined) status.lastStep = previous.lastStep;
+  if (curve.length > 0) status.curve = thinCurve(curve, MAX_CURVE_POINTS);
+  else if (previous?.curve) status.curve = previous.curve;
+  const startTime = previous?.startTime ?? (phase === "Pending" ? undefined : now);
+  if (startTime !== undefined) status.startTime = startTime;
+  const completionTime = previous?.completionTime ?? (isFinished(phase) ? (stop?.at ?? now) : undefined);
+  if (completionTime !== undefined && isFinished(phase)) status.completionTime = completionTime;
+  return status;
+}
+
+/** What a TuningJob's status should say now. */
+export function jobStatus(input: {
+  previous?: TuningJobStatus;
+  generation?: number;
+  trials: readonly TrialView[];
+  end: JobEnd | null;
+  best?: TrialView;
+  maxTrials: number;
+  now: string;
+}): TuningJobStatus {
+  const { previous, trials, end, now } = input;
+  const counts = trialCounts(trials);
+  const phase = end ? end.phase : trials.length > 0 ? "Running" : "Pending";
+  let conditions = previous?.conditions ?? [];
+  const running = phase === "Running" || phase === "Pending";
+  conditions = setCondition(conditions, { type: "Running", status: running ? "True" : "False", reason: running ? "TrialsRunning" : (end?.reason ?? "Finished"), message: running ? `${counts.running + counts.pending} trials active, ${progress(trials, input.maxTrials)} finished` : (end?.message ?? "") }, now);
+  conditions = setCondition(conditions, { type: "Succeeded", status: end?.phase === "Succeeded" ? "True" : end ? "False" : "Unknown", reason: end?.reason ?? "InProgress", message: end?.message ?? "the job is still running" }, now);
+  conditions = setCondition(conditions, { type: "Failed", status: end?.phase === "Failed" ? "True" : "False", reason: end?.phase === "Failed" ? end.reason : "NoFailure", message: end?.phase === "Failed" ? end.message : "" }, now);
+  if (input.generation !== undefined) conditions = conditions.map((c) => ({ ...c, observedGeneration: input.generation }));
+  const status: TuningJobStatus = {
+    phase,
+    conditions,
+    trials: counts,
+    trialsCreated: trials.length,
+    progress: progress(trials, input.maxTrials),
+    startTime: previous?.startTime ?? now,
+  };
+  if (input.generation !== undefined) status.observedGeneration = input.generation;
+  if (end) {
+    status.reason = end.reason;
+    status.message = end.message;
+    status.completionTime = previous?.completionTime ?? now;
+  }
+  const best = input.best;
+  if (best?.value !== undefined) {
+    const b: BestTrial = { name: best.name, params: best.params, value: best.value };
+    if (Object.keys(best.metrics).length > 0) b.metrics = Object.fromEntries(Object.entries(best.metrics).filter(([, v]) => Number.isFinite(v)));
+    status.bestTrial = b;
+  }
+  return status;
+}
+
+/** Deep equality of JSON values, ignoring key order (so an unchanged status is not patched again). */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== typeof b || a === null || b === null || typeof a !== "object") return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    return a.length === bb.length && a.every((x, i) => sameJson(x, bb[i]));
+  }
+  const ao = a as Record<string, unknown>;
+  const bo = b as Record<string, unknown>;
+  const keys = Object.keys(ao).filter((k) => ao[k] !== undefined);
+  const bkeys = Object.keys(bo).filter((k) => bo[k] !== undefined);
+  return keys.length === bkeys.length && keys.every((k) => sameJson(ao[k], bo[k]));
+}
