@@ -11,6 +11,8 @@ Usage:
                                   run a TuningJob on this machine, each trial a local process
   kubetune report <run-dir>       regenerate a run's report.html from its results.json
   kubetune validate <file|->...   check TuningJob manifests; prints every problem with its path
+  kubetune controller [--namespaces=a,b] [--nats-url=URL] [--metrics-port=N] ...
+                                  run the Kubernetes controller (docs/controller.md)
   kubetune crds                   print the CustomResourceDefinitions (kubetune crds | kubectl apply -f -)
   kubetune version                print the version
   kubetune help                   show this help
@@ -33,6 +35,11 @@ export async function main(argv: string[], io: Io, term?: Terminal): Promise<num
     case "report": {
       const { reportCommand } = await import("./run-command.ts");
       return reportCommand(rest, io);
+    }
+    case "controller": {
+      // Loaded on demand so that validate and run never load the Kubernetes client.
+      const { controllerCommand } = await import("../kube/main.ts");
+      return controllerCommand(rest, io.err);
     }
     case "validate":
       return validateCommand(rest, io);

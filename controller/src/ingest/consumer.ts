@@ -21,9 +21,12 @@ export interface Ingest {
   stop(): Promise<void>;
 }
 
-/** Subjects the consumer reads: everything, or only the watched namespaces. */
-export function filterSubjects(namespaces: readonly string[]): string[] {
-  return namespaces.length === 0 ? [`${METRICS_SUBJECT_PREFIX}.>`] : namespaces.map((ns) => `${METRICS_SUBJECT_PREFIX}.${ns}.>`);
+/**
+ * The consumer's filter subject: one namespace's reports, or all of them (multi-subject filters need
+ * NATS 2.10, so several namespaces share the wildcard and the others are skipped in `watched`).
+ */
+export function filterSubject(namespaces: readonly string[]): string {
+  return namespaces.length === 1 ? `${METRICS_SUBJECT_PREFIX}.${namespaces[0]}.>` : `${METRICS_SUBJECT_PREFIX}.>`;
 }
 
 /**
@@ -38,13 +41,13 @@ export async function startIngest(options: { nc: NatsConnection; durable: string
     durable_name: options.durable,
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
-    filter_subjects: filterSubjects(options.namespaces),
+    filter_subject: filterSubject(options.namespaces),
     ack_wait: 30_000_000_000,
     max_ack_pending: 20_000,
   };
   try {
     await jsm.consumers.info(METRICS_STREAM, options.durable);
-    await jsm.consumers.update(METRICS_STREAM, options.durable, { filter_subjects: config.filter_subjects ?? [], ack_wait: config.ack_wait ?? 0 });
+    await jsm.consumers.update(METRICS_STREAM, options.durable, { filter_subject: config.filter_subject ?? "", ack_wait: config.ack_wait ?? 0 });
   } catch (e) {
     if (!/not found/i.test(errorText(e))) throw e;
     await jsm.consumers.add(METRICS_STREAM, config);
@@ -54,7 +57,14 @@ export async function startIngest(options: { nc: NatsConnection; durable: string
   let stopped = false;
   let caughtUp = 0;
 
+  const watched = new Set(options.namespaces);
   const handle = (m: JsMsg, applied: JsMsg[], jobs: Set<string>): void => {
+    const ns = m.subject.split(".")[2] ?? "";
+    if (watched.size > 1 && !watched.has(ns)) {
+      // Another controller's namespace: this consumer's ack does not affect its consumer.
+      m.ack();
+      return;
+    }
     const r = validateMessage(m.subject, m.data, (a) => target.trialState(a));
     if (!r.ok && r.result === "later") {
       // The job exists but its state is still being rebuilt: try again shortly, count nothing.
@@ -111,7 +121,7 @@ export async function startIngest(options: { nc: NatsConnection; durable: string
     }
   };
   const running = loop();
-  log.info("metric ingestion started", { stream: METRICS_STREAM, consumer: options.durable, subjects: (config.filter_subjects ?? []).join(",") });
+  log.info("metric ingestion started", { stream: METRICS_STREAM, consumer: options.durable, subject: config.filter_subject });
   return {
     caughtUpSince: (time) => caughtUp >= time,
     stop: async () => {

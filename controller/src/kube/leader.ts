@@ -21,6 +21,14 @@ export function canAcquire(lease: V1Lease["spec"] | undefined, identity: string,
   return renewed + duration < nowMs;
 }
 
+/**
+ * A Lease time as the API server wants it (RFC 3339 with microseconds); client-node would send a
+ * Date with milliseconds, which the API server refuses, and passes strings through unchanged.
+ */
+export function microTime(d: Date): Date {
+  return d.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z") as unknown as Date;
+}
+
 /** A running election. */
 export interface Election {
   isLeader(): boolean;
@@ -44,8 +52,8 @@ export function startElection(o: { kc: KubeConfig; namespace: string; name: stri
   const spec = (acquire: boolean, prev?: V1Lease["spec"]): V1Lease["spec"] => ({
     holderIdentity: identity,
     leaseDurationSeconds: Math.ceil(timing.durationMs / 1000),
-    acquireTime: acquire ? new Date() : (prev?.acquireTime ?? new Date()),
-    renewTime: new Date(),
+    acquireTime: microTime(acquire || !prev?.acquireTime ? new Date() : new Date(prev.acquireTime as unknown as string)),
+    renewTime: microTime(new Date()),
     leaseTransitions: (prev?.leaseTransitions ?? 0) + (acquire && prev?.holderIdentity && prev.holderIdentity !== identity ? 1 : 0),
   });
 
@@ -83,7 +91,7 @@ export function startElection(o: { kc: KubeConfig; namespace: string; name: stri
       }
     } catch (e) {
       const err = apiError(e);
-      log.warn("lease update failed", { lease: `${namespace}/${name}`, code: err.code, error: err.code === 409 ? "conflict" : errorText(e) });
+      log.warn("lease update failed", { lease: `${namespace}/${name}`, code: err.code, error: err.code === 409 ? "conflict" : err.message });
       if (leader && Date.now() - lastRenew > timing.durationMs) {
         leader = false;
         log.warn("could not renew the lease in time; standing down", { lease: `${namespace}/${name}` });
@@ -105,7 +113,7 @@ export function startElection(o: { kc: KubeConfig; namespace: string; name: stri
       try {
         const lease = await api.readNamespacedLease({ name, namespace });
         if (lease.spec?.holderIdentity === identity) {
-          await api.replaceNamespacedLease({ name, namespace, body: { ...lease, spec: { ...lease.spec, holderIdentity: "", leaseDurationSeconds: 1 } } });
+          await api.replaceNamespacedLease({ name, namespace, body: { ...lease, spec: { ...spec(false, lease.spec), holderIdentity: "", leaseDurationSeconds: 1 } } });
           log.info("released the lease", { lease: `${namespace}/${name}` });
         }
       } catch (e) {

@@ -1,0 +1,109 @@
+// Shared by the controller-*.test.ts suites: a controller in this process against the test cluster.
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { CustomObjectsApi, CoreV1Api, type KubernetesObject } from "@kubernetes/client-node";
+import { parseConfig } from "../../controller/src/kube/config.ts";
+import { startController, type Controller } from "../../controller/src/kube/main.ts";
+import { createLogger } from "../../controller/src/telemetry/log.ts";
+import type { TestCluster } from "../cluster/with-cluster.ts";
+
+export const root = join(import.meta.dirname, "../..");
+
+/** Log lines a controller wrote, for assertions and for the failure message. */
+export interface Started {
+  controller: Controller;
+  logs: string[];
+}
+
+/** Starts a controller watching only the cluster's test namespace, with its own lease and JetStream consumer. */
+export async function startTestController(cluster: TestCluster, extra: string[] = [], identity = "ctl-a"): Promise<Started> {
+  const logs: string[] = [];
+  const config = parseConfig(
+    [
+      `--namespaces=${cluster.namespace}`,
+      `--kubeconfig=${cluster.kubeconfigPath}`,
+      `--nats-url=${cluster.natsUrl}`,
+      `--consumer=ctl-${cluster.namespace}`,
+      "--metrics-port=0",
+      "--metrics-host=127.0.0.1",
+      `--lease-name=kubetune-${cluster.namespace}`,
+      `--lease-namespace=${cluster.namespace}`,
+      `--identity=${identity}`,
+      "--lease-duration=4",
+      "--lease-renew=1",
+      "--lease-retry=1",
+      "--stop-grace=3",
+      "--settle=5",
+      ...extra,
+    ],
+    {},
+  );
+  const log = createLogger("info", (l) => {
+    logs.push(l);
+    if (process.env.KUBETUNE_TEST_LOGS) process.stderr.write(`${identity} ${l}\n`);
+  });
+  return { controller: await startController(config, log), logs };
+}
+
+/** An iris TuningJob running the real trainer; `spec` overrides parts of the spec. */
+export function irisJob(name: string, spec: Record<string, unknown> = {}, epochs = 6): string {
+  return stringify({
+    apiVersion: "kubetune.io/v1alpha1",
+    kind: "TuningJob",
+    metadata: { name },
+    spec: {
+      objective: { metric: "val_loss", direction: "minimize", additionalMetrics: ["val_accuracy"] },
+      parameters: [
+        { name: "learningRate", type: "double", min: 0.001, max: 0.3, scale: "log" },
+        { name: "units", type: "int", min: 4, max: 32 },
+      ],
+      search: { algorithm: "random", seed: 3 },
+      budget: { maxTrials: 4, parallelTrials: 2, maxFailedTrials: 1 },
+      trialTemplate: {
+        spec: {
+          restartPolicy: "Never",
+          containers: [
+            {
+              name: "trainer",
+              image: "kubetune/trainer:0.1.0",
+              command: [join(root, "bin/kubetune-trainer")],
+              args: ["--dataset=iris", "--model=mlp", `--epochs=${epochs}`, "--layers=1", "--units=${params.units}", "--learningRate=${params.learningRate}", "--batchSize=16"],
+            },
+          ],
+        },
+      },
+      ...spec,
+    },
+  });
+}
+
+/** Custom-object and core API clients for assertions. */
+export function clients(cluster: TestCluster) {
+  const custom = cluster.kc.makeApiClient(CustomObjectsApi);
+  const core = cluster.kc.makeApiClient(CoreV1Api);
+  const ns = cluster.namespace;
+  type Obj = KubernetesObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
+  return {
+    core,
+    job: async (name: string): Promise<Obj> => (await custom.getNamespacedCustomObject({ group: "kubetune.io", version: "v1alpha1", namespace: ns, plural: "tuningjobs", name })) as Obj,
+    trials: async (): Promise<Obj[]> => ((await custom.listNamespacedCustomObject({ group: "kubetune.io", version: "v1alpha1", namespace: ns, plural: "trials" })) as { items: Obj[] }).items,
+    pods: async () => (await core.listNamespacedPod({ namespace: ns })).items,
+    events: async () => (await core.listNamespacedEvent({ namespace: ns })).items,
+  };
+}
+
+/** Polls until `probe` returns a value (not undefined), or fails after `timeoutMs` with `what` and the last state. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, describe?: () => Promise<string>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${describe ? `\n${await describe()}` : ""}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** Fetches /metrics of a controller. */
+export async function scrape(c: Controller): Promise<string> {
+  return (await fetch(`http://127.0.0.1:${c.port}/metrics`)).text();
+}
