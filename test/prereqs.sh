@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Installs the system packages the test suites need (nats-server, openssl, prometheus + promtool for the
-# chart tests, chromium for the report
-# screenshot), once; a no-op when present.
+# chart tests, chromium for the report screenshot), once; a no-op when present.
 set -euo pipefail
 missing=()
 command -v nats-server >/dev/null || missing+=(nats-server)
