@@ -44,14 +44,14 @@ test("tpe's suggestions concentrate on the good category after startup", async (
   assert.ok(got.filter((p) => p.c === "c").length >= 7, JSON.stringify(got.map((p) => p.c)));
 });
 
-test("constant liar: a batch asked at once spreads out instead of repeating the argmax", async () => {
+test("constant liar (multivariate): a batch asked at once spreads out instead of repeating the argmax", async () => {
   const space = createSpace(parameters);
   const observations = Array.from({ length: 30 }, (_, i) => {
     const params = space.fromUnit([((i * 0.37) % 1), ((i * 0.71) % 1), (i % 4 + 0.5) / 4]);
     return { params, value: f(params) };
   });
   const spread = (liar: boolean, seed: number): Promise<Params[]> =>
-    Promise.resolve(createTpe(space, TpeSettings.parse({ constantLiar: liar }), seed).suggest({ n: 6, observations, pending: [], index: 30, seed }));
+    Promise.resolve(createTpe(space, TpeSettings.parse({ constantLiar: liar, multivariate: true }), seed).suggest({ n: 6, observations, pending: [], index: 30, seed }));
   /** Mean pairwise distance in (x, y). */
   const d = (ps: Params[]): number => {
     let sum = 0;

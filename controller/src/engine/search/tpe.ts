@@ -1,5 +1,5 @@
 /**
- * Tree-structured Parzen estimator (Bergstra et al. 2011; Optuna's multivariate TPESampler).
+ * Tree-structured Parzen estimator (Bergstra et al. 2011; Optuna's TPESampler, univariate or multivariate).
  * Completed observations are split into a "good" group (the best ⌈γ·n⌉, at most maxGood) and the
  * rest; each group becomes a mixture of one kernel per observation plus a wide prior, and the
  * suggestion is the candidate drawn from the good density that maximizes log l(x) − log g(x).
