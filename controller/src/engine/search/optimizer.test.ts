@@ -203,3 +203,12 @@ test("numerical edge cases: 1-D, 20-D, all-categorical, constant and huge values
     }
   }
 });
+
+test("log-scaled parameters are searched in log space", async () => {
+  for (const name of ["random", "sobol"] as const) {
+    const got = await make(name).ask(400);
+    const below = got.filter((s) => Number(s.params.lr) < Math.sqrt(1e-4 * 0.3)).length / got.length;
+    // Log-uniform: half the draws fall below the geometric mean (uniform sampling would give ~2%).
+    assert.ok(below > 0.4 && below < 0.6, `${name}: ${below} of the draws below the geometric mean`);
+  }
+});
