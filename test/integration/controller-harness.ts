@@ -1,4 +1,5 @@
 // Shared by the controller-*.test.ts suites: a controller in this process against the test cluster.
+import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { CustomObjectsApi, CoreV1Api, type KubernetesObject } from "@kubernetes/client-node";
@@ -106,4 +107,45 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined>
 /** Fetches /metrics of a controller. */
 export async function scrape(c: Controller): Promise<string> {
   return (await fetch(`http://127.0.0.1:${c.port}/metrics`)).text();
+}
+
+/** A controller running as a child process (`kubetune controller`), so a test can SIGKILL it. */
+export interface ChildController {
+  child: import("node:child_process").ChildProcess;
+  logs: string[];
+  exited: Promise<number | null>;
+}
+
+/** Starts `kubetune controller` as a child process with the same settings as startTestController. */
+export function spawnTestController(cluster: TestCluster, identity: string, extra: string[] = []): ChildController {
+  const args = [
+    join(root, "controller/src/cli/bin.ts"),
+    "controller",
+    `--namespaces=${cluster.namespace}`,
+    `--kubeconfig=${cluster.kubeconfigPath}`,
+    `--nats-url=${cluster.natsUrl}`,
+    `--consumer=ctl-${cluster.namespace}`,
+    "--metrics-port=0",
+    "--metrics-host=127.0.0.1",
+    `--lease-name=kubetune-${cluster.namespace}`,
+    `--lease-namespace=${cluster.namespace}`,
+    `--identity=${identity}`,
+    "--lease-duration=4",
+    "--lease-renew=1",
+    "--lease-retry=1",
+    "--stop-grace=3",
+    "--settle=5",
+    ...extra,
+  ];
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
+  const logs: string[] = [];
+  let rest = "";
+  child.stderr?.setEncoding("utf8").on("data", (d: string) => {
+    const lines = (rest + d).split("\n");
+    rest = lines.pop() ?? "";
+    logs.push(...lines);
+    if (process.env.KUBETUNE_TEST_LOGS) for (const l of lines) process.stderr.write(`${identity} ${l}\n`);
+  });
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  return { child, logs, exited };
 }

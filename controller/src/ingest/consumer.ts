@@ -42,7 +42,8 @@ export async function startIngest(options: { nc: NatsConnection; durable: string
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
     filter_subject: filterSubject(options.namespaces),
-    ack_wait: 30_000_000_000,
+    // Short enough that reports a crashed controller held unacked come back soon to its successor.
+    ack_wait: 10_000_000_000,
     max_ack_pending: 20_000,
   };
   try {
@@ -91,26 +92,25 @@ export async function startIngest(options: { nc: NatsConnection; durable: string
     jobs.add(`${r.address.namespace}/${r.address.job}`);
   };
 
+  /** Everything stored was delivered and acked (by this consumer, after applying it): all reports up to `at` are applied. */
+  const checkCaughtUp = async (at: number): Promise<void> => {
+    await nc.flush();
+    const info = await consumer.info();
+    if (info.num_pending === 0 && info.num_ack_pending === 0) caughtUp = Math.max(caughtUp, at);
+  };
+
   const loop = async (): Promise<void> => {
     while (!stopped) {
-      const started = Date.now();
       const applied: JsMsg[] = [];
       const jobs = new Set<string>();
-      let count = 0;
-      let drained = false;
       try {
         const batch = await consumer.fetch({ max_messages: options.batch ?? 256, expires: 1000 });
-        for await (const m of batch) {
-          count++;
-          handle(m, applied, jobs);
-          if (m.info.pending === 0) drained = true;
-        }
+        for await (const m of batch) handle(m, applied, jobs);
         if (applied.length > 0) {
           await target.persist(jobs);
           for (const m of applied) m.ack();
         }
-        if (count === 0) caughtUp = Math.max(caughtUp, started);
-        else if (drained) caughtUp = Math.max(caughtUp, Date.now());
+        await checkCaughtUp(Date.now());
       } catch (e) {
         if (stopped) return;
         // Unacked messages come back after ack_wait; nak now so they return sooner.

@@ -109,6 +109,7 @@ export async function startController(config: ControllerConfig, log: Logger = cr
       log,
       stopGraceMs: config.stopGraceSeconds * 1000,
       settleMs: config.settleSeconds * 1000,
+      synced: () => a.caches.every((c) => c.synced()),
     });
     const timed = reconciler.reconcile;
     reconciler.reconcile = async (key) => {

@@ -35,6 +35,8 @@ export interface ReconcilerDeps {
   stopGraceMs: number;
   /** Longest wait for a finished Pod's last reports before judging it. */
   settleMs: number;
+  /** Every informer has listed once; before that a missing Pod or Trial means nothing. */
+  synced(): boolean;
   now?: () => number;
 }
 
@@ -312,6 +314,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
 
   const reconcile = async (key: string): Promise<Outcome> => {
     const [namespace = "", name = ""] = key.split("/");
+    if (!deps.synced()) return { requeueAfterMs: 200 };
     const raw = deps.jobs.get(namespace, name);
     if (!raw) {
       if (runtimes.delete(key)) {
