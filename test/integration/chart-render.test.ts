@@ -62,7 +62,10 @@ test('the controller runs non-root on a read-only root filesystem, with probes a
   assert.ok(c.resources?.requests?.cpu !== undefined && c.resources.limits?.memory !== undefined, 'controller resources are set');
   // A read-only root needs a writable /tmp.
   assert.ok(c.volumeMounts?.some((m) => m.mountPath === '/tmp'));
-  assert.equal(env(c, 'KUBETUNE_LEADER_ELECT')?.value, 'true');
+  assert.equal(env(c, 'KUBETUNE_LEASE_NAME')?.value, 'kubetune-controller');
+  assert.deepEqual(env(c, 'POD_NAMESPACE')?.valueFrom, { fieldRef: { fieldPath: 'metadata.namespace' } });
+  assert.equal(env(c, 'KUBETUNE_NAMESPACES'), undefined, 'all namespaces by default');
+  assert.deepEqual((c as unknown as { args: string[] }).args, ['controller', '--lease-duration=15', '--lease-renew=5', '--lease-retry=2', '--workers=4', '--stop-grace=30', '--settle=10']);
   assert.equal(env(c, 'KUBETUNE_NATS_URL')?.value, 'nats://nats:4222');
 });
 
@@ -84,9 +87,13 @@ test('RBAC grants only what the controller uses: no Secrets, no wildcards, Lease
   const role = find(objects, 'Role', '-leader-election') as unknown as { metadata: { namespace: string }; rules: { resources: string[] }[] };
   assert.equal(role.metadata.namespace, 'kubetune-system');
   assert.deepEqual(role.rules.flatMap((r) => r.resources), ['leases']);
-  const { objects: noLeader } = await render({ name: 'no-leader', values: { controller: { leaderElection: { enabled: false } } }, apiVersions: [] });
-  assert.ok(!noLeader.some((o) => o.kind === 'Role'), 'no Lease Role without leader election');
-  assert.equal((find(noLeader, 'Deployment') as unknown as { spec: { strategy: { type: string } } }).spec.strategy.type, 'Recreate');
+  assert.equal(find(objects, 'ClusterRoleBinding').metadata.name, 'kt-kubetune-controller');
+  // Watching a list of namespaces: the rights are bound in those namespaces only.
+  const { objects: scoped } = await render({ name: 'scoped', values: { controller: { watchNamespaces: ['team-a', 'team-b'] } }, apiVersions: [] });
+  assert.ok(!scoped.some((o) => o.kind === 'ClusterRoleBinding'), 'no cluster-wide binding when namespaces are listed');
+  const bindings = scoped.filter((o) => o.kind === 'RoleBinding' && o.metadata.name === 'kt-kubetune-controller') as unknown as { metadata: { namespace: string }; roleRef: { kind: string } }[];
+  assert.deepEqual(bindings.map((b) => `${b.metadata.namespace}:${b.roleRef.kind}`), ['team-a:ClusterRole', 'team-b:ClusterRole']);
+  assert.equal(env(controller(scoped), 'KUBETUNE_NAMESPACES')?.value, 'team-a,team-b');
 });
 
 test('bundled NATS: StatefulSet with a PVC, passwords from a generated Secret, controller and trials wired to it', async () => {
@@ -118,7 +125,7 @@ test('external NATS: credentials and CA come from a Secret, trials get their own
   assert.equal(env(c, 'KUBETUNE_NATS_URL')?.value, 'tls://nats-0.nats.example:4222,tls://nats-1.nats.example:4222');
   assert.equal(env(c, 'KUBETUNE_TRIAL_NATS_URL')?.value, 'tls://nats.example:4222');
   assert.deepEqual(env(c, 'KUBETUNE_NATS_PASSWORD')?.valueFrom?.secretKeyRef, { name: 'kt-kubetune-nats-client', key: 'password' });
-  assert.equal(env(c, 'KUBETUNE_NATS_CA_FILE')?.value, '/etc/kubetune/nats/ca.crt');
+  assert.equal(env(c, 'KUBETUNE_NATS_TLS_CA_FILE')?.value, '/etc/kubetune/nats/ca.crt');
   assert.equal(env(c, 'KUBETUNE_NATS_CREDS_FILE'), undefined);
   assert.deepEqual(podSpec(find(objects, 'Deployment')).volumes?.find((v) => v.name === 'nats-client')?.secret?.items?.map((i) => i.key), ['ca.crt']);
   const defaults = JSON.parse((find(objects, 'ConfigMap', '-trial-defaults') as unknown as { data: Record<string, string> }).data['trial-defaults.json'] ?? '') as Record<string, unknown>;
@@ -173,7 +180,7 @@ const BAD_VALUES: readonly { why: string; values: Record<string, unknown>; error
   { why: 'a misspelt key', values: { controller: { replcas: 2 } }, error: /\/controller.*additional properties 'replcas' not allowed/ },
   { why: 'an unknown NATS mode', values: { nats: { mode: 'embedded' } }, error: /\/nats\/mode.*external.*bundled/ },
   { why: 'replicas as a string', values: { controller: { replicas: 'two' } }, error: /\/controller\/replicas/ },
-  { why: 'two controllers without leader election', values: { controller: { replicas: 2, leaderElection: { enabled: false } } }, error: /\/controller\/replicas.*maximum/ },
+  { why: 'a namespace that is no DNS label', values: { controller: { watchNamespaces: ['Team_A'] } }, error: /\/controller\/watchNamespaces\/0/ },
   { why: 'user/password auth without a password or Secret', values: { nats: { external: { auth: 'userPassword', user: 'u' } } }, error: /\/nats\/external\/password/ },
   { why: 'an http URL for NATS', values: { nats: { external: { url: 'http://nats:4222' } } }, error: /\/nats\/external\/url/ },
   { why: 'a bad memory quantity', values: { controller: { resources: { limits: { memory: 'lots' } } } }, error: /\/controller\/resources\/limits\/memory/ },
