@@ -129,7 +129,8 @@ async function ensureCluster(dir: string): Promise<ClusterEnv> {
  * ```
  * The cluster is shared by every suite and stays up afterwards (`make cluster-down` stops it).
  * There is no scheduler: the process kubelet binds Pods itself. kube-controller-manager runs only
- * the garbage-collector, namespace and serviceaccount controllers (no Deployments, Jobs, …).
+ * the garbage-collector, namespace, serviceaccount and root-CA publisher controllers (no Deployments,
+ * Jobs, …). Details: docs/test-cluster.md.
  */
 export async function withCluster(options: WithClusterOptions = {}): Promise<TestCluster> {
   const dir = clusterDir();
