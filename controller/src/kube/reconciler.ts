@@ -57,6 +57,12 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
   const { api, log, metrics } = deps;
   const now = deps.now ?? Date.now;
   const runtimes = new Map<string, JobRuntime>();
+  const phases = new Map<string, string>();
+  const countPhases = (): void => {
+    const counts: Record<string, number> = { Pending: 0, Running: 0, Succeeded: 0, Failed: 0 };
+    for (const p of phases.values()) counts[p] = (counts[p] ?? 0) + 1;
+    for (const [phase, n] of Object.entries(counts)) metrics.jobsByPhase.set({ phase }, n);
+  };
   const locks = new Map<string, Promise<void>>();
 
   const withLock = async <T>(key: string, fn: () => Promise<T>): Promise<T> => {
@@ -291,6 +297,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       await api.patchJobStatus(rt.namespace, rt.name, desired);
       rt.jobWritten = desired;
     }
+    phases.set(rt.key, desired.phase ?? "Pending");
+    countPhases();
     for (const [phase, n] of Object.entries(desired.trials ?? {})) metrics.trialsByPhase.set({ namespace: rt.namespace, job: rt.name, phase }, n);
     if (best?.value !== undefined) metrics.bestObjective.set({ namespace: rt.namespace, job: rt.name, metric: o.metric }, best.value);
   };
@@ -317,9 +325,12 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     if (!deps.synced()) return { requeueAfterMs: 200 };
     const raw = deps.jobs.get(namespace, name);
     if (!raw) {
+      const rt0 = runtimes.get(key);
       if (runtimes.delete(key)) {
         for (const phase of ["pending", "running", "succeeded", "failed", "earlyStopped"]) metrics.trialsByPhase.remove({ namespace, job: name, phase });
-        metrics.bestObjective.reset();
+        metrics.bestObjective.remove({ namespace, job: name, metric: rt0?.spec.objective.metric ?? "" });
+        phases.delete(key);
+        countPhases();
         log.info("job deleted; its state is dropped", { namespace, job: name });
       }
       return {};

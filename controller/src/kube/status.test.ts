@@ -1,0 +1,61 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { TrialView } from "../engine/job.ts";
+import { jobStatus, sameJson, setCondition, shownPhase, trialStatus } from "./status.ts";
+
+const T0 = "2026-01-01T00:00:00.000Z";
+const T1 = "2026-01-01T00:01:00.000Z";
+const view = (over: Partial<TrialView> = {}): TrialView => ({ name: "j-00000", index: 0, params: { lr: 0.1 }, phase: "Running", curve: [], metrics: {}, ...over });
+
+test("a trial told to stop already shows EarlyStopped; finished phases are kept", () => {
+  assert.equal(shownPhase(view(), { reason: "asha", at: T0 }), "EarlyStopped");
+  assert.equal(shownPhase(view(), undefined), "Running");
+  assert.equal(shownPhase(view({ phase: "Failed" }), { reason: "asha", at: T0 }), "Failed");
+});
+
+test("conditions keep lastTransitionTime while their status does not change", () => {
+  const a = setCondition([], { type: "Running", status: "True", reason: "R" }, T0);
+  const b = setCondition(a, { type: "Running", status: "True", reason: "R2" }, T1);
+  assert.equal(b[0]?.lastTransitionTime, T0);
+  assert.equal(b[0]?.reason, "R2");
+  const c = setCondition(b, { type: "Running", status: "False", reason: "Done" }, T1);
+  assert.equal(c[0]?.lastTransitionTime, T1);
+});
+
+test("trial status: metrics filtered to the recorded names, curve and lastStep, start and completion times, stop reason", () => {
+  const v = view({ value: 0.3, curve: [{ step: 1, value: 0.5 }, { step: 2, value: 0.3 }], metrics: { val_loss: 0.3, val_accuracy: 0.9, noise: 1 } });
+  const running = trialStatus({ view: v, metricNames: new Set(["val_loss", "val_accuracy"]), now: T0 });
+  assert.deepEqual(running, { phase: "Running", podName: "j-00000", value: 0.3, metrics: { val_loss: 0.3, val_accuracy: 0.9 }, lastStep: 2, curve: v.curve, startTime: T0 });
+  const stopped = trialStatus({ view: v, stop: { reason: "asha: rung 2", at: T1 }, previous: running, metricNames: null, now: "2026-01-01T00:02:00.000Z" });
+  assert.equal(stopped.phase, "EarlyStopped");
+  assert.equal(stopped.reason, "asha: rung 2");
+  assert.equal(stopped.startTime, T0, "start time is kept");
+  assert.equal(stopped.completionTime, T1, "completion is when the stop was decided");
+  assert.equal(stopped.metrics?.noise, 1, "no filter records every metric");
+});
+
+test("job status: phase, counts, progress, best trial, end reason and conditions", () => {
+  const trials = [view({ phase: "Succeeded", value: 0.2, metrics: { val_loss: 0.2 } }), view({ name: "j-00001", index: 1, phase: "Running" })];
+  const running = jobStatus({ generation: 2, trials, end: null, best: trials[0], maxTrials: 4, now: T0 });
+  assert.equal(running.phase, "Running");
+  assert.equal(running.progress, "1/4");
+  assert.equal(running.observedGeneration, 2);
+  assert.deepEqual(running.trials, { pending: 0, running: 1, succeeded: 1, failed: 0, earlyStopped: 0 });
+  assert.deepEqual(running.bestTrial, { name: "j-00000", params: { lr: 0.1 }, value: 0.2, metrics: { val_loss: 0.2 } });
+  assert.equal(running.conditions?.find((c) => c.type === "Succeeded")?.status, "Unknown");
+  const end = { phase: "Failed" as const, reason: "InvalidTrialTemplate" as const, message: "refused" };
+  const failed = jobStatus({ previous: running, generation: 2, trials, end, maxTrials: 4, now: T1 });
+  assert.equal(failed.phase, "Failed");
+  assert.equal(failed.reason, "InvalidTrialTemplate");
+  assert.equal(failed.message, "refused");
+  assert.equal(failed.completionTime, T1);
+  assert.equal(failed.startTime, T0);
+  assert.deepEqual(failed.conditions?.map((c) => [c.type, c.status]), [["Failed", "True"], ["Running", "False"], ["Succeeded", "False"]]);
+  assert.equal(jobStatus({ trials: [], end: null, maxTrials: 4, now: T0 }).phase, "Pending");
+});
+
+test("sameJson ignores key order and undefined fields", () => {
+  assert.ok(sameJson({ a: 1, b: [1, { c: 2 }] }, { b: [1, { c: 2 }], a: 1, d: undefined }));
+  assert.ok(!sameJson({ a: [1, 2] }, { a: [2, 1] }));
+  assert.ok(!sameJson({ a: 1 }, undefined));
+});

@@ -1,0 +1,50 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createLogger, formatLine } from "./log.ts";
+import { createMetrics } from "./metrics.ts";
+import { readiness, startTelemetryServer } from "./server.ts";
+
+test("log lines are one JSON object each, with level filtering and inherited fields", () => {
+  const lines: string[] = [];
+  const log = createLogger("info", (l) => lines.push(l)).with({ job: "iris" });
+  log.debug("hidden");
+  log.warn("watch failed", { trial: "iris-00001", gone: undefined });
+  assert.equal(lines.length, 1);
+  const o = JSON.parse(lines[0] ?? "") as Record<string, unknown>;
+  assert.equal(o.level, "warn");
+  assert.equal(o.msg, "watch failed");
+  assert.equal(o.job, "iris");
+  assert.equal(o.trial, "iris-00001");
+  assert.ok(!("gone" in o));
+  assert.equal(formatLine("info", "m", {}, new Date(0)), '{"time":"1970-01-01T00:00:00.000Z","level":"info","msg":"m"}');
+});
+
+test("readiness fails when any check fails, naming it", () => {
+  const r = readiness([{ name: "nats", check: () => ({ ok: false, detail: "not connected" }) }, { name: "informers", check: () => ({ ok: true }) }]);
+  assert.equal(r.ok, false);
+  assert.match(r.body, /\[-\]nats failed: not connected/);
+  assert.match(r.body, /\[\+\]informers ok/);
+});
+
+test("the HTTP endpoint serves /metrics with the architecture's names, /healthz and /readyz", async () => {
+  const m = createMetrics();
+  let natsUp = false;
+  const server = await startTelemetryServer({ port: 0, host: "127.0.0.1", registry: m.registry, checks: () => [{ name: "nats", check: () => ({ ok: natsUp }) }] });
+  try {
+    const base = `http://127.0.0.1:${server.port}`;
+    m.metricMessages.inc({ result: "invalid_json" });
+    const text = await (await fetch(`${base}/metrics`)).text();
+    for (const name of ["kubetune_trials", "kubetune_trials_finished_total", "kubetune_best_objective_value", "kubetune_suggestion_duration_seconds", "kubetune_early_stopping_decisions_total", "controller_runtime_reconcile_total", "controller_runtime_reconcile_errors_total", "controller_runtime_reconcile_time_seconds", "workqueue_depth", "workqueue_adds_total", "kubetune_leader", "process_cpu_seconds_total", "nodejs_eventloop_lag_seconds"]) {
+      assert.match(text, new RegExp(`# TYPE ${name} `), name);
+    }
+    assert.match(text, /kubetune_metric_messages_total\{result="invalid_json"\} 1/);
+    assert.match(text, /kubetune_metric_messages_total\{result="unknown_trial"\} 0/, "every reject reason is exported from the start");
+    assert.equal((await fetch(`${base}/healthz`)).status, 200);
+    assert.equal((await fetch(`${base}/readyz`)).status, 503);
+    natsUp = true;
+    assert.equal((await fetch(`${base}/readyz`)).status, 200);
+    assert.equal((await fetch(`${base}/nope`)).status, 404);
+  } finally {
+    await server.close();
+  }
+});
