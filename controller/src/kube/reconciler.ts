@@ -354,7 +354,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     if (!rt) {
       rt = build(job);
       runtimes.set(key, rt);
-    } else if ((job.metadata.generation ?? 0) !== rt.generation) respec(rt, job);
+    } else if ((job.metadata.generation ?? 0) !== rt.generation && !rt.fatal && !rt.tuner.ended()) respec(rt, job);
     const runtime = rt;
     return withLock(key, async () => {
       let wake = observePods(runtime);

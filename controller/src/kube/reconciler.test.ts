@@ -1,0 +1,200 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { KubernetesObject } from "@kubernetes/client-node";
+import { createLogger } from "../telemetry/log.ts";
+import { createMetrics } from "../telemetry/metrics.ts";
+import type { KubeApi } from "./api.ts";
+import type { Cache } from "./informers.ts";
+import { createReconciler, type Reconciler } from "./reconciler.ts";
+
+type Obj = KubernetesObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
+
+/** An in-memory cluster: caches the reconciler reads, and an API that writes into them. */
+function fakeCluster() {
+  const store = { jobs: new Map<string, Obj>(), trials: new Map<string, Obj>(), pods: new Map<string, Obj>() };
+  const calls = { trialCreates: 0, podCreates: 0, trialPatches: 0, events: [] as string[] };
+  let uid = 0;
+  const cache = (m: Map<string, Obj>): Cache<KubernetesObject> => ({
+    get: (_ns, name) => m.get(name),
+    list: () => [...m.values()],
+    synced: () => true,
+    stop: async () => {},
+  });
+  const api: KubeApi = {
+    createTrial: async (t) => {
+      calls.trialCreates++;
+      if (store.trials.has(t.metadata.name)) return { kind: "exists" };
+      const o = { ...structuredClone(t), metadata: { ...structuredClone(t.metadata), uid: `uid-${uid++}` } } as Obj;
+      store.trials.set(t.metadata.name, o);
+      return { kind: "created", object: { name: t.metadata.name, namespace: "ns", uid: o.metadata?.uid ?? "" } };
+    },
+    createPod: async (p) => {
+      calls.podCreates++;
+      const name = p.metadata?.name ?? "";
+      if (store.pods.has(name)) return { kind: "exists" };
+      store.pods.set(name, { ...structuredClone(p), status: { phase: "Pending" } } as Obj);
+      return { kind: "created", object: { name, namespace: "ns", uid: "pod" } };
+    },
+    deletePod: async (_ns, name) => void store.pods.delete(name),
+    patchTrialStatus: async (_ns, name, status) => {
+      calls.trialPatches++;
+      const t = store.trials.get(name);
+      if (t) t.status = structuredClone(status) as Record<string, unknown>;
+    },
+    patchJobStatus: async (_ns, name, status) => {
+      const j = store.jobs.get(name);
+      if (j) j.status = structuredClone(status) as Record<string, unknown>;
+    },
+    event: async (_o, _type, reason) => void calls.events.push(reason),
+  };
+  const reconciler = (): Reconciler =>
+    createReconciler({
+      api,
+      jobs: cache(store.jobs),
+      trials: cache(store.trials),
+      pods: cache(store.pods),
+      trialNatsUrl: "nats://n:4222",
+      publishStop: async () => {},
+      caughtUpSince: () => true,
+      enqueue: () => {},
+      metrics: createMetrics(),
+      log: createLogger("error"),
+      stopGraceMs: 0,
+      settleMs: 0,
+      synced: () => true,
+    });
+  return { store, calls, reconciler };
+}
+
+function addJob(store: ReturnType<typeof fakeCluster>["store"], maxTrials: number, generation = 1): void {
+  store.jobs.set("j", {
+    apiVersion: "kubetune.io/v1alpha1",
+    kind: "TuningJob",
+    metadata: { name: "j", namespace: "ns", uid: "job-uid", generation },
+    spec: {
+      objective: { metric: "loss", direction: "minimize" },
+      parameters: [{ name: "x", type: "double", min: 0, max: 1 }],
+      search: { algorithm: "random", seed: 1 },
+      budget: { maxTrials, parallelTrials: 1, maxFailedTrials: 2 },
+      trialTemplate: { spec: { containers: [{ name: "t", image: "i", args: ["--x=${params.x}"] }] } },
+    },
+    status: store.jobs.get("j")?.status,
+  } as Obj);
+}
+
+const phase = (store: ReturnType<typeof fakeCluster>["store"], name: string) => (store.trials.get(name)?.status as { phase?: string } | undefined)?.phase;
+const addr = (trial: string) => ({ namespace: "ns", job: "j", trial });
+
+/** Runs one trial to success: its Pod runs, reports, and succeeds. */
+async function finishTrial(c: ReturnType<typeof fakeCluster>, r: Reconciler, name: string, loss: number): Promise<void> {
+  const pod = c.store.pods.get(name);
+  assert.ok(pod, `${name} has a Pod`);
+  pod.status = { phase: "Running" };
+  await r.reconcile("ns/j");
+  r.report(addr(name), { trial: name, step: 1, metrics: { loss: loss + 1 } });
+  r.report(addr(name), { trial: name, step: 2, metrics: { loss } });
+  await r.persist(new Set(["ns/j"]));
+  pod.status = { phase: "Succeeded" };
+  await r.reconcile("ns/j");
+}
+
+test("trials run one at a time to the budget; reports are persisted in one patch per batch; editing the budget takes effect", async () => {
+  const c = fakeCluster();
+  addJob(c.store, 2);
+  const r = c.reconciler();
+  await r.reconcile("ns/j");
+  assert.deepEqual([...c.store.trials.keys()], ["j-00000"]);
+  assert.deepEqual([...c.store.pods.keys()], ["j-00000"]);
+  const pod = c.store.pods.get("j-00000") as { spec: { containers: { args: string[] }[] } };
+  assert.match(pod.spec.containers[0]?.args[0] ?? "", /^--x=0\.\d+$/);
+
+  c.store.pods.get("j-00000")!.status = { phase: "Running" };
+  await r.reconcile("ns/j");
+  const before = c.calls.trialPatches;
+  for (let step = 1; step <= 5; step++) r.report(addr("j-00000"), { trial: "j-00000", step, metrics: { loss: 1 / step } });
+  await r.persist(new Set(["ns/j"]));
+  assert.equal(c.calls.trialPatches - before, 1, "five reports, one Trial status patch");
+  assert.equal((c.store.trials.get("j-00000")?.status as { curve: unknown[] }).curve.length, 5);
+  c.store.pods.get("j-00000")!.status = { phase: "Succeeded" };
+  await r.reconcile("ns/j");
+  assert.equal(phase(c.store, "j-00000"), "Succeeded");
+
+  await finishTrial(c, r, "j-00001", 0.3);
+  assert.equal((c.store.jobs.get("j")?.status as { phase: string }).phase, "Succeeded");
+  addJob(c.store, 3, 2);
+  await r.reconcile("ns/j");
+  // A finished job is not reopened by a later edit; a running one takes the new budget (next test).
+  assert.equal(c.store.trials.size, 2);
+});
+
+test("a raised budget on a running job launches more trials; observedGeneration follows", async () => {
+  const c = fakeCluster();
+  addJob(c.store, 1);
+  const r = c.reconciler();
+  await r.reconcile("ns/j");
+  addJob(c.store, 2, 2);
+  await finishTrial(c, r, "j-00000", 0.5);
+  assert.deepEqual([...c.store.trials.keys()], ["j-00000", "j-00001"]);
+  assert.equal((c.store.jobs.get("j")?.status as { observedGeneration: number }).observedGeneration, 2);
+  await finishTrial(c, r, "j-00001", 0.4);
+  const status = c.store.jobs.get("j")?.status as { phase: string; progress: string; bestTrial: { name: string; value: number } };
+  assert.equal(status.phase, "Succeeded");
+  assert.equal(status.progress, "2/2");
+  assert.deepEqual([status.bestTrial.name, status.bestTrial.value], ["j-00001", 0.4]);
+});
+
+test("a Pod deleted by hand fails its trial once; the next trial gets its own Pod; nothing is counted twice", async () => {
+  const c = fakeCluster();
+  addJob(c.store, 3);
+  const r = c.reconciler();
+  await r.reconcile("ns/j");
+  c.store.pods.get("j-00000")!.status = { phase: "Running" };
+  await r.reconcile("ns/j");
+  c.store.pods.delete("j-00000");
+  await r.reconcile("ns/j");
+  await r.reconcile("ns/j");
+  assert.equal(phase(c.store, "j-00000"), "Failed");
+  assert.match((c.store.trials.get("j-00000")?.status as { reason: string }).reason, /Pod was deleted/);
+  assert.ok(!c.store.pods.has("j-00000"), "the deleted Pod is not recreated");
+  assert.ok(c.store.pods.has("j-00001"));
+  assert.deepEqual((c.store.jobs.get("j")?.status as { trials: unknown }).trials, { pending: 1, running: 0, succeeded: 0, failed: 1, earlyStopped: 0 });
+  assert.equal(c.calls.events.filter((e) => e === "TrialFailed").length, 1);
+});
+
+test("a new controller rebuilds from the Trials: the running trial keeps its curve, no trial or Pod is created again", async () => {
+  const c = fakeCluster();
+  addJob(c.store, 3);
+  const first = c.reconciler();
+  await first.reconcile("ns/j");
+  await finishTrial(c, first, "j-00000", 0.5);
+  c.store.pods.get("j-00001")!.status = { phase: "Running" };
+  await first.reconcile("ns/j");
+  first.report(addr("j-00001"), { trial: "j-00001", step: 1, metrics: { loss: 0.9 } });
+  await first.persist(new Set(["ns/j"]));
+  const creates = { trials: c.calls.trialCreates, pods: c.calls.podCreates };
+
+  const second = c.reconciler();
+  await second.reconcile("ns/j");
+  assert.deepEqual({ trials: c.calls.trialCreates, pods: c.calls.podCreates }, creates, "nothing created again");
+  assert.equal(second.trialState(addr("j-00001")), "running");
+  assert.equal(second.trialState(addr("j-00000")), "finished");
+  assert.equal(second.trialState(addr("j-00077")), "unknown");
+  second.report(addr("j-00001"), { trial: "j-00001", step: 2, metrics: { loss: 0.2 } });
+  await second.persist(new Set(["ns/j"]));
+  assert.deepEqual((c.store.trials.get("j-00001")?.status as { curve: unknown }).curve, [{ step: 1, value: 0.9 }, { step: 2, value: 0.2 }]);
+  c.store.pods.get("j-00001")!.status = { phase: "Succeeded" };
+  await second.reconcile("ns/j");
+  assert.equal(phase(c.store, "j-00001"), "Succeeded");
+  assert.deepEqual([...c.store.trials.keys()], ["j-00000", "j-00001", "j-00002"]);
+});
+
+test("a succeeded Pod that never reported the objective is a failed trial with that reason", async () => {
+  const c = fakeCluster();
+  addJob(c.store, 2);
+  const r = c.reconciler();
+  await r.reconcile("ns/j");
+  c.store.pods.get("j-00000")!.status = { phase: "Succeeded" };
+  await r.reconcile("ns/j");
+  assert.equal(phase(c.store, "j-00000"), "Failed");
+  assert.match((c.store.trials.get("j-00000")?.status as { reason: string }).reason, /without reporting the objective metric "loss"/);
+});
