@@ -227,13 +227,14 @@ async function startChartNats(conf: string, passwords: { controller: string; tra
 /** Publishes and flushes; resolves to the permission error the server sent back, if any. */
 async function publishError(nc: NatsConnection, subject: string): Promise<string | undefined> {
   let denied: string | undefined;
-  const watcher = (async () => {
+  // The status iterator ends when the connection closes.
+  void (async () => {
     for await (const s of nc.status()) if (s.type === 'error') denied = String((s as { error?: unknown }).error);
   })();
   nc.publish(subject, '{}');
   await nc.flush();
+  // The server reports a permission violation asynchronously, shortly after the flush round trip.
   await new Promise((r) => setTimeout(r, 200));
-  void watcher;
   return denied;
 }
 
