@@ -256,7 +256,6 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       if (r.kind === "invalid") {
         const message = `the API server refused the Pod of trial ${v.name}: ${r.message}`;
         rt.tuner.exited(v.name, { ok: false, reason: message });
-        event(rt, "Trial", v.name, "Warning", "TrialFailed", message);
         fail(rt, { phase: "Failed", reason: "InvalidTrialTemplate", message });
         return undefined;
       }
@@ -382,7 +381,12 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     trialState(a) {
       const key = `${a.namespace}/${a.job}`;
       const rt = runtimes.get(key);
-      if (!rt) return deps.jobs.get(a.namespace, a.job) ? "later" : "unknown";
+      if (!rt) {
+        const job = deps.jobs.get(a.namespace, a.job) as { status?: TuningJobStatus } | undefined;
+        if (!job) return "unknown";
+        // A finished job is never loaded again; anything else is being loaded now.
+        return job.status?.phase === "Succeeded" || job.status?.phase === "Failed" ? "finished" : "later";
+      }
       const v = rt.tuner.trials().find((t) => t.name === a.trial);
       if (!v) return "unknown";
       return isFinished(v.phase) ? "finished" : "running";
