@@ -175,6 +175,10 @@ test('every dashboard query returns data from Prometheus scraping the chart-inst
   assert.equal(Number(best[0]?.value[1]), (done.status as { bestTrial: { value: number } }).bestTrial.value);
 
   exposition = await (await fetch(metricsUrl)).text();
+  // The chart's RBAC was enough: the controller, running as its ServiceAccount, was never refused.
+  const events = (await api.events()).filter((e) => e.reason === 'EarlyStopped');
+  assert.equal(events.length, trials.earlyStopped, 'the controller could create its Events');
+  assert.doesNotMatch(await controllerLog(), /forbidden/i);
 });
 
 test("promtool check metrics reports no problem in the running controller's /metrics", () => {

@@ -74,9 +74,8 @@ test('RBAC grants only what the controller uses: no Secrets, no wildcards, Lease
   const rules = (find(objects, 'ClusterRole') as unknown as { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] }).rules;
   const grants = rules.flatMap((r) => r.resources.map((res) => `${r.apiGroups[0] ?? ''}/${res}: ${[...r.verbs].sort().join(',')}`)).sort();
   assert.deepEqual(grants, [
-    '/events: create,patch',
+    '/events: create',
     '/pods: create,delete,get,list,watch',
-    'events.k8s.io/events: create,patch',
     'kubetune.io/trials/finalizers: update',
     'kubetune.io/trials/status: get,patch,update',
     'kubetune.io/trials: create,get,list,watch',
