@@ -74,7 +74,7 @@ export async function connectNats(s: NatsSettings, log: Logger, onState: (up: bo
         log.info("NATS connection restored", { server: String(st.server) });
       }
     }
-  })();
+  })().catch((e: unknown) => log.warn("NATS status stream ended", { error: String(e) }));
   return {
     nc,
     connected: () => up && !nc.isClosed(),

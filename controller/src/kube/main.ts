@@ -137,7 +137,7 @@ export async function startController(config: ControllerConfig, log: Logger = cr
           await new Promise((r) => setTimeout(r, 2000));
         }
       }
-    })();
+    })().catch((e: unknown) => log.error("starting the controller loop failed", { error: errorText(e) }));
     return a;
   };
 
