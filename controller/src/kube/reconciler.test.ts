@@ -66,16 +66,16 @@ function fakeCluster() {
   return { store, calls, reconciler };
 }
 
-function addJob(store: ReturnType<typeof fakeCluster>["store"], maxTrials: number, generation = 1): void {
+function addJob(store: ReturnType<typeof fakeCluster>["store"], maxTrials: number, generation = 1, over: { goal?: number; parallelTrials?: number } = {}): void {
   store.jobs.set("j", {
     apiVersion: "kubetune.io/v1alpha1",
     kind: "TuningJob",
     metadata: { name: "j", namespace: "ns", uid: "job-uid", generation },
     spec: {
-      objective: { metric: "loss", direction: "minimize" },
+      objective: { metric: "loss", direction: "minimize", ...(over.goal !== undefined ? { goal: over.goal } : {}) },
       parameters: [{ name: "x", type: "double", min: 0, max: 1 }],
       search: { algorithm: "random", seed: 1 },
-      budget: { maxTrials, parallelTrials: 1, maxFailedTrials: 2 },
+      budget: { maxTrials, parallelTrials: over.parallelTrials ?? 1, maxFailedTrials: 2 },
       trialTemplate: { spec: { containers: [{ name: "t", image: "i", args: ["--x=${params.x}"] }] } },
     },
     status: store.jobs.get("j")?.status,
@@ -197,4 +197,25 @@ test("a succeeded Pod that never reported the objective is a failed trial with t
   await r.reconcile("ns/j");
   assert.equal(phase(c.store, "j-00000"), "Failed");
   assert.match((c.store.trials.get("j-00000")?.status as { reason: string }).reason, /without reporting the objective metric "loss"/);
+});
+
+test("reaching the goal ends the job and stops the trial still running: EarlyStopped with the reason, its Pod deleted", async () => {
+  const c = fakeCluster();
+  addJob(c.store, 5, 1, { goal: 0.1, parallelTrials: 2 });
+  const r = c.reconciler();
+  await r.reconcile("ns/j");
+  assert.deepEqual([...c.store.pods.keys()], ["j-00000", "j-00001"]);
+  c.store.pods.get("j-00001")!.status = { phase: "Running" };
+  await finishTrial(c, r, "j-00000", 0.05);
+  const job = c.store.jobs.get("j")?.status as { phase: string; reason: string };
+  assert.deepEqual([job.phase, job.reason], ["Succeeded", "GoalReached"]);
+  const stopped = c.store.trials.get("j-00001")?.status as { phase: string; reason: string };
+  assert.deepEqual([stopped.phase, stopped.reason], ["EarlyStopped", "the job ended (GoalReached)"]);
+  await r.reconcile("ns/j");
+  assert.ok(!c.store.pods.has("j-00001"), "the stopped trial's Pod is deleted after the grace period");
+  const outcome = await r.reconcile("ns/j");
+  assert.equal(outcome.requeueAfterMs, undefined, "nothing left to wait for");
+  assert.deepEqual((c.store.jobs.get("j")?.status as { trials: unknown }).trials, { pending: 0, running: 0, succeeded: 1, failed: 0, earlyStopped: 1 });
+  assert.equal(c.store.trials.size, 2, "no trial is launched after the end");
+  assert.ok(c.calls.events.includes("JobSucceeded"));
 });

@@ -374,7 +374,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       const again = observePods(runtime);
       if (again !== undefined) wake = Math.min(wake ?? again, again);
       await writeStatuses(runtime, job.status, job.metadata.generation);
-      const active = runtime.tuner.trials().some((v) => !isFinished(v.phase));
+      // Active: a trial still to finish, other than a stopped one whose Pod is already gone.
+      const active = runtime.tuner.trials().some((v) => !isFinished(v.phase) && (!runtime.stops.has(v.name) || deps.pods.get(namespace, v.name) !== undefined));
       // A slow resync for running jobs keeps the loop level-triggered even if an event is missed.
       if (active) wake = Math.min(wake ?? 30_000, 30_000);
       return wake === undefined ? {} : { requeueAfterMs: wake };
