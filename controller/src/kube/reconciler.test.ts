@@ -66,7 +66,7 @@ function fakeCluster() {
   return { store, calls, reconciler };
 }
 
-function addJob(store: ReturnType<typeof fakeCluster>["store"], maxTrials: number, generation = 1, over: { goal?: number; parallelTrials?: number } = {}): void {
+function addJob(store: ReturnType<typeof fakeCluster>["store"], maxTrials: number, generation = 1, over: { goal?: number; parallelTrials?: number; earlyStopping?: object } = {}): void {
   store.jobs.set("j", {
     apiVersion: "kubetune.io/v1alpha1",
     kind: "TuningJob",
@@ -76,6 +76,7 @@ function addJob(store: ReturnType<typeof fakeCluster>["store"], maxTrials: numbe
       parameters: [{ name: "x", type: "double", min: 0, max: 1 }],
       search: { algorithm: "random", seed: 1 },
       budget: { maxTrials, parallelTrials: over.parallelTrials ?? 1, maxFailedTrials: 2 },
+      ...(over.earlyStopping ? { earlyStopping: over.earlyStopping } : {}),
       trialTemplate: { spec: { containers: [{ name: "t", image: "i", args: ["--x=${params.x}"] }] } },
     },
     status: store.jobs.get("j")?.status,
@@ -218,4 +219,26 @@ test("reaching the goal ends the job and stops the trial still running: EarlySto
   assert.deepEqual((c.store.jobs.get("j")?.status as { trials: unknown }).trials, { pending: 0, running: 0, succeeded: 1, failed: 0, earlyStopped: 1 });
   assert.equal(c.store.trials.size, 2, "no trial is launched after the end");
   assert.ok(c.calls.events.includes("JobSucceeded"));
+});
+
+test("an early-stop decision marks the Trial at once; a budget edit meanwhile keeps it EarlyStopped", async () => {
+  const c = fakeCluster();
+  const median = { algorithm: "median", settings: { minTrials: 1, startStep: 1 } };
+  addJob(c.store, 3, 1, { parallelTrials: 2, earlyStopping: median });
+  const r = c.reconciler();
+  await r.reconcile("ns/j");
+  c.store.pods.get("j-00001")!.status = { phase: "Running" };
+  await finishTrial(c, r, "j-00000", 0.05);
+  r.report(addr("j-00001"), { trial: "j-00001", step: 1, metrics: { loss: 100 } });
+  r.report(addr("j-00001"), { trial: "j-00001", step: 2, metrics: { loss: 100 } });
+  await r.persist(new Set(["ns/j"]));
+  const stopped = c.store.trials.get("j-00001")?.status as { phase: string; reason: string };
+  assert.equal(stopped.phase, "EarlyStopped");
+  assert.match(stopped.reason, /\S/);
+  assert.ok(c.calls.events.includes("EarlyStopped"));
+  addJob(c.store, 4, 2, { parallelTrials: 2, earlyStopping: median });
+  c.store.pods.get("j-00001")!.status = { phase: "Succeeded" };
+  await r.reconcile("ns/j");
+  assert.equal(phase(c.store, "j-00001"), "EarlyStopped");
+  assert.equal((c.store.jobs.get("j")?.status as { trials: { earlyStopped: number } }).trials.earlyStopped, 1);
 });

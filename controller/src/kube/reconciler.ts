@@ -174,7 +174,12 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
 
   /** A spec edit (only budget may change) rebuilds the engine from its own live state, keeping unsaved reports. */
   const respec = (rt: JobRuntime, job: JobObject): void => {
-    const live = rt.tuner.trials().map((v) => ({ ...v, curve: [...v.curve], metrics: { ...v.metrics } }));
+    // A trial told to stop is settled as EarlyStopped now, as a restart would read it from its Trial.
+    const live = rt.tuner.trials().map((v): TrialView => {
+      const stop = rt.stops.get(v.name);
+      const copy = { ...v, curve: [...v.curve], metrics: { ...v.metrics } };
+      return stop && !isFinished(v.phase) ? { ...copy, phase: "EarlyStopped", reason: stop.reason } : copy;
+    });
     rt.tuner = createTuner({ job: rt.name, spec: job.spec, trials: live });
     rt.spec = job.spec;
     rt.generation = job.metadata.generation ?? 0;
