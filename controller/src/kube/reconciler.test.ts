@@ -242,3 +242,23 @@ test("an early-stop decision marks the Trial at once; a budget edit meanwhile ke
   assert.equal(phase(c.store, "j-00001"), "EarlyStopped");
   assert.equal((c.store.jobs.get("j")?.status as { trials: { earlyStopped: number } }).trials.earlyStopped, 1);
 });
+
+test("a Trial deleted by hand is recreated with its status; a running one fails once its Pod is gone", async () => {
+  const c = fakeCluster();
+  addJob(c.store, 4);
+  const r = c.reconciler();
+  await r.reconcile("ns/j");
+  await finishTrial(c, r, "j-00000", 0.5);
+  c.store.pods.get("j-00001")!.status = { phase: "Running" };
+  await r.reconcile("ns/j");
+  c.store.trials.delete("j-00000");
+  c.store.trials.delete("j-00001");
+  c.store.pods.delete("j-00001"); // the garbage collector follows the Trial
+  await r.reconcile("ns/j");
+  await r.reconcile("ns/j");
+  assert.equal(phase(c.store, "j-00000"), "Succeeded", "the finished trial is back on record");
+  assert.equal((c.store.trials.get("j-00000")?.status as { value: number }).value, 0.5);
+  assert.equal(phase(c.store, "j-00001"), "Failed");
+  assert.deepEqual((c.store.jobs.get("j")?.status as { trials: unknown }).trials, { pending: 1, running: 0, succeeded: 1, failed: 1, earlyStopped: 0 });
+  assert.deepEqual([...c.store.trials.keys()].sort(), ["j-00000", "j-00001", "j-00002"]);
+});

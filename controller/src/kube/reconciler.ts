@@ -153,6 +153,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       finals: new Set(),
       podSeen: new Set(),
       podsCreated: new Set(),
+      trialSeen: new Set(stored.map((t) => t.metadata.name)),
       trialUids: new Map(),
       counted: new Set(),
       written: new Map(),
@@ -232,6 +233,22 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       }
     }
     return wake;
+  };
+
+  /** Recreates Trial objects deleted by hand, with their status, so every trial stays on record (its Pod went with it). */
+  const restoreDeleted = async (rt: JobRuntime, job: JobObject): Promise<void> => {
+    for (const v of rt.tuner.trials()) {
+      if (deps.trials.get(rt.namespace, v.name)) {
+        rt.trialSeen.add(v.name);
+        continue;
+      }
+      if (!rt.trialSeen.delete(v.name)) continue;
+      log.warn("Trial was deleted by hand; recreating it", { namespace: rt.namespace, job: rt.name, trial: v.name });
+      rt.trialUids.delete(v.name);
+      rt.written.delete(v.name);
+      const r = await api.createTrial(trialObject(job, v));
+      if (r.kind === "created") rt.trialUids.set(v.name, r.object.uid);
+    }
   };
 
   /** Makes sure every unfinished, unstopped trial has its Trial object and exactly one Pod. */
@@ -346,6 +363,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     }
     const meta = JobMeta.safeParse(raw);
     if (!meta.success) return {};
+    // Being deleted (e.g. foreground deletion): the garbage collector removes its Trials; do not fight it.
+    if (raw.metadata?.deletionTimestamp) return {};
     const parsed = TuningJob.safeParse(raw);
     if (!parsed.success) {
       const message = `the TuningJob is invalid: ${parsed.error.issues.map((i) => `spec.${i.path.slice(1).join(".")}: ${i.message}`).join("; ")}; fix the manifest (kubetune validate) and re-apply`;
@@ -373,6 +392,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
         if (actions.some((a) => a.type === "launch")) metrics.suggestionLatency.observe({ algorithm: runtime.spec.search.algorithm }, (performance.now() - started) / 1000);
         apply(runtime, actions);
       }
+      await restoreDeleted(runtime, job);
       const more = await ensureTrials(runtime, job);
       if (more !== undefined) wake = Math.min(wake ?? more, more);
       // Exits seen this round may settle stopped trials right away.

@@ -21,6 +21,8 @@ export interface JobRuntime {
   finals: Set<string>;
   /** Trials whose Pod was seen (or stored as Running): a missing Pod then means it was deleted. */
   podSeen: Set<string>;
+  /** Trials seen in the informer: a seen Trial that disappears was deleted by hand. */
+  trialSeen: Set<string>;
   /** Pods this controller created, which the informer may not show yet. */
   podsCreated: Set<string>;
   /** Trial UIDs (owners of their Pods), from creation or the informer. */
