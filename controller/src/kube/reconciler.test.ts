@@ -262,3 +262,20 @@ test("a Trial deleted by hand is recreated with its status; a running one fails 
   assert.deepEqual((c.store.jobs.get("j")?.status as { trials: unknown }).trials, { pending: 1, running: 0, succeeded: 1, failed: 1, earlyStopped: 0 });
   assert.deepEqual([...c.store.trials.keys()].sort(), ["j-00000", "j-00001", "j-00002"]);
 });
+
+test("a Trial deleted while no controller ran is not silently replaced by one with other parameters", async () => {
+  const c = fakeCluster();
+  addJob(c.store, 5);
+  const first = c.reconciler();
+  await first.reconcile("ns/j");
+  await finishTrial(c, first, "j-00000", 0.5);
+  await finishTrial(c, first, "j-00001", 0.4);
+  c.store.trials.delete("j-00001");
+  const second = c.reconciler();
+  await second.reconcile("ns/j");
+  await finishTrial(c, second, "j-00002", 0.3);
+  const status = c.store.jobs.get("j")?.status as { phase: string; message: string };
+  assert.equal(status.phase, "Failed");
+  assert.match(status.message, /Trial j-00002 already exists with other parameters/);
+  assert.equal(phase(c.store, "j-00002"), "Succeeded", "the existing trial's result is not overwritten");
+});

@@ -256,7 +256,13 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     let wake: number | undefined;
     for (const v of rt.tuner.trials()) {
       if (isFinished(v.phase) || rt.stops.has(v.name) || rt.fatal || rt.tuner.ended()) continue;
-      const cached = deps.trials.get(rt.namespace, v.name);
+      const cached = deps.trials.get(rt.namespace, v.name) as { metadata?: { uid?: string }; spec?: { params?: unknown } } | undefined;
+      if (cached?.spec && !sameJson(cached.spec.params, v.params)) {
+        // Never adopt someone else's trial: its results would be overwritten with this one's.
+        rt.trialUids.delete(v.name);
+        fail(rt, { phase: "Failed", reason: "Interrupted", message: `Trial ${v.name} already exists with other parameters (was a Trial deleted while no controller ran?); delete and re-apply the job` });
+        return undefined;
+      }
       if (cached?.metadata?.uid) rt.trialUids.set(v.name, cached.metadata.uid);
       if (!rt.trialUids.has(v.name)) {
         const r = await api.createTrial(trialObject(job, v));
@@ -386,6 +392,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     const runtime = rt;
     return withLock(key, async () => {
       let wake = observePods(runtime);
+      // Record what the Pods said before asking for new trials, so it is stored whatever comes next.
+      await writeStatuses(runtime, job.status, job.metadata.generation);
       if (!runtime.fatal) {
         const started = performance.now();
         const actions = await runtime.tuner.next();
