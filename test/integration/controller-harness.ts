@@ -34,7 +34,7 @@ export async function startTestController(cluster: TestCluster, extra: string[] 
       "--lease-renew=1",
       "--lease-retry=1",
       "--stop-grace=3",
-      "--settle=5",
+      "--settle=20",
       ...extra,
     ],
     {},
@@ -134,7 +134,7 @@ export function spawnTestController(cluster: TestCluster, identity: string, extr
     "--lease-renew=1",
     "--lease-retry=1",
     "--stop-grace=3",
-    "--settle=5",
+    "--settle=20",
     ...extra,
   ];
   const child = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "ignore", "pipe"] });

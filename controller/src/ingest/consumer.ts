@@ -1,6 +1,6 @@
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerConfig, type JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { METRICS_STREAM, METRICS_SUBJECT_PREFIX, ensureMetricsStream, type MetricMessage, type TrialAddress } from "../api/metrics.ts";
+import { METRICS_STREAM, METRICS_SUBJECT_PREFIX, ensureMetricsStream, metricsSubject, type MetricMessage, type TrialAddress } from "../api/metrics.ts";
 import { errorText, type Logger } from "../telemetry/log.ts";
 import type { ControllerMetrics } from "../telemetry/metrics.ts";
 import { validateMessage, type TrialState } from "./validate.ts";
@@ -18,6 +18,8 @@ export interface IngestTarget {
 export interface Ingest {
   /** Whether every message published before `time` (ms since epoch) has been applied. */
   caughtUpSince(time: number): boolean;
+  /** Whether every report stored for this trial so far has been applied (its last one is at or below the ack floor). */
+  trialCaughtUp(a: TrialAddress): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -124,6 +126,15 @@ export async function startIngest(options: { nc: NatsConnection; durable: string
   log.info("metric ingestion started", { stream: METRICS_STREAM, consumer: options.durable, subject: config.filter_subject });
   return {
     caughtUpSince: (time) => caughtUp >= time,
+    trialCaughtUp: async (a) => {
+      const last = await jsm.streams.getMessage(METRICS_STREAM, { last_by_subj: metricsSubject(a.namespace, a.job, a.trial) }).catch((e: unknown) => {
+        if (/not found/i.test(errorText(e))) return null;
+        throw e;
+      });
+      if (!last) return true;
+      // The ack floor: every message of this consumer up to it has been acknowledged, i.e. applied and stored.
+      return (await consumer.info()).ack_floor.stream_seq >= last.seq;
+    },
     stop: async () => {
       stopped = true;
       await running;

@@ -29,7 +29,8 @@ export const ControllerConfig = z.object({
   retrySeconds: seconds("lease retry interval").default(2),
   workers: z.coerce.number({ error: "must be a whole number of workers (1-64)" }).int().min(1).max(64).default(4),
   stopGraceSeconds: seconds("grace before a stopped trial's Pod is deleted").default(15),
-  settleSeconds: seconds("wait for a finished Pod's last reports").default(10),
+  // Longer than the consumer's ack wait (10 s), so reports a crashed controller held are redelivered in time.
+  settleSeconds: seconds("wait for a finished Pod's last reports").default(30),
   logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),
 }).refine((c) => c.renewSeconds < c.leaseDurationSeconds, { path: ["renewSeconds"], error: "must be shorter than leaseDurationSeconds" });
 export type ControllerConfig = z.infer<typeof ControllerConfig>;

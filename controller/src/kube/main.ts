@@ -103,7 +103,7 @@ export async function startController(config: ControllerConfig, log: Logger = cr
       publishStop: async (addr, reason) => {
         nc.publish(controlSubject(addr.namespace, addr.job, addr.trial), JSON.stringify({ action: "stop", reason: reason.slice(0, 1024) }));
       },
-      caughtUpSince: (t) => a.ingest?.caughtUpSince(t) ?? false,
+      caughtUp: async (addr, t) => (a.ingest ? a.ingest.caughtUpSince(t) || (await a.ingest.trialCaughtUp(addr)) : false),
       enqueue: (key) => q.add(key),
       metrics,
       log,

@@ -55,7 +55,7 @@ function fakeCluster() {
       pods: cache(store.pods),
       trialNatsUrl: "nats://n:4222",
       publishStop: async () => {},
-      caughtUpSince: () => true,
+      caughtUp: async () => true,
       enqueue: () => {},
       metrics: createMetrics(),
       log: createLogger("error"),

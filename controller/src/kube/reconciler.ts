@@ -26,8 +26,8 @@ export interface ReconcilerDeps {
   trialNatsUrl: string;
   /** Publishes a stop request on the trial's control subject. */
   publishStop(a: TrialAddress, reason: string): Promise<void>;
-  /** Whether every metric report published before `time` has been applied (see Ingest). */
-  caughtUpSince(time: number): boolean;
+  /** Whether every metric report of this trial published before `time` has been applied (see Ingest). */
+  caughtUp(a: TrialAddress, time: number): Promise<boolean>;
   enqueue(key: string): void;
   metrics: ControllerMetrics;
   log: Logger;
@@ -150,7 +150,6 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       tuner: createTuner({ job: name, spec: job.spec, trials: views }),
       stops: new Map(),
       exitSeenAt: new Map(),
-      finals: new Set(),
       podSeen: new Set(),
       podsCreated: new Set(),
       trialSeen: new Set(stored.map((t) => t.metadata.name)),
@@ -195,7 +194,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
   };
 
   /** Reads Pods into the engine: started, exited (after its last reports arrived), deleted. */
-  const observePods = (rt: JobRuntime): number | undefined => {
+  const observePods = async (rt: JobRuntime): Promise<number | undefined> => {
     let wake: number | undefined;
     const soon = (ms: number): void => {
       wake = wake === undefined ? ms : Math.min(wake, ms);
@@ -215,7 +214,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       if (o.state === "exited") {
         const first = rt.exitSeenAt.get(v.name) ?? now();
         rt.exitSeenAt.set(v.name, first);
-        const waiting = !stop && o.ok && !rt.finals.has(v.name) && !deps.caughtUpSince(first) && now() - first < deps.settleMs;
+        // Not even a final report short-cuts this: earlier reports may still be due for redelivery.
+        const waiting = !stop && o.ok && now() - first < deps.settleMs && !(await deps.caughtUp({ namespace: rt.namespace, job: rt.name, trial: v.name }, first).catch(() => false));
         if (waiting) {
           soon(500);
           continue;
@@ -391,7 +391,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     } else if ((job.metadata.generation ?? 0) !== rt.generation && !rt.fatal && !rt.tuner.ended()) respec(rt, job);
     const runtime = rt;
     return withLock(key, async () => {
-      let wake = observePods(runtime);
+      let wake = await observePods(runtime);
       // Record what the Pods said before asking for new trials, so it is stored whatever comes next.
       await writeStatuses(runtime, job.status, job.metadata.generation);
       if (!runtime.fatal) {
@@ -404,7 +404,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       const more = await ensureTrials(runtime, job);
       if (more !== undefined) wake = Math.min(wake ?? more, more);
       // Exits seen this round may settle stopped trials right away.
-      const again = observePods(runtime);
+      const again = await observePods(runtime);
       if (again !== undefined) wake = Math.min(wake ?? again, again);
       await writeStatuses(runtime, job.status, job.metadata.generation);
       // Active: a trial still to finish, other than a stopped one whose Pod is already gone.
@@ -433,7 +433,6 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     report(a, m) {
       const rt = runtimes.get(`${a.namespace}/${a.job}`);
       if (!rt) throw new Error(`job ${a.namespace}/${a.job} is not loaded`);
-      if (m.final) rt.finals.add(a.trial);
       apply(rt, rt.tuner.report(a.trial, m.step, m.metrics));
     },
     async persist(keys) {

@@ -17,8 +17,6 @@ export interface JobRuntime {
   stops: Map<string, StopRequest>;
   /** When a finished Pod was first seen, to wait for its last reports before judging it. */
   exitSeenAt: Map<string, number>;
-  /** Trials that sent their final report. */
-  finals: Set<string>;
   /** Trials whose Pod was seen (or stored as Running): a missing Pod then means it was deleted. */
   podSeen: Set<string>;
   /** Trials seen in the informer: a seen Trial that disappears was deleted by hand. */
