@@ -8,6 +8,7 @@ import { startController, type Controller } from "../../controller/src/kube/main
 import { createLogger } from "../../controller/src/telemetry/log.ts";
 import type { TestCluster } from "../cluster/with-cluster.ts";
 
+/** The repository root. */
 export const root = join(import.meta.dirname, "../..");
 
 /** Log lines a controller wrote, for assertions and for the failure message. */
