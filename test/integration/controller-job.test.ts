@@ -77,7 +77,7 @@ test("a TuningJob runs to Succeeded with bestTrial, right counts, Events, and ne
   const text = await scrape(ctl.controller);
   assert.match(text, new RegExp(`kubetune_trials_finished_total\\{namespace="${cluster.namespace}",job="iris",outcome="Succeeded"\\} 4`));
   assert.match(text, /kubetune_metric_messages_total\{result="accepted"\} [1-9]/);
-  assert.match(text, new RegExp(`kubetune_trials\\{namespace="${cluster.namespace}",job="iris",phase="Succeeded"\\} 4`));
+  assert.match(text, new RegExp(`kubetune_trials\\{namespace="${cluster.namespace}",job="iris",phase="succeeded"\\} 4`));
   assert.match(text, /kubetune_tuningjobs\{phase="Succeeded"\} 1/);
   assert.match(text, /controller_runtime_reconcile_total\{controller="tuningjob",result="\w+"\} [1-9]/);
   assert.match(text, /kubetune_leader 1/);

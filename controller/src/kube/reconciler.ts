@@ -2,7 +2,7 @@ import type { KubernetesObject, V1Pod } from "@kubernetes/client-node";
 import { z } from "zod";
 import { GROUP_VERSION } from "../api/meta.ts";
 import type { MetricMessage, TrialAddress } from "../api/metrics.ts";
-import { TRIAL_PHASES, type Trial, type TrialStatus } from "../api/trial.ts";
+import type { Trial, TrialStatus } from "../api/trial.ts";
 import { TuningJob, type TuningJobStatus } from "../api/tuningjob.ts";
 import { isFinished, type JobEnd, type TrialView } from "../engine/job.ts";
 import { createTuner, type Action } from "../engine/tuner.ts";
@@ -326,12 +326,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     }
     phases.set(rt.key, desired.phase ?? "Pending");
     countPhases();
-    const c = desired.trials;
-    if (c) {
-      // Label values are the Trial phases, as in the outcome label of kubetune_trials_finished_total.
-      const byPhase: Record<string, number> = { Pending: c.pending, Running: c.running, Succeeded: c.succeeded, Failed: c.failed, EarlyStopped: c.earlyStopped };
-      for (const [phase, n] of Object.entries(byPhase)) metrics.trialsByPhase.set({ namespace: rt.namespace, job: rt.name, phase }, n);
-    }
+    // Label values are the keys of the job's status.trials counts (docs/metrics.md).
+    for (const [phase, n] of Object.entries(desired.trials ?? {})) metrics.trialsByPhase.set({ namespace: rt.namespace, job: rt.name, phase }, n);
     if (best?.value !== undefined) metrics.bestObjective.set({ namespace: rt.namespace, job: rt.name, metric: o.metric }, best.value);
   };
 
@@ -359,7 +355,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     if (!raw) {
       const rt0 = runtimes.get(key);
       if (runtimes.delete(key)) {
-        for (const phase of TRIAL_PHASES) metrics.trialsByPhase.remove({ namespace, job: name, phase });
+        for (const phase of ["pending", "running", "succeeded", "failed", "earlyStopped"]) metrics.trialsByPhase.remove({ namespace, job: name, phase });
         metrics.bestObjective.remove({ namespace, job: name, metric: rt0?.spec.objective.metric ?? "" });
         phases.delete(key);
         countPhases();
