@@ -39,6 +39,8 @@ export interface ControllerMetrics {
 export function createMetrics(): ControllerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  // prom-client names these gauges *_total, which promtool rejects (that suffix is for counters).
+  for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) registry.removeSingleMetric(name);
   const registers = [registry];
   const seconds = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
   const metrics: ControllerMetrics = {

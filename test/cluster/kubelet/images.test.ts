@@ -33,5 +33,6 @@ test('the shipped image table is valid', () => {
   const here = fileURLToPath(new URL('.', import.meta.url));
   const shipped = loadImageTable(join(here, 'images.json'), '/r');
   assert.deepEqual(resolveCommand({ name: 't', image: 'kubetune/trainer:1' }, shipped).argv, ['kubetune-trainer']);
+  assert.deepEqual(resolveCommand({ name: 't', image: 'kubetune/trainer:1' }, shipped).pathPrepend, ['/r/bin', '/r/node_modules/.bin'], 'the repo bin/ holds kubetune-trainer');
   assert.throws(() => parseImageTable({ images: [{ match: 'x', bogus: 1 }] }, '/r', 'bad.json'), /invalid image table bad\.json/);
 });

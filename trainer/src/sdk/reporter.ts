@@ -39,6 +39,10 @@ export interface ReporterCore extends Reporter {
   stopListenerCount(): number;
 }
 
+// One event-loop turn: training loops that await only microtasks (tfjs fit on wasm) would otherwise
+// never let a SIGTERM handler or a stdin stop message run until training ends.
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 const Step = z.int({ error: "step must be an integer" }).min(0, { error: "step must be ≥ 0" });
 
 /** Builds a reporter over a sink: validates input, keeps reports in order, tracks stop requests. */
@@ -100,7 +104,7 @@ export function createReporter(opts: { transport: TransportKind; trial: string; 
       }
       lastStep = s.data;
       lastMetrics = m;
-      return enqueue({ trial, step: s.data, metrics: m });
+      return enqueue({ trial, step: s.data, metrics: m }).then(nextTurn);
     },
     final(metrics) {
       if (finalSent) return Promise.reject(new Error("kubetune reporter: final() was already called"));
