@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { globMatch, loadImageTable, parseImageTable, resolveCommand } from './images.ts';
+import { globMatch, loadImageTable, parseImageTable, resolveBuiltin, resolveCommand } from './images.ts';
 
 const table = parseImageTable({
   images: [{ match: ['*kubetune/trainer*'], command: ['kubetune-trainer'], args: ['--default'], pathPrepend: ['{repo}/bin'], cwd: '{repo}' }],
@@ -35,4 +35,12 @@ test('the shipped image table is valid', () => {
   assert.deepEqual(resolveCommand({ name: 't', image: 'kubetune/trainer:1' }, shipped).argv, ['kubetune-trainer']);
   assert.deepEqual(resolveCommand({ name: 't', image: 'kubetune/trainer:1' }, shipped).pathPrepend, ['/r/bin', '/r/node_modules/.bin'], 'the repo bin/ holds kubetune-trainer');
   assert.throws(() => parseImageTable({ images: [{ match: 'x', bogus: 1 }] }, '/r', 'bad.json'), /invalid image table bad\.json/);
+});
+
+test('an image mapped to a builtin runs it with the container args, unless the container sets a command', () => {
+  const here = fileURLToPath(new URL('.', import.meta.url));
+  const shipped = loadImageTable(join(here, 'images.json'), '/r');
+  assert.deepEqual(resolveBuiltin({ name: 't', image: 'kubetune/synthetic:1', args: ['--steps=2'] }, shipped), { builtin: 'synthetic', args: ['--steps=2'] });
+  assert.equal(resolveBuiltin({ name: 't', image: 'kubetune/synthetic', command: ['sh'] }, shipped), undefined);
+  assert.equal(resolveBuiltin({ name: 't', image: 'kubetune/trainer:1' }, shipped), undefined);
 });

@@ -12,6 +12,8 @@ const entryFields = {
   pathPrepend: z.array(z.string()).default([]),
   /** Working directory when the container sets no `workingDir`. */
   cwd: z.string().optional(),
+  /** Run the container inside the kubelet instead of as a process (see synthetic.ts); its args are the builtin's. */
+  builtin: z.literal('synthetic').optional(),
 };
 
 const ImageEntry = z.strictObject({
@@ -27,6 +29,8 @@ export const ImageTable = z.strictObject({
 export type ImageTable = z.infer<typeof ImageTable>;
 
 export type ResolvedCommand = { argv: string[]; pathPrepend: string[]; cwd: string | undefined };
+/** A container run inside the kubelet: which builtin, and its args. */
+export type ResolvedBuiltin = { builtin: 'synthetic'; args: string[] };
 export type ContainerSpec = { name: string; image?: string; command?: string[]; args?: string[] };
 
 /** Parses an image table, replacing `{repo}` with the repository root; throws with the file and field at fault. */
@@ -61,6 +65,17 @@ export function globMatch(pattern: string, image: string): boolean {
   return new RegExp(`^${re}$`).test(image);
 }
 
+function entryFor(image: string, table: ImageTable): ImageTable['default'] {
+  return table.images.find((e) => (Array.isArray(e.match) ? e.match : [e.match]).some((p) => globMatch(p, image))) ?? table.default;
+}
+
+/** The builtin a container runs inside the kubelet (its image maps to one and it sets no `command`), else undefined. */
+export function resolveBuiltin(container: ContainerSpec, table: ImageTable): ResolvedBuiltin | undefined {
+  const entry = entryFor(container.image ?? '', table);
+  if (entry.builtin === undefined || container.command !== undefined) return undefined;
+  return { builtin: entry.builtin, args: container.args ?? entry.args ?? [] };
+}
+
 /**
  * Resolves what to run for a container, with Docker's ENTRYPOINT/CMD rules: the container's
  * `command` replaces the entry's command and drops its default args; `args` replace default args.
@@ -68,8 +83,7 @@ export function globMatch(pattern: string, image: string): boolean {
  */
 export function resolveCommand(container: ContainerSpec, table: ImageTable): ResolvedCommand {
   const image = container.image ?? '';
-  const entry = table.images.find((e) => (Array.isArray(e.match) ? e.match : [e.match]).some((p) => globMatch(p, image)))
-    ?? table.default;
+  const entry = entryFor(image, table);
   const command = container.command ?? entry.command;
   const args = container.command !== undefined ? (container.args ?? []) : (container.args ?? entry.args ?? []);
   if (command === undefined || command.length === 0) {

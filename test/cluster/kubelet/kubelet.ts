@@ -8,8 +8,9 @@ import {
 } from '@kubernetes/client-node';
 import { describeError, isStatus } from './api-errors.ts';
 import { containerEnv, expandVars, type DataLookup } from './env.ts';
-import { resolveCommand, type ImageTable } from './images.ts';
+import { resolveBuiltin, resolveCommand, type ImageTable } from './images.ts';
 import { startProcess, type Exit, type RunningProcess } from './process.ts';
+import { parseSyntheticArgs, startSynthetic, syntheticTrial, type SyntheticBus } from './synthetic.ts';
 import {
   backoffMs, podStatus, shouldRestart, terminatedState,
   type ContainerRun, type RestartPolicy, type Terminated,
@@ -25,6 +26,8 @@ export type KubeletOptions = {
   backoffMaxMs: number;
   /** Bind unscheduled Pods to this node (off for extra kubelets that only run Pods named to them). */
   bind: boolean;
+  /** Messaging of builtin `synthetic` containers (images.json entries with `"builtin": "synthetic"`). */
+  bus: SyntheticBus;
   log: (msg: string) => void;
 };
 
@@ -113,17 +116,28 @@ export async function startKubelet(o: KubeletOptions): Promise<{ stop(): Promise
 
   const startContainer = async (run: PodRun, c: ContainerRun): Promise<void> => {
     const spec = (run.pod.spec?.containers ?? []).find((x) => x.name === c.name) as V1Container;
-    let argv: string[]; let env: Record<string, string>; let cwd: string;
+    const logFile = podLogPath(o.dir, run.namespace, run.name, run.uid, c.name);
+    let launch: () => RunningProcess; let what: string;
     try {
       if ((run.pod.spec?.initContainers ?? []).length > 0) {
         throw new Error(`pod ${run.namespace}/${run.name}: initContainers are not supported by the process kubelet; run that step inside the main container`);
       }
-      const resolved = resolveCommand(spec, o.images);
+      const builtin = resolveBuiltin(spec, o.images);
       const vars = await containerEnv(run.pod, spec, lookup);
-      argv = resolved.argv.map((a) => expandVars(a, vars));
-      const base = { PATH: [...resolved.pathPrepend, process.env.PATH ?? '/usr/bin:/bin'].join(':'), HOME: process.env.HOME ?? '/' };
-      env = { ...base, ...Object.fromEntries(vars) };
-      cwd = spec.workingDir ?? resolved.cwd ?? join(o.dir, 'pods', `${run.namespace}_${run.name}_${run.uid}`);
+      if (builtin !== undefined) {
+        const trial = syntheticTrial(vars);
+        const options = parseSyntheticArgs(builtin.args.map((a) => expandVars(a, vars)));
+        launch = () => startSynthetic({ trial, options, bus: o.bus, logFile });
+        what = `builtin ${builtin.builtin} ${JSON.stringify(options)}`;
+      } else {
+        const resolved = resolveCommand(spec, o.images);
+        const argv = resolved.argv.map((a) => expandVars(a, vars));
+        const base = { PATH: [...resolved.pathPrepend, process.env.PATH ?? '/usr/bin:/bin'].join(':'), HOME: process.env.HOME ?? '/' };
+        const env = { ...base, ...Object.fromEntries(vars) };
+        const cwd = spec.workingDir ?? resolved.cwd ?? join(o.dir, 'pods', `${run.namespace}_${run.name}_${run.uid}`);
+        launch = () => startProcess({ argv, env, cwd, logFile });
+        what = JSON.stringify(argv);
+      }
     } catch (err) {
       // As the kubelet does for a missing ConfigMap key: the container waits with the reason and
       // is retried with back-off (the ConfigMap may be created later).
@@ -137,12 +151,12 @@ export async function startKubelet(o: KubeletOptions): Promise<{ stop(): Promise
       await sync(run);
       return;
     }
-    const proc = startProcess({ argv, env, cwd, logFile: podLogPath(o.dir, run.namespace, run.name, run.uid, c.name) });
+    const proc = launch();
     const startedAt = new Date();
     if (proc.pid !== 0) {
       c.state = { kind: 'running', startedAt, pid: proc.pid };
       run.procs.set(c.name, proc);
-      o.log(`started ${run.namespace}/${run.name}/${c.name} pid ${proc.pid}: ${JSON.stringify(argv)}`);
+      o.log(`started ${run.namespace}/${run.name}/${c.name} pid ${proc.pid}: ${what}`);
       await sync(run);
     }
     void proc.exited.then((exit) => enqueue(run.uid, `exit of ${run.namespace}/${run.name}/${c.name}`, () => onExit(run, c, proc, startedAt, exit)));

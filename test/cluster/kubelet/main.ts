@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { describeError } from './api-errors.ts';
 import { loadImageTable } from './images.ts';
 import { startKubelet } from './kubelet.ts';
+import { natsBus } from './synthetic-nats.ts';
 import { heartbeat, registerNode } from './node.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -44,11 +45,12 @@ async function main(): Promise<void> {
   const since = new Date();
   await registerNode(core, s.KUBETUNE_NODE_NAME, version, since);
   log(`registered node ${s.KUBETUNE_NODE_NAME} (${version})`);
+  const bus = natsBus();
   const kubelet = await startKubelet({
     kc, nodeName: s.KUBETUNE_NODE_NAME, dir: s.KUBETUNE_KUBELET_DIR,
     images: loadImageTable(s.KUBETUNE_KUBELET_IMAGES, repoRoot),
     backoffBaseMs: s.KUBETUNE_KUBELET_BACKOFF_MS, backoffMaxMs: s.KUBETUNE_KUBELET_BACKOFF_MAX_MS,
-    bind: s.KUBETUNE_KUBELET_BIND === 'true', log,
+    bind: s.KUBETUNE_KUBELET_BIND === 'true', bus, log,
   });
   const beat = setInterval(() => {
     heartbeat(core, s.KUBETUNE_NODE_NAME, version, since).catch((err: unknown) => log(`heartbeat: ${describeError(err)}`));
@@ -56,7 +58,7 @@ async function main(): Promise<void> {
   const shutdown = (signal: string): void => {
     log(`${signal}: stopping pod processes`);
     clearInterval(beat);
-    void kubelet.stop().finally(() => process.exit(0));
+    void kubelet.stop().then(() => bus.close()).finally(() => process.exit(0));
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
