@@ -112,11 +112,18 @@ test('every dashboard query returns data from Prometheus scraping the chart-inst
   const kubeconfig = await serviceAccountKubeconfig(template.spec.serviceAccountName);
   const [container, ...rest] = template.spec.containers;
   assert.ok(container);
+  // The process kubelet mounts no ConfigMaps: hand the controller the chart's trial defaults as a file.
+  const defaults = await cluster.kubectl(['get', `configmap/${release}-kubetune-trial-defaults`, '-o', 'jsonpath={.data.trial-defaults\\.json}']);
+  assert.equal(defaults.code, 0, defaults.stderr);
+  const defaultsFile = join(work, 'trial-defaults.json');
+  writeFileSync(defaultsFile, defaults.stdout);
+  const env = z.array(z.looseObject({ name: z.string() })).parse(container.env ?? []);
+  assert.ok(env.some((e) => e.name === 'KUBETUNE_TRIAL_DEFAULTS'), 'the Deployment points the controller at the trial defaults');
   const pod = {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name: `${release}-controller-0`, labels: template.metadata.labels },
-    spec: { ...template.spec, containers: [{ ...container, command: [join(repoRoot, 'bin/kubetune')], args: [...container.args, `--kubeconfig=${kubeconfig}`] }, ...rest] },
+    spec: { ...template.spec, containers: [{ ...container, env: env.map((e) => (e.name === 'KUBETUNE_TRIAL_DEFAULTS' ? { name: e.name, value: defaultsFile } : e)), command: [join(repoRoot, 'bin/kubetune')], args: [...container.args, `--kubeconfig=${kubeconfig}`] }, ...rest] },
   };
   const created = await cluster.kubectl(['create', '-f', '-'], { input: JSON.stringify(pod) });
   assert.equal(created.code, 0, created.stderr);
@@ -149,6 +156,15 @@ test('every dashboard query returns data from Prometheus scraping the chart-inst
   }, 240_000, async () => `${JSON.stringify((await api.job(JOB)).status)}\n${(await controllerLog()).split('\n').slice(-30).join('\n')}`);
   const trials = (done.status as { trials: { earlyStopped: number } }).trials;
   assert.ok(trials.earlyStopped >= 1, `the job stopped some trials early, so the early-stop panel has data: ${JSON.stringify(done.status)}`);
+  // The chart's trainer defaults (GPU limit, GPU tolerations) reached the trial Pods.
+  const trialPods = await cluster.kubectl(['get', 'pods', '-l', `kubetune.io/job=${JOB}`, '-o', 'json']);
+  assert.equal(trialPods.code, 0, trialPods.stderr);
+  const placed = z.object({ items: z.array(z.object({ spec: z.looseObject({ tolerations: z.array(z.looseObject({ key: z.string().optional() })).optional(), containers: z.array(z.looseObject({ resources: z.looseObject({ limits: z.record(z.string(), z.string()).optional() }).optional() })) }) })) }).parse(JSON.parse(trialPods.stdout)).items;
+  assert.ok(placed.length > 0, 'finished trial Pods are kept');
+  for (const p of placed) {
+    assert.ok(p.spec.tolerations?.some((t) => t.key === 'nvidia.com/gpu'), 'a trial Pod tolerates GPU nodes');
+    assert.equal(p.spec.containers[0]?.resources?.limits?.['nvidia.com/gpu'], '1');
+  }
   // Let Prometheus scrape the final state a few times.
   await new Promise((r) => setTimeout(r, 5000));
 

@@ -43,6 +43,23 @@ test("every example is accepted by the API server", async () => {
   }
 });
 
+test("a live job takes budget and trialTemplate edits but refuses edits to what its trials mean", async () => {
+  const created = await cluster.kubectl(["apply", "-f", "-"], { input: JSON.stringify({ ...validJob(), metadata: { name: "edited-job" } }) });
+  assert.equal(created.code, 0, created.stderr);
+  const patch = (spec: unknown) => cluster.kubectl(["patch", "tj", "edited-job", "--type=merge", "-p", JSON.stringify({ spec })]);
+  const budget = await patch({ budget: { maxTrials: 7 } });
+  assert.equal(budget.code, 0, budget.stderr);
+  const template = await patch({ trialTemplate: { metadata: { labels: { team: "b" } } } });
+  assert.equal(template.code, 0, template.stderr);
+  const objective = await patch({ objective: { direction: "maximize" } });
+  assert.notEqual(objective.code, 0, "the API server accepted an objective edit");
+  assert.match(objective.stderr, /spec\.objective cannot change once the job exists/);
+  const search = await patch({ search: { seed: 99 } });
+  assert.match(search.stderr, /spec\.search cannot change once the job exists/);
+  const stopping = await patch({ earlyStopping: null });
+  assert.match(stopping.stderr, /spec\.earlyStopping cannot change once the job exists/);
+});
+
 test("the status subresource ignores status in a spec write", async () => {
   const job = { ...validJob(), metadata: { name: "status-probe" }, status: { phase: "Succeeded" } };
   const r = await cluster.kubectl(["create", "-o", "json", "-f", "-"], { input: JSON.stringify(job) });

@@ -8,7 +8,8 @@ const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const Container = z
   .looseObject({
     name: z.string().regex(dnsLabel, { error: "must be a DNS label (lowercase letters, digits, -)" }).max(63),
-    image: z.string().min(1, { error: "must name a container image" }),
+    // Optional: the controller fills in the cluster's trainer image (Helm value trainer.image) when unset.
+    image: z.string().min(1, { error: "must name a container image (or leave it out to use the cluster's trainer image)" }).optional(),
     command: z.array(z.string()).optional(),
     args: z.array(z.string()).optional(),
     env: z

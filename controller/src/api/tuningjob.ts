@@ -53,6 +53,16 @@ export const TuningJobSpec = z
         rule: "self.search.algorithm != 'grid' || self.parameters.all(p, p.type != 'double' || has(p.step))",
         message: "grid search needs a step on every double parameter",
       },
+      // Transition rules: existing trials were suggested and judged under these fields, so only
+      // budget and trialTemplate (which affects new trials only) may change on a live job.
+      ...(["objective", "parameters", "search"] as const).map((field) => ({
+        rule: `self.${field} == oldSelf.${field}`,
+        message: `spec.${field} cannot change once the job exists (its trials were suggested and judged under it); create a new TuningJob`,
+      })),
+      {
+        rule: "has(self.earlyStopping) == has(oldSelf.earlyStopping) && (!has(self.earlyStopping) || self.earlyStopping == oldSelf.earlyStopping)",
+        message: "spec.earlyStopping cannot change once the job exists; create a new TuningJob",
+      },
     ],
   });
 

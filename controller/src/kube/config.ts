@@ -31,6 +31,8 @@ export const ControllerConfig = z.object({
   stopGraceSeconds: seconds("grace before a stopped trial's Pod is deleted").default(15),
   // Longer than the consumer's ack wait (10 s), so reports a crashed controller held are redelivered in time.
   settleSeconds: seconds("wait for a finished Pod's last reports").default(30),
+  /** JSON file of trial Pod defaults (the chart mounts its ConfigMap here); see trial-defaults.ts. */
+  trialDefaults: z.string().min(1).optional(),
   logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),
 }).refine((c) => c.renewSeconds < c.leaseDurationSeconds, { path: ["renewSeconds"], error: "must be shorter than leaseDurationSeconds" });
 export type ControllerConfig = z.infer<typeof ControllerConfig>;
@@ -39,7 +41,7 @@ const FLAGS: Record<string, keyof ControllerConfig> = {
   namespaces: "namespaces", kubeconfig: "kubeconfig", "nats-url": "natsUrl", "trial-nats-url": "trialNatsUrl", consumer: "consumer",
   "metrics-port": "metricsPort", "metrics-host": "metricsHost", "lease-name": "leaseName", "lease-namespace": "leaseNamespace", identity: "identity",
   "lease-duration": "leaseDurationSeconds", "lease-renew": "renewSeconds", "lease-retry": "retrySeconds", workers: "workers",
-  "stop-grace": "stopGraceSeconds", settle: "settleSeconds", "log-level": "logLevel",
+  "stop-grace": "stopGraceSeconds", settle: "settleSeconds", "trial-defaults": "trialDefaults", "log-level": "logLevel",
 };
 
 // Secrets come from env or mounted files only, never flags (flags show up in `ps`).
@@ -48,7 +50,7 @@ const ENV: Record<string, keyof ControllerConfig> = {
   KUBETUNE_NATS_USER: "natsUser", KUBETUNE_NATS_PASSWORD: "natsPassword", KUBETUNE_NATS_TOKEN: "natsToken", KUBETUNE_NATS_CREDS_FILE: "natsCredsFile",
   KUBETUNE_NATS_TLS_CA_FILE: "natsTlsCaFile", KUBETUNE_NATS_TLS_CERT_FILE: "natsTlsCertFile", KUBETUNE_NATS_TLS_KEY_FILE: "natsTlsKeyFile",
   KUBETUNE_CONSUMER: "consumer", KUBETUNE_METRICS_PORT: "metricsPort", KUBETUNE_LEASE_NAME: "leaseName", POD_NAMESPACE: "leaseNamespace",
-  KUBETUNE_LEASE_NAMESPACE: "leaseNamespace", POD_NAME: "identity", KUBETUNE_LOG_LEVEL: "logLevel",
+  KUBETUNE_LEASE_NAMESPACE: "leaseNamespace", POD_NAME: "identity", KUBETUNE_LOG_LEVEL: "logLevel", KUBETUNE_TRIAL_DEFAULTS: "trialDefaults",
 };
 
 /** Secret values that may instead be given as a path in `<NAME>_FILE` (a mounted Secret). */

@@ -11,6 +11,7 @@ import { startCache, type Cache } from "./informers.ts";
 import { startElection, type Election } from "./leader.ts";
 import { JOB_LABEL } from "./objects.ts";
 import { createReconciler } from "./reconciler.ts";
+import { loadTrialDefaults } from "./trial-defaults.ts";
 import { startWorkQueue, type WorkQueue } from "./workqueue.ts";
 
 /** A running controller. */
@@ -32,6 +33,8 @@ interface Active {
 
 /** Starts the controller: HTTP endpoints, NATS, leader election; the leader runs informers, the work queue and ingestion. */
 export async function startController(config: ControllerConfig, log: Logger = createLogger(config.logLevel)): Promise<Controller> {
+  // Read first: a bad defaults file is a configuration error, refused before anything connects.
+  const trialDefaults = config.trialDefaults ? loadTrialDefaults(config.trialDefaults) : {};
   const metrics = createMetrics();
   const kc = new KubeConfig();
   if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
@@ -100,6 +103,7 @@ export async function startController(config: ControllerConfig, log: Logger = cr
       trials,
       pods,
       trialNatsUrl: config.trialNatsUrl ?? config.natsUrl.split(",")[0] ?? config.natsUrl,
+      trialDefaults,
       publishStop: async (addr, reason) => {
         nc.publish(controlSubject(addr.namespace, addr.job, addr.trial), JSON.stringify({ action: "stop", reason: reason.slice(0, 1024) }));
       },
@@ -194,7 +198,13 @@ export async function controllerCommand(argv: readonly string[], err: (line: str
     return 2;
   }
   const log = createLogger(config.logLevel);
-  const controller = await startController(config, log);
+  let controller: Controller;
+  try {
+    controller = await startController(config, log);
+  } catch (e) {
+    err(`kubetune controller: ${errorText(e)}`);
+    return 2;
+  }
   await new Promise<void>((resolve) => {
     const done = (signal: string): void => {
       log.info("signal received", { signal });

@@ -1,9 +1,10 @@
-import type { V1OwnerReference, V1Pod } from "@kubernetes/client-node";
+import type { V1OwnerReference, V1Pod, V1PodSpec } from "@kubernetes/client-node";
 import { API_GROUP, API_VERSION, GROUP_VERSION } from "../api/meta.ts";
 import { Trial, type TrialStatus } from "../api/trial.ts";
 import type { TuningJob } from "../api/tuningjob.ts";
 import type { TrialView } from "../engine/job.ts";
 import { substituteParams, trialEnv } from "../engine/template.ts";
+import { applyTrialDefaults, type TrialDefaults } from "./trial-defaults.ts";
 
 /** Label on every Trial and Pod: the name of the TuningJob it belongs to. */
 export const JOB_LABEL = "kubetune.io/job";
@@ -40,12 +41,12 @@ export function trialObject(job: TuningJob & { metadata: { uid: string; namespac
   };
 }
 
-/** The trial's Pod: the job's template with `${params.x}` substituted, KUBETUNE_* env injected, owned by the Trial. */
-export function trialPod(job: TuningJob & { metadata: { namespace: string } }, trial: Meta, view: TrialView, natsUrl: string): V1Pod {
+/** The trial's Pod: the job's template with `${params.x}` substituted, cluster defaults filled in, KUBETUNE_* env injected, owned by the Trial. */
+export function trialPod(job: TuningJob & { metadata: { namespace: string } }, trial: Meta, view: TrialView, natsUrl: string, defaults: TrialDefaults = {}): V1Pod {
   const template = substituteParams(job.spec.trialTemplate, view.params);
   const env = trialEnv({ namespace: job.metadata.namespace, job: job.metadata.name, trial: view.name, params: view.params, objective: job.spec.objective.metric, natsUrl });
   const ours = new Set(env.map((e) => e.name));
-  const spec = template.spec;
+  const spec = applyTrialDefaults(template.spec as V1PodSpec, defaults);
   return {
     apiVersion: "v1",
     kind: "Pod",
@@ -61,7 +62,7 @@ export function trialPod(job: TuningJob & { metadata: { namespace: string } }, t
       // A trial must run once: Kubernetes would default a template without restartPolicy to Always.
       restartPolicy: spec.restartPolicy ?? "Never",
       containers: spec.containers.map((c) => ({ ...c, env: [...(c.env ?? []).filter((e) => !ours.has(e.name)), ...env] })),
-    } as V1Pod["spec"],
+    },
   };
 }
 

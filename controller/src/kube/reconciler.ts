@@ -13,6 +13,7 @@ import type { KubeApi } from "./api.ts";
 import type { Cache } from "./informers.ts";
 import { JOB_LABEL, finishedOrder, parseTrial, podOutcome, trialObject, trialPod, trialViewOf } from "./objects.ts";
 import type { JobRuntime } from "./runtime.ts";
+import type { TrialDefaults } from "./trial-defaults.ts";
 import { jobStatus, sameJson, shownPhase, trialStatus } from "./status.ts";
 import type { Outcome } from "./workqueue.ts";
 
@@ -24,6 +25,8 @@ export interface ReconcilerDeps {
   pods: Cache<KubernetesObject>;
   /** NATS URL given to trial Pods (KUBETUNE_NATS_URL). */
   trialNatsUrl: string;
+  /** Cluster-wide defaults for trial Pods (image, GPU resources, node placement). */
+  trialDefaults?: TrialDefaults;
   /** Publishes a stop request on the trial's control subject. */
   publishStop(a: TrialAddress, reason: string): Promise<void>;
   /** Whether every metric report of this trial published before `time` has been applied (see Ingest). */
@@ -280,7 +283,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       }
       const uid = rt.trialUids.get(v.name) as string;
       if (deps.pods.get(rt.namespace, v.name) || rt.podsCreated.has(v.name)) continue;
-      const r = await api.createPod(trialPod(job, { name: v.name, namespace: rt.namespace, uid }, v, deps.trialNatsUrl));
+      const r = await api.createPod(trialPod(job, { name: v.name, namespace: rt.namespace, uid }, v, deps.trialNatsUrl, deps.trialDefaults));
       if (r.kind === "invalid") {
         const message = `the API server refused the Pod of trial ${v.name}: ${r.message}`;
         rt.tuner.exited(v.name, { ok: false, reason: message });
