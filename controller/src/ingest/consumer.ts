@@ -31,12 +31,47 @@ export function filterSubject(namespaces: readonly string[]): string {
   return namespaces.length === 1 ? `${METRICS_SUBJECT_PREFIX}.${namespaces[0]}.>` : `${METRICS_SUBJECT_PREFIX}.>`;
 }
 
+/** What became of one message: applied to its job, settled for good (rejected or skipped), or to be retried once its job is loaded. */
+export type MessageOutcome = "applied" | "settled" | "retry";
+
+/**
+ * Checks one metric message and applies it when valid, counting every result and logging rejects;
+ * `jobs` collects the jobs (`namespace/job`) whose reports were applied, to persist them together.
+ * Shared by every delivery path, so a message is judged the same however it arrives.
+ */
+export function createMessageHandler(options: { namespaces: readonly string[]; target: IngestTarget; metrics: ControllerMetrics; log: Logger }): (subject: string, data: Uint8Array, jobs: Set<string>) => MessageOutcome {
+  const { target, metrics, log } = options;
+  const watched = new Set(options.namespaces);
+  return (subject, data, jobs) => {
+    // Another controller's namespace: settling it here does not affect that controller's consumer.
+    if (watched.size > 1 && !watched.has(subject.split(".")[2] ?? "")) return "settled";
+    const r = validateMessage(subject, data, (a) => target.trialState(a));
+    // The job exists but its state is still being rebuilt: count nothing yet.
+    if (!r.ok && r.result === "later") return "retry";
+    if (!r.ok) {
+      metrics.metricMessages.inc({ result: r.result });
+      log.warn("metric message rejected", { reason: r.result, detail: r.detail });
+      return "settled";
+    }
+    try {
+      target.report(r.address, r.message);
+    } catch (e) {
+      metrics.metricMessages.inc({ result: "trial_not_running" });
+      log.warn("metric message could not be applied", { job: r.address.job, trial: r.address.trial, error: errorText(e) });
+      return "settled";
+    }
+    metrics.metricMessages.inc({ result: "accepted" });
+    jobs.add(`${r.address.namespace}/${r.address.job}`);
+    return "applied";
+  };
+}
+
 /**
  * Reads metric reports through one durable pull consumer: validates each, applies accepted ones,
  * persists them in batches, and only then acks, so a crash loses nothing (redelivered reports are idempotent).
  */
 export async function startIngest(options: { nc: NatsConnection; durable: string; namespaces: readonly string[]; target: IngestTarget; metrics: ControllerMetrics; log: Logger; batch?: number }): Promise<Ingest> {
-  const { nc, target, metrics, log } = options;
+  const { nc, target, log } = options;
   const jsm = await jetstreamManager(nc);
   await ensureMetricsStream(jsm);
   const config: Partial<ConsumerConfig> = {
@@ -60,39 +95,7 @@ export async function startIngest(options: { nc: NatsConnection; durable: string
   let stopped = false;
   let caughtUp = 0;
 
-  const watched = new Set(options.namespaces);
-  const handle = (m: JsMsg, applied: JsMsg[], jobs: Set<string>): void => {
-    const ns = m.subject.split(".")[2] ?? "";
-    if (watched.size > 1 && !watched.has(ns)) {
-      // Another controller's namespace: this consumer's ack does not affect its consumer.
-      m.ack();
-      return;
-    }
-    const r = validateMessage(m.subject, m.data, (a) => target.trialState(a));
-    if (!r.ok && r.result === "later") {
-      // The job exists but its state is still being rebuilt: try again shortly, count nothing.
-      m.nak(1000);
-      return;
-    }
-    if (!r.ok) {
-      metrics.metricMessages.inc({ result: r.result });
-      log.warn("metric message rejected", { reason: r.result, detail: r.detail });
-      // A bad message never becomes good: acknowledge it so it is not redelivered.
-      m.ack();
-      return;
-    }
-    try {
-      target.report(r.address, r.message);
-    } catch (e) {
-      metrics.metricMessages.inc({ result: "trial_not_running" });
-      log.warn("metric message could not be applied", { job: r.address.job, trial: r.address.trial, error: errorText(e) });
-      m.ack();
-      return;
-    }
-    metrics.metricMessages.inc({ result: "accepted" });
-    applied.push(m);
-    jobs.add(`${r.address.namespace}/${r.address.job}`);
-  };
+  const handle = createMessageHandler(options);
 
   /** Everything stored was delivered and acked (by this consumer, after applying it): all reports up to `at` are applied. */
   const checkCaughtUp = async (at: number): Promise<void> => {
@@ -107,7 +110,13 @@ export async function startIngest(options: { nc: NatsConnection; durable: string
       const jobs = new Set<string>();
       try {
         const batch = await consumer.fetch({ max_messages: options.batch ?? 256, expires: 1000 });
-        for await (const m of batch) handle(m, applied, jobs);
+        for await (const m of batch) {
+          const outcome = handle(m.subject, m.data, jobs);
+          if (outcome === "applied") applied.push(m);
+          else if (outcome === "retry") m.nak(1000);
+          // A bad message never becomes good: acknowledge it so it is not redelivered.
+          else m.ack();
+        }
         if (applied.length > 0) {
           await target.persist(jobs);
           for (const m of applied) m.ack();
