@@ -150,6 +150,16 @@ test("a tuner rebuilt from its trials continues exactly like the original", asyn
   assert.deepEqual(launched(await rebuilt.next()), launched(await original.next()));
 });
 
+test("a rebuilt tuner numbers new trials past the highest index, even when one is missing", async () => {
+  const s = spec({ budget: { maxTrials: 6, parallelTrials: 3, maxFailedTrials: 1 } });
+  const original = createTuner({ job: "j", spec: s });
+  await original.next();
+  for (const name of ["j-00000", "j-00001", "j-00002"]) finishTrial(original, name, 0.5);
+  const withoutOne = structuredClone(original.trials()).filter((t) => t.name !== "j-00001");
+  const rebuilt = createTuner({ job: "j", spec: s, trials: withoutOne });
+  assert.deepEqual(launches(await rebuilt.next()), ["j-00003", "j-00004", "j-00005"]);
+});
+
 test("an interrupted job leaves its running trials unfinished so a resume runs them again", async () => {
   const t = createTuner({ job: "j", spec: spec() });
   await t.next();

@@ -97,6 +97,10 @@ export function createTuner(options: TunerOptions): Tuner {
     }
   }
 
+  // Past the highest index, not the count: a trial lost while no controller ran leaves a gap, and
+  // reusing an index would name a new trial like an existing one.
+  let nextIndex = restored.reduce((max, t) => Math.max(max, t.index + 1), 0);
+
   const list = (): TrialView[] => [...trials.values()].sort((a, b) => a.index - b.index);
   const state = () => ({ spec, trials: list(), exhausted });
   const active = (): string[] => list().filter((t) => !isFinished(t.phase)).map((t) => t.name);
@@ -144,7 +148,7 @@ export function createTuner(options: TunerOptions): Tuner {
         const suggestions = await optimizer.ask(wanted);
         if (suggestions.length < wanted) exhausted = true;
         for (const s of suggestions) {
-          const index = trials.size;
+          const index = nextIndex++;
           const t: TrialView = { name: trialName(job, index), index, params: s.params as Params, phase: "Pending", curve: [], metrics: {} };
           trials.set(t.name, t);
           suggestionIds.set(t.name, s.id);
