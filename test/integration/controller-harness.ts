@@ -17,29 +17,31 @@ export interface Started {
   logs: string[];
 }
 
+/** Flags for a test controller: only the test namespace, its own lease and consumer, short timings. */
+function testControllerArgs(cluster: TestCluster, identity: string, extra: string[]): string[] {
+  return [
+    `--namespaces=${cluster.namespace}`,
+    `--kubeconfig=${cluster.kubeconfigPath}`,
+    `--nats-url=${cluster.natsUrl}`,
+    `--consumer=ctl-${cluster.namespace}`,
+    "--metrics-port=0",
+    "--metrics-host=127.0.0.1",
+    `--lease-name=kubetune-${cluster.namespace}`,
+    `--lease-namespace=${cluster.namespace}`,
+    `--identity=${identity}`,
+    "--lease-duration=4",
+    "--lease-renew=1",
+    "--lease-retry=1",
+    "--stop-grace=3",
+    "--settle=20",
+    ...extra,
+  ];
+}
+
 /** Starts a controller watching only the cluster's test namespace, with its own lease and JetStream consumer. */
 export async function startTestController(cluster: TestCluster, extra: string[] = [], identity = "ctl-a"): Promise<Started> {
   const logs: string[] = [];
-  const config = parseConfig(
-    [
-      `--namespaces=${cluster.namespace}`,
-      `--kubeconfig=${cluster.kubeconfigPath}`,
-      `--nats-url=${cluster.natsUrl}`,
-      `--consumer=ctl-${cluster.namespace}`,
-      "--metrics-port=0",
-      "--metrics-host=127.0.0.1",
-      `--lease-name=kubetune-${cluster.namespace}`,
-      `--lease-namespace=${cluster.namespace}`,
-      `--identity=${identity}`,
-      "--lease-duration=4",
-      "--lease-renew=1",
-      "--lease-retry=1",
-      "--stop-grace=3",
-      "--settle=20",
-      ...extra,
-    ],
-    {},
-  );
+  const config = parseConfig(testControllerArgs(cluster, identity, extra), {});
   const log = createLogger("info", (l) => {
     logs.push(l);
     if (process.env.KUBETUNE_TEST_LOGS) process.stderr.write(`${identity} ${l}\n`);
@@ -119,25 +121,7 @@ export interface ChildController {
 
 /** Starts `kubetune controller` as a child process with the same settings as startTestController. */
 export function spawnTestController(cluster: TestCluster, identity: string, extra: string[] = []): ChildController {
-  const args = [
-    join(root, "controller/src/cli/bin.ts"),
-    "controller",
-    `--namespaces=${cluster.namespace}`,
-    `--kubeconfig=${cluster.kubeconfigPath}`,
-    `--nats-url=${cluster.natsUrl}`,
-    `--consumer=ctl-${cluster.namespace}`,
-    "--metrics-port=0",
-    "--metrics-host=127.0.0.1",
-    `--lease-name=kubetune-${cluster.namespace}`,
-    `--lease-namespace=${cluster.namespace}`,
-    `--identity=${identity}`,
-    "--lease-duration=4",
-    "--lease-renew=1",
-    "--lease-retry=1",
-    "--stop-grace=3",
-    "--settle=20",
-    ...extra,
-  ];
+  const args = [join(root, "controller/src/cli/bin.ts"), "controller", ...testControllerArgs(cluster, identity, extra)];
   const child = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
   const logs: string[] = [];
   let rest = "";
