@@ -1,4 +1,4 @@
-import { KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
+import type { KubernetesObject } from "@kubernetes/client-node";
 import { controlSubject } from "../api/metrics.ts";
 import { connectNats, type TrackedConnection } from "../ingest/nats.ts";
 import { startIngest, type Ingest } from "../ingest/consumer.ts";
@@ -8,6 +8,7 @@ import { startTelemetryServer, type Check } from "../telemetry/server.ts";
 import { kubeApi } from "./api.ts";
 import { parseConfig, type ControllerConfig } from "./config.ts";
 import { startCache, type Cache } from "./informers.ts";
+import { PooledKubeConfig } from "./kubeconfig.ts";
 import { startElection, type Election } from "./leader.ts";
 import { JOB_LABEL } from "./objects.ts";
 import { createReconciler } from "./reconciler.ts";
@@ -36,7 +37,7 @@ export async function startController(config: ControllerConfig, log: Logger = cr
   // Read first: a bad defaults file is a configuration error, refused before anything connects.
   const trialDefaults = config.trialDefaults ? loadTrialDefaults(config.trialDefaults) : {};
   const metrics = createMetrics();
-  const kc = new KubeConfig();
+  const kc = new PooledKubeConfig();
   if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
   else kc.loadFromDefault();
   let nats: TrackedConnection | undefined;

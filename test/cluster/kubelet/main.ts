@@ -10,7 +10,8 @@
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CoreV1Api, KubeConfig, VersionApi } from '@kubernetes/client-node';
+import { CoreV1Api, VersionApi } from '@kubernetes/client-node';
+import { PooledKubeConfig } from '../../../controller/src/kube/kubeconfig.ts';
 import { z } from 'zod';
 import { describeError } from './api-errors.ts';
 import { loadImageTable } from './images.ts';
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
   const parsed = Settings.safeParse(process.env);
   if (!parsed.success) throw new Error(`process kubelet settings: ${z.prettifyError(parsed.error)}`);
   const s = parsed.data;
-  const kc = new KubeConfig();
+  const kc = new PooledKubeConfig();
   kc.loadFromFile(s.KUBECONFIG);
   const core = kc.makeApiClient(CoreV1Api);
   const version = (await kc.makeApiClient(VersionApi).getCode()).gitVersion;
