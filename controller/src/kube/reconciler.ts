@@ -12,6 +12,7 @@ import type { ControllerMetrics } from "../telemetry/metrics.ts";
 import type { KubeApi } from "./api.ts";
 import type { Cache } from "./informers.ts";
 import { JOB_LABEL, finishedOrder, parseTrial, podOutcome, trialObject, trialPod, trialViewOf } from "./objects.ts";
+import { forEachLimit } from "./limit.ts";
 import type { JobRuntime } from "./runtime.ts";
 import type { TrialDefaults } from "./trial-defaults.ts";
 import { jobStatus, sameJson, shownPhase, trialStatus } from "./status.ts";
@@ -50,6 +51,15 @@ export interface Reconciler {
   report(a: TrialAddress, m: MetricMessage): void;
   persist(keys: ReadonlySet<string>): Promise<void>;
 }
+
+/**
+ * API writes (creates, status patches) one reconcile has in flight at once. Sequential calls cap a job
+ * at one trial per two round trips; a few in parallel let a wide job launch at the API server's pace
+ * without flooding it.
+ */
+const CREATE_CONCURRENCY = 16;
+/** Trials one reconcile creates at most; the rest follow in the next one, queued at once. */
+const CREATES_PER_RECONCILE = 64;
 
 type JobObject = TuningJob & { metadata: { name: string; namespace: string; uid: string; generation?: number } };
 
@@ -254,17 +264,18 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     }
   };
 
-  /** Makes sure every unfinished, unstopped trial has its Trial object and exactly one Pod. */
+  /** Makes sure every unfinished, unstopped trial has its Trial object and exactly one Pod; creates run CREATE_CONCURRENCY at a time. */
   const ensureTrials = async (rt: JobRuntime, job: JobObject): Promise<number | undefined> => {
     let wake: number | undefined;
-    for (const v of rt.tuner.trials()) {
-      if (isFinished(v.phase) || rt.stops.has(v.name) || rt.fatal || rt.tuner.ended()) continue;
+    const ensureOne = async (v: TrialView): Promise<void> => {
+      // Checked per trial: a refusal of an earlier one ends the job, and nothing more is created.
+      if (rt.fatal || rt.tuner.ended()) return;
       const cached = deps.trials.get(rt.namespace, v.name) as { metadata?: { uid?: string }; spec?: { params?: unknown } } | undefined;
       if (cached?.spec && !sameJson(cached.spec.params, v.params)) {
         // Never adopt someone else's trial: its results would be overwritten with this one's.
         rt.trialUids.delete(v.name);
         fail(rt, { phase: "Failed", reason: "Interrupted", message: `Trial ${v.name} already exists with other parameters (was a Trial deleted while no controller ran?); delete and re-apply the job` });
-        return undefined;
+        return;
       }
       if (cached?.metadata?.uid) rt.trialUids.set(v.name, cached.metadata.uid);
       if (!rt.trialUids.has(v.name)) {
@@ -275,25 +286,31 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
           log.info("trial created", { namespace: rt.namespace, job: rt.name, trial: v.name, params: JSON.stringify(v.params) });
         } else if (r.kind === "exists") {
           wake = 500;
-          continue;
+          return;
         } else {
           fail(rt, { phase: "Failed", reason: "InvalidTrialTemplate", message: `the API server refused Trial ${v.name}: ${r.message}` });
-          return undefined;
+          return;
         }
       }
+      if (rt.fatal || rt.tuner.ended()) return;
       const uid = rt.trialUids.get(v.name) as string;
-      if (deps.pods.get(rt.namespace, v.name) || rt.podsCreated.has(v.name)) continue;
+      if (deps.pods.get(rt.namespace, v.name) || rt.podsCreated.has(v.name)) return;
       const r = await api.createPod(trialPod(job, { name: v.name, namespace: rt.namespace, uid }, v, deps.trialNatsUrl, deps.trialDefaults));
       if (r.kind === "invalid") {
         const message = `the API server refused the Pod of trial ${v.name}: ${r.message}`;
         rt.tuner.exited(v.name, { ok: false, reason: message });
         fail(rt, { phase: "Failed", reason: "InvalidTrialTemplate", message });
-        return undefined;
+        return;
       }
       rt.podsCreated.add(v.name);
       if (r.kind === "created") log.info("trial Pod created", { namespace: rt.namespace, job: rt.name, trial: v.name });
-    }
-    return wake;
+    };
+    const todo = rt.tuner.trials().filter((v) => !isFinished(v.phase) && !rt.stops.has(v.name) && !(rt.trialUids.has(v.name) && (rt.podsCreated.has(v.name) || deps.pods.get(rt.namespace, v.name))));
+    // A wide job launches in slices, each followed by its status writes and an immediate requeue, so
+    // one reconcile stays short and other events for this job are not held up behind 1000 creates.
+    await forEachLimit(todo.slice(0, CREATES_PER_RECONCILE), CREATE_CONCURRENCY, ensureOne);
+    if (rt.fatal) return undefined;
+    return todo.length > CREATES_PER_RECONCILE ? 0 : wake;
   };
 
   /** Patches Trial statuses that changed, then the job status; counts finished trials once. */
@@ -301,6 +318,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     const o = rt.spec.objective;
     const names = o.additionalMetrics ? new Set([o.metric, ...o.additionalMetrics]) : null;
     const shown: TrialView[] = [];
+    const patches: { name: string; status: TrialStatus }[] = [];
     for (const v of rt.tuner.trials()) {
       const stop = rt.stops.get(v.name);
       const phase = shownPhase(v, stop);
@@ -308,10 +326,14 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       if (!rt.trialUids.has(v.name)) continue;
       const previous = rt.written.get(v.name);
       const desired = trialStatus({ view: v, ...(stop ? { stop } : {}), ...(previous ? { previous } : {}), metricNames: names, now: iso() });
-      if (!sameJson(desired, previous)) {
-        await api.patchTrialStatus(rt.namespace, v.name, desired);
-        rt.written.set(v.name, desired);
-      }
+      if (!sameJson(desired, previous)) patches.push({ name: v.name, status: desired });
+    }
+    await forEachLimit(patches, CREATE_CONCURRENCY, async (p) => {
+      await api.patchTrialStatus(rt.namespace, p.name, p.status);
+      rt.written.set(p.name, p.status);
+    });
+    for (const v of rt.tuner.trials()) {
+      if (!rt.trialUids.has(v.name)) continue;
       if (isFinished(v.phase) && !rt.counted.has(v.name)) {
         rt.counted.add(v.name);
         metrics.trialsFinished.inc({ namespace: rt.namespace, job: rt.name, outcome: v.phase });
