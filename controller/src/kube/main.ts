@@ -7,6 +7,7 @@ import { createMetrics, type ControllerMetrics } from "../telemetry/metrics.ts";
 import { startTelemetryServer, type Check } from "../telemetry/server.ts";
 import { kubeApi } from "./api.ts";
 import { parseConfig, type ControllerConfig } from "./config.ts";
+import { withEventQueue } from "./events.ts";
 import { startCache, type Cache } from "./informers.ts";
 import { PooledKubeConfig } from "./kubeconfig.ts";
 import { startElection, type Election } from "./leader.ts";
@@ -14,6 +15,10 @@ import { JOB_LABEL } from "./objects.ts";
 import { createReconciler } from "./reconciler.ts";
 import { loadTrialDefaults } from "./trial-defaults.ts";
 import { startWorkQueue, type WorkQueue } from "./workqueue.ts";
+
+/** Event creates in flight at once, and Events waiting before new ones are dropped (see events.ts). */
+const EVENTS_IN_FLIGHT = 4;
+const EVENT_BACKLOG = 1000;
 
 /** A running controller. */
 export interface Controller {
@@ -99,7 +104,7 @@ export async function startController(config: ControllerConfig, log: Logger = cr
     const pods = startCache<KubernetesObject>(kc, "pods", config.namespaces, enqueueOwner, log);
     a.caches = [jobs, trials, pods];
     const reconciler = createReconciler({
-      api: kubeApi(kc, "kubetune-controller", config.identity),
+      api: withEventQueue(kubeApi(kc, "kubetune-controller", config.identity), { inFlight: EVENTS_IN_FLIGHT, backlog: EVENT_BACKLOG, log }),
       jobs,
       trials,
       pods,
