@@ -169,7 +169,9 @@ export async function startKubelet(o: KubeletOptions): Promise<{ stop(): Promise
 
   const onExit = async (run: PodRun, c: ContainerRun, proc: RunningProcess, startedAt: Date, exit: Exit): Promise<void> => {
     if (run.procs.get(c.name) === proc) run.procs.delete(c.name);
-    if (c.state.kind === 'terminated' || runs.get(run.uid) !== run) return;
+    // Stopped by this kubelet's own shutdown: the Pod keeps its last reported state, and a restarted
+    // kubelet treats the container as lost (137), as a real node restart would.
+    if (stopping || c.state.kind === 'terminated' || runs.get(run.uid) !== run) return;
     const t = terminated(startedAt, exit);
     o.log(`${run.namespace}/${run.name}/${c.name} exited ${t.exitCode} (${t.reason})`);
     if (!run.deleting && !stopping && shouldRestart(run.policy, t.exitCode)) {
