@@ -8,6 +8,7 @@ import type { Rng } from "../rng.ts";
 import type { Space } from "../space.ts";
 import { encode, snap } from "./encode.ts";
 import { logExpectedImprovement } from "./normal.ts";
+import type { Pacer } from "./pace.ts";
 import type { Posterior } from "./posterior.ts";
 import { kroneckerBasis, kroneckerPoint, randomShift } from "./qmc.ts";
 
@@ -33,6 +34,8 @@ export interface AcquisitionContext {
   /** Pattern-search evaluations per start. */
   localBudget: number;
   rng: Rng;
+  /** Meters the work, so the caller's event loop gets turns during long optimizations. */
+  pacer: Pacer;
 }
 
 /** How far (per coordinate, unit cube) the pattern search may move a continuous/ordinal coordinate. */
@@ -66,16 +69,54 @@ function exclusionPenalty(space: Space, u: Float64Array, points: readonly Float6
   return penalty;
 }
 
-/** Creates the scoring function (log-EI + failure penalty) of snapped unit points. */
-export function createScorer(ctx: AcquisitionContext): (u: Float64Array) => number {
-  const x = new Float64Array(ctx.space.dimensions.length);
-  return (u) => {
-    const { mean, sd } = ctx.posterior.predict(encode(ctx.space, u, x));
+/** Scores snapped unit points (log-EI plus penalties and log-feasibility), one at a time or in batches. */
+export interface Scorer {
+  one(u: Float64Array): number;
+  /** Scores of all points; batched so the posterior reads its factor once per block of points. */
+  many(points: readonly Float64Array[]): Promise<Float64Array>;
+}
+
+/** Points scored between two checks of the pacer. */
+const CHUNK = 32;
+
+/** Approximate cost of one prediction: kernel row plus forward substitution. */
+export function predictionFlops(ctx: AcquisitionContext): number {
+  const n = ctx.posterior.size;
+  return n * (n / 2 + ctx.space.dimensions.length);
+}
+
+/** Creates the scorer of a context. */
+export function createScorer(ctx: AcquisitionContext): Scorer {
+  const D = ctx.space.dimensions.length;
+  const x = new Float64Array(D);
+  const rest = (u: Float64Array, x: Float64Array, mean: number, sd: number): number => {
     let score = logExpectedImprovement(mean, sd, ctx.best);
     score += exclusionPenalty(ctx.space, u, ctx.failed, ctx.failureRadius);
     score += exclusionPenalty(ctx.space, u, ctx.pending, ctx.pendingRadius);
     if (ctx.logFeasibility) score += ctx.logFeasibility(x);
     return Number.isNaN(score) ? -Infinity : score;
+  };
+  return {
+    one: (u) => {
+      const { mean, sd } = ctx.posterior.predict(encode(ctx.space, u, x));
+      return rest(u, x, mean, sd);
+    },
+    many: async (points) => {
+      const count = points.length;
+      const xs = new Float64Array(count * D);
+      for (let i = 0; i < count; i++) xs.set(encode(ctx.space, points[i]!, x), i * D);
+      const means = new Float64Array(count);
+      const sds = new Float64Array(count);
+      for (let c = 0; c < count; c += CHUNK) {
+        const size = Math.min(CHUNK, count - c);
+        ctx.posterior.predictMany(xs.subarray(c * D), size, means.subarray(c), sds.subarray(c));
+        const turn = ctx.pacer.spend(size * predictionFlops(ctx));
+        if (turn) await turn;
+      }
+      const scores = new Float64Array(count);
+      for (let i = 0; i < count; i++) scores[i] = rest(points[i]!, xs.subarray(i * D, i * D + D), means[i]!, sds[i]!);
+      return scores;
+    },
   };
 }
 
@@ -121,7 +162,7 @@ function screeningPoints(ctx: AcquisitionContext): Float64Array[] {
 }
 
 /** Coordinate pattern search from u (maximizing score), moving discrete coordinates by whole levels. */
-function patternSearch(ctx: AcquisitionContext, score: (u: Float64Array) => number, start: Scored): Scored {
+async function patternSearch(ctx: AcquisitionContext, score: (u: Float64Array) => number, start: Scored): Promise<Scored> {
   const { space } = ctx;
   const dims = space.dimensions;
   const u = Float64Array.from(start.u);
@@ -130,7 +171,8 @@ function patternSearch(ctx: AcquisitionContext, score: (u: Float64Array) => numb
   let step = 0.05;
   let evaluations = 0;
   const hasContinuous = dims.some((d) => d.kind !== "categorical");
-  const tryMove = (j: number, value: number): boolean => {
+  const cost = predictionFlops(ctx);
+  const tryMove = async (j: number, value: number): Promise<boolean> => {
     // Polishing stays near its start: walking far on a sparse model in many dimensions only finds
     // extrapolation artifacts in the corners of the cube.
     if (Math.abs(value - start.u[j]!) > REACH) return false;
@@ -140,6 +182,8 @@ function patternSearch(ctx: AcquisitionContext, score: (u: Float64Array) => numb
     if (trial[j] === u[j]) return false;
     evaluations++;
     const s = score(trial);
+    const turn = ctx.pacer.spend(cost);
+    if (turn) await turn;
     if (s > best) {
       best = s;
       u.set(trial);
@@ -157,11 +201,11 @@ function patternSearch(ctx: AcquisitionContext, score: (u: Float64Array) => numb
         const tries = d.levels <= 8 ? d.levels : 8;
         for (let t = 0; t < tries; t++) {
           const level = d.levels <= 8 ? t : ctx.rng.int(d.levels);
-          if (level !== current && tryMove(j, (level + 0.5) / d.levels)) improved = true;
+          if (level !== current && (await tryMove(j, (level + 0.5) / d.levels))) improved = true;
         }
       } else {
         const delta = d.kind === "ordinal" ? Math.max(step, 1 / d.levels) : step;
-        if (tryMove(j, u[j]! + delta) || tryMove(j, u[j]! - delta)) improved = true;
+        if ((await tryMove(j, u[j]! + delta)) || (await tryMove(j, u[j]! - delta))) improved = true;
       }
     }
     if (!improved) {
@@ -176,15 +220,16 @@ function patternSearch(ctx: AcquisitionContext, score: (u: Float64Array) => numb
  * Returns candidates ordered best first: the refined local-search results, then the remaining
  * screened points, so the caller can skip any that duplicate an existing trial.
  */
-export function maximizeAcquisition(ctx: AcquisitionContext): Scored[] {
-  const score = createScorer(ctx);
+export async function maximizeAcquisition(ctx: AcquisitionContext): Promise<Scored[]> {
+  const scorer = createScorer(ctx);
   const all = enumerate(ctx.space, ctx.candidates);
   const points = all ?? screeningPoints(ctx);
-  const scored: Scored[] = points.map((u) => ({ u, score: score(u) }));
+  const scores = await scorer.many(points);
+  const scored: Scored[] = points.map((u, i) => ({ u, score: scores[i]! }));
   scored.sort((a, b) => b.score - a.score);
   if (all) return scored;
   const refined: Scored[] = [];
-  for (let i = 0; i < Math.min(ctx.localSearchStarts, scored.length); i++) refined.push(patternSearch(ctx, score, scored[i]!));
+  for (let i = 0; i < Math.min(ctx.localSearchStarts, scored.length); i++) refined.push(await patternSearch(ctx, scorer.one, scored[i]!));
   refined.sort((a, b) => b.score - a.score);
   return [...refined, ...scored.slice(0, 64)];
 }

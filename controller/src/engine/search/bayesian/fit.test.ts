@@ -38,15 +38,15 @@ function sinusoid(n: number, period: number): { X: Float64Array; y: Float64Array
 
 const layout: KernelLayout = { dims: 2, metric: [0, 1], categorical: [] };
 
-test("the MAP fit finds a short lengthscale for a wiggly relevant input and a long one for an irrelevant input", () => {
-  const lengthscales = (period: number): number[] => {
+test("the MAP fit finds a short lengthscale for a wiggly relevant input and a long one for an irrelevant input", async () => {
+  const lengthscales = async (period: number): Promise<number[]> => {
     const { X, y } = sinusoid(60, period);
-    const rho = fitHyperparameters(layout, X, y, 60, 1e-6, [defaultStart(layout)], 200);
+    const rho = await fitHyperparameters(layout, X, y, 60, 1e-6, [defaultStart(layout)], 200);
     const p = paramsFromLog(layout, rho, 1e-6);
     return Array.from(p.invSq, (t) => 1 / Math.sqrt(t));
   };
-  const [fast, irrelevant] = lengthscales(0.25);
-  const [slow] = lengthscales(1);
+  const [fast, irrelevant] = await lengthscales(0.25);
+  const [slow] = await lengthscales(1);
   assert.ok(fast! > 0.03 && fast! < 0.25, `lengthscale ${fast} for period 0.25`);
   assert.ok(slow! > 2 * fast!, `lengthscale ${slow} for period 1 vs ${fast}`);
   assert.ok(irrelevant! > 5 * fast!, `irrelevant input got lengthscale ${irrelevant}`);
@@ -57,13 +57,14 @@ test("checkpoints grow geometrically from 2", () => {
   assert.deepEqual(checkpoints(5, 0), [2, 3, 4, 5]);
 });
 
-test("memoized hyperparameters equal a cold recomputation, whatever was computed before", () => {
+test("memoized hyperparameters equal a cold recomputation, whatever was computed before", async () => {
   const { X } = sinusoid(40, 0.5);
   const values = Array.from({ length: 40 }, (_, i) => Math.cos(7 * X[i * 2]!) + X[i * 2 + 1]!);
   const settings = resolveBayesianSettings({}, 2);
   clearFitCache();
-  const incremental = [10, 20, 30, 40].map((n) => hyperparametersFor(layout, { X, values, n }, settings, 1));
+  const incremental: Float64Array[] = [];
+  for (const n of [10, 20, 30, 40]) incremental.push(await hyperparametersFor(layout, { X, values, n }, settings, 1));
   clearFitCache();
-  const cold = hyperparametersFor(layout, { X, values, n: 40 }, settings, 1);
+  const cold = await hyperparametersFor(layout, { X, values, n: 40 }, settings, 1);
   assert.deepEqual(Array.from(cold), Array.from(incremental[3]!));
 });

@@ -9,9 +9,10 @@
  * - signal variance s²: log s² ~ N(0, 1.5²);
  * - noise above its floor: log ν ~ N(log 1e-3, 3²) — small for deterministic objectives, free to grow.
  */
-import { cholInverse, cholSolve, choleskyOrNull } from "./linalg.ts";
-import { hyperCount, nllGradient, paramsFromLog, kernelMatrix, type KernelLayout } from "./kernel.ts";
-import { lbfgs } from "./lbfgs.ts";
+import { cholInverse, cholSolve, choleskyOrNull, rowStart } from "./linalg.ts";
+import { hyperCount, paramsFromLog, type KernelLayout } from "./kernel.ts";
+import { lbfgs, type Objective } from "./lbfgs.ts";
+import type { Pacer } from "./pace.ts";
 
 /** Prior means/sds over the log-hyperparameter vector, in the kernel's layout order. */
 export interface Prior {
@@ -59,48 +60,115 @@ export function defaultStart(layout: KernelLayout): Float64Array {
   return rho;
 }
 
-/** Negative log posterior of ρ (up to a constant) and its gradient. */
-export function negLogPosterior(
+const SQRT5 = Math.sqrt(5);
+
+/**
+ * The negative log posterior of ρ (up to a constant) with its gradient, as an L-BFGS objective over
+ * fixed data; its buffers are allocated once per fit rather than per evaluation. The gradient is
+ * ½·tr(W·∂K/∂ρ) with W = K⁻¹ - ααᵀ, plus the prior's and the wall's terms.
+ */
+export function createNegLogPosterior(
   layout: KernelLayout,
   prior: Prior,
   X: Float64Array,
   y: Float64Array,
   n: number,
   noiseFloor: number,
-  rho: Float64Array,
-  grad: Float64Array,
-): number {
-  const p = paramsFromLog(layout, rho, noiseFloor);
-  const K = kernelMatrix(layout, p, X, n);
-  const chol = choleskyOrNull(K, n);
-  if (!chol) return Infinity;
-  const alpha = cholSolve(chol.L, n, y);
-  let nll = 0.5 * n * LOG_2PI;
-  for (let i = 0; i < n; i++) nll += 0.5 * y[i]! * alpha[i]! + Math.log(chol.L[i * n + i]!);
-  const W = cholInverse(chol.L, n);
-  for (let a = 0; a < n; a++) {
-    const aa = alpha[a]!;
-    for (let b = 0; b < n; b++) W[a * n + b] = W[a * n + b]! - aa * alpha[b]!;
-  }
-  const nc = layout.categorical.length;
-  const nm = layout.metric.length;
-  nllGradient(layout, p, X, n, W, Math.exp(rho[nm + nc + 1]!), grad);
-  for (let i = 0; i < rho.length; i++) {
-    const r = rho[i]!;
-    const z = (r - prior.mean[i]!) / prior.sd[i]!;
-    nll += 0.5 * z * z;
-    grad[i] = grad[i]! + z / prior.sd[i]!;
-    const over = Math.abs(r) - RHO_LIMIT;
-    if (over > 0) {
-      nll += 50 * over * over;
-      grad[i] = grad[i]! + 100 * over * Math.sign(r);
+): Objective {
+  const D = layout.dims;
+  const metric = layout.metric;
+  const categorical = layout.categorical;
+  const nm = metric.length;
+  const nc = categorical.length;
+  const size = rowStart(n);
+  const K = new Float64Array(size);
+  // dk/d(r²) per pair, kept from the kernel pass for the gradient pass.
+  const slope = new Float64Array(size);
+  const scratch = new Float64Array(size);
+  const W = new Float64Array(size);
+  return (rho, grad) => {
+    const p = paramsFromLog(layout, rho, noiseFloor);
+    const { invSq, catWeight, signal } = p;
+    for (let a = 0; a < n; a++) {
+      const r = rowStart(a);
+      const ra = a * D;
+      for (let b = 0; b < a; b++) {
+        const rb = b * D;
+        let d2 = 0;
+        for (let j = 0; j < nm; j++) {
+          const q = metric[j]!;
+          const diff = X[ra + q]! - X[rb + q]!;
+          d2 += invSq[j]! * diff * diff;
+        }
+        let logCat = 0;
+        for (let c = 0; c < nc; c++) {
+          const q = categorical[c]!;
+          if (X[ra + q] !== X[rb + q]) logCat -= catWeight[c]!;
+        }
+        const dist = Math.sqrt(d2);
+        const e = signal * Math.exp(logCat - SQRT5 * dist);
+        K[r + b] = (1 + SQRT5 * dist + (5 / 3) * d2) * e;
+        slope[r + b] = (-5 / 6) * (1 + SQRT5 * dist) * e;
+      }
+      K[r + a] = signal + p.noise;
     }
-  }
-  return Number.isFinite(nll) ? nll : Infinity;
+    const chol = choleskyOrNull(K, n);
+    if (!chol) return Infinity;
+    const alpha = cholSolve(chol, y);
+    let nll = 0.5 * n * LOG_2PI;
+    for (let i = 0; i < n; i++) nll += 0.5 * y[i]! * alpha[i]! + Math.log(chol.L[rowStart(i) + i]!);
+    cholInverse(chol, scratch, W);
+    const noiseExcess = Math.exp(rho[nm + nc + 1]!);
+    grad.fill(0);
+    let gSignal = 0;
+    let gNoise = 0;
+    for (let a = 0; a < n; a++) {
+      const r = rowStart(a);
+      const ra = a * D;
+      const aa = alpha[a]!;
+      const wa = W[r + a]! - aa * aa;
+      gSignal += 0.5 * wa * signal;
+      gNoise += 0.5 * wa * noiseExcess;
+      for (let b = 0; b < a; b++) {
+        // Off-diagonal pairs appear twice in the trace, so the ½ cancels.
+        const w = W[r + b]! - aa * alpha[b]!;
+        const k0 = K[r + b]!;
+        gSignal += w * k0;
+        const s = w * slope[r + b]!;
+        const rb = b * D;
+        for (let j = 0; j < nm; j++) {
+          const q = metric[j]!;
+          const diff = X[ra + q]! - X[rb + q]!;
+          grad[j] = grad[j]! + s * invSq[j]! * diff * diff;
+        }
+        for (let c = 0; c < nc; c++) {
+          const q = categorical[c]!;
+          if (X[ra + q] !== X[rb + q]) grad[nm + c] = grad[nm + c]! - w * k0 * catWeight[c]!;
+        }
+      }
+    }
+    grad[nm + nc] = gSignal;
+    grad[nm + nc + 1] = gNoise;
+    for (let i = 0; i < rho.length; i++) {
+      const v = rho[i]!;
+      const z = (v - prior.mean[i]!) / prior.sd[i]!;
+      nll += 0.5 * z * z;
+      grad[i] = grad[i]! + z / prior.sd[i]!;
+      const over = Math.abs(v) - RHO_LIMIT;
+      if (over > 0) {
+        nll += 50 * over * over;
+        grad[i] = grad[i]! + 100 * over * Math.sign(v);
+      }
+    }
+    return Number.isFinite(nll) ? nll : Infinity;
+  };
 }
 
-/** Fits ρ by L-BFGS from each start and keeps the best; the starts' order breaks ties deterministically. */
-export function fitHyperparameters(
+/**
+ * Fits ρ by L-BFGS from each start and keeps the best; the starts' order breaks ties deterministically.
+ * The event loop gets a turn after each start when a pacer is given.
+ */
+export async function fitHyperparameters(
   layout: KernelLayout,
   X: Float64Array,
   y: Float64Array,
@@ -108,14 +176,14 @@ export function fitHyperparameters(
   noiseFloor: number,
   starts: readonly Float64Array[],
   maxEvaluations: number,
-): Float64Array {
-  const prior = defaultPrior(layout);
-  const objective = (rho: Float64Array, grad: Float64Array): number =>
-    negLogPosterior(layout, prior, X, y, n, noiseFloor, rho, grad);
+  pacer: Pacer | null = null,
+): Promise<Float64Array> {
+  const objective = createNegLogPosterior(layout, defaultPrior(layout), X, y, n, noiseFloor);
   let best: Float64Array | null = null;
   let bestValue = Infinity;
   for (const start of starts) {
     const result = lbfgs(objective, start, maxEvaluations);
+    await pacer?.spend(Infinity);
     if (result.value < bestValue) {
       bestValue = result.value;
       best = result.x;

@@ -9,6 +9,7 @@
 import { createRng } from "../rng.ts";
 import type { KernelLayout } from "./kernel.ts";
 import { defaultStart, fitHyperparameters } from "./fit.ts";
+import type { Pacer } from "./pace.ts";
 import { warpValues } from "./warp.ts";
 import type { ResolvedBayesianSettings } from "./settings.ts";
 
@@ -19,9 +20,11 @@ export interface Dataset {
   n: number;
 }
 
-/** Fits on more points than this first fit a strided subset of this size, then refine on all points. */
+/** Multi-start fits run on at most this many points (an even stride through the prefix)… */
 const SUBSET = 32;
 const MAX_EVALUATIONS = 60;
+/** …and the winner is refined on at most this many: enough to pin the lengthscales, O(n³) kept small. */
+const REFINE_SUBSET = 96;
 const REFINE_EVALUATIONS = 20;
 const CACHE_SIZE = 256;
 const cache = new Map<string, Float64Array>();
@@ -33,13 +36,26 @@ export function checkpoints(limit: number, growth: number): number[] {
   return out;
 }
 
+/** An even stride of `size` rows through the first c rows of X and y (all of them when c ≤ size). */
+function stride(X: Float64Array, y: Float64Array, D: number, c: number, size: number): { X: Float64Array; y: Float64Array; n: number } {
+  if (c <= size) return { X, y, n: c };
+  const Xs = new Float64Array(size * D);
+  const ys = new Float64Array(size);
+  for (let k = 0; k < size; k++) {
+    const i = Math.floor((k * c) / size);
+    Xs.set(X.subarray(i * D, i * D + D), k * D);
+    ys[k] = y[i]!;
+  }
+  return { X: Xs, y: ys, n: size };
+}
+
 /**
- * MAP fit on the first c observations. Multi-start L-BFGS runs on at most SUBSET points (an even
- * stride through the prefix), and for larger prefixes the winner is refined on all c points: the
- * subset fit is a warm start derived from the inputs alone, and it keeps one fit at ~100 points to a
- * few dozen full-size likelihood evaluations.
+ * MAP fit on the first c observations. Multi-start L-BFGS runs on at most SUBSET points, and for
+ * larger prefixes the winner is refined on at most REFINE_SUBSET points (even strides through the
+ * prefix): the subset fit is a warm start derived from the inputs alone, and the whole fit costs a
+ * bounded number of likelihood evaluations of bounded size, whatever c is.
  */
-function fitAt(layout: KernelLayout, data: Dataset, c: number, settings: ResolvedBayesianSettings, seed: number): Float64Array {
+async function fitAt(layout: KernelLayout, data: Dataset, c: number, settings: ResolvedBayesianSettings, seed: number, pacer: Pacer | null): Promise<Float64Array> {
   const D = layout.dims;
   const y = warpValues(data.values.slice(0, c), settings.warping).y;
   const starts: Float64Array[] = [defaultStart(layout)];
@@ -50,16 +66,11 @@ function fitAt(layout: KernelLayout, data: Dataset, c: number, settings: Resolve
     for (let i = 0; i < s.length - 2; i++) s[i] = s[i]! + 3 * (rng.next() - 0.5);
     starts.push(s);
   }
-  if (c <= SUBSET) return fitHyperparameters(layout, data.X, y, c, settings.noiseFloor, starts, MAX_EVALUATIONS);
-  const Xs = new Float64Array(SUBSET * D);
-  const ys = new Float64Array(SUBSET);
-  for (let k = 0; k < SUBSET; k++) {
-    const i = Math.floor((k * c) / SUBSET);
-    Xs.set(data.X.subarray(i * D, i * D + D), k * D);
-    ys[k] = y[i]!;
-  }
-  const warm = fitHyperparameters(layout, Xs, ys, SUBSET, settings.noiseFloor, starts, MAX_EVALUATIONS);
-  return fitHyperparameters(layout, data.X, y, c, settings.noiseFloor, [warm], REFINE_EVALUATIONS);
+  const small = stride(data.X, y, D, c, SUBSET);
+  const warm = await fitHyperparameters(layout, small.X, small.y, small.n, settings.noiseFloor, starts, MAX_EVALUATIONS, pacer);
+  if (c <= SUBSET) return warm;
+  const large = stride(data.X, y, D, c, REFINE_SUBSET);
+  return fitHyperparameters(layout, large.X, large.y, large.n, settings.noiseFloor, [warm], REFINE_EVALUATIONS, pacer);
 }
 
 /** Hash of the first c observations (two 32-bit FNV-style streams over the float bits). */
@@ -97,8 +108,14 @@ function remember(key: string, rho: Float64Array): void {
   }
 }
 
-/** The log-hyperparameters to use with `data` (see the module comment for the schedule). */
-export function hyperparametersFor(layout: KernelLayout, data: Dataset, settings: ResolvedBayesianSettings, seed: number): Float64Array {
+/** The log-hyperparameters to use with `data` (see the module comment for the schedule); a pacer lets the event loop run during a fit. */
+export async function hyperparametersFor(
+  layout: KernelLayout,
+  data: Dataset,
+  settings: ResolvedBayesianSettings,
+  seed: number,
+  pacer: Pacer | null = null,
+): Promise<Float64Array> {
   const limit = Math.min(data.n, settings.maxFitObservations);
   const points = checkpoints(limit, settings.refitGrowth);
   if (points.length === 0) return defaultStart(layout);
@@ -107,7 +124,7 @@ export function hyperparametersFor(layout: KernelLayout, data: Dataset, settings
   const key = `${tag}|${prefixHash(data, layout.dims, c)}`;
   let rho = cache.get(key);
   if (!rho) {
-    rho = fitAt(layout, data, c, settings, seed);
+    rho = await fitAt(layout, data, c, settings, seed, pacer);
     remember(key, rho);
   }
   return Float64Array.from(rho);

@@ -3,7 +3,9 @@ import assert from "node:assert/strict";
 import { Parameters, type Params } from "../../../api/parameters.ts";
 import { createSpace, type Space } from "../space.ts";
 import type { Observation } from "../types.ts";
+import { clearFitCache } from "./hyper.ts";
 import { BayesianSettings, createBayesian } from "./index.ts";
+import { clearPosteriorMemo } from "./posterior.ts";
 
 const mixed = createSpace(
   Parameters.parse([
@@ -62,6 +64,11 @@ test("same inputs give the same suggestions, and a rebuilt optimizer continues i
   const next = await rebuilt.suggest({ n: 2, observations: a, pending: [], index: 16, seed: 7 });
   const again = await createBayesian(mixed, {}).suggest({ n: 2, observations: a, pending: [], index: 16, seed: 7 });
   assert.deepEqual(next, again);
+  // Memoized fits and factors change speed only: a process that never saw this job suggests the same.
+  clearFitCache();
+  clearPosteriorMemo();
+  const cold = await createBayesian(mixed, {}).suggest({ n: 2, observations: a, pending: [], index: 16, seed: 7 });
+  assert.deepEqual(cold, next);
   const other = await run(mixed, mixedLoss, 16, 8);
   assert.notDeepEqual(a.map((o) => o.params), other.map((o) => o.params));
 });
@@ -158,4 +165,16 @@ test("settings are validated with errors naming the setting", () => {
   assert.throws(() => createBayesian(mixed, { warping: "log" } as unknown as BayesianSettings), /settings\.warping must be "yeo-johnson" or "none"/);
   assert.throws(() => createBayesian(mixed, { kappa: 2 } as unknown as BayesianSettings), /settings.*kappa/);
   assert.equal(BayesianSettings.safeParse({}).success, true);
+});
+
+test("beyond maxObservations a rebuilt optimizer still continues identically", async () => {
+  const space = createSpace(Parameters.parse([{ name: "x", type: "double", min: -1, max: 1 }, { name: "y", type: "double", min: -1, max: 1 }]));
+  const f = (p: Params): number => (Number(p.x) - 0.3) ** 2 + Math.abs(Number(p.y) + 0.2);
+  const settings: BayesianSettings = { maxObservations: 20, initialTrials: 5 };
+  const obs = await run(space, f, 36, 4, settings);
+  const warm = await createBayesian(space, settings).suggest({ n: 2, observations: obs, pending: [], index: 36, seed: 4 });
+  clearFitCache();
+  clearPosteriorMemo();
+  const cold = await createBayesian(space, settings).suggest({ n: 2, observations: obs, pending: [], index: 36, seed: 4 });
+  assert.deepEqual(cold, warm);
 });

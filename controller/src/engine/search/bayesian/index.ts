@@ -2,17 +2,21 @@
  * The Bayesian optimizer: a Gaussian process (Matern-5/2 ARD × categorical overlap kernel) on the unit
  * cube, Yeo-Johnson-warped standardized targets, MAP hyperparameters, and log-EI maximized by
  * screening plus pattern search. Pending and same-batch points are handled by a Kriging believer.
- * Stateless: every suggestion is a pure function of (observations, pending, index, seed, settings).
+ * Stateless: every suggestion is a pure function of (observations, pending, index, seed, settings);
+ * memoized fits and Cholesky factors (hyper.ts, posterior.ts) only save time. Suggestions are async
+ * only to give the event loop turns during long asks (pace.ts).
  */
 import type { Params } from "../../../api/parameters.ts";
 import { createRng } from "../rng.ts";
 import type { Space } from "../space.ts";
 import type { Algorithm, Observation, SuggestRequest } from "../types.ts";
 import { maximizeAcquisition } from "./acquisition.ts";
+import { conditioningSet } from "./conditioning.ts";
 import { encode, layoutOf, snap } from "./encode.ts";
 import { createLogFeasibility } from "./feasibility.ts";
 import { hyperparametersFor, type Dataset } from "./hyper.ts";
 import { paramsFromLog } from "./kernel.ts";
+import { createPacer } from "./pace.ts";
 import { createPosterior } from "./posterior.ts";
 import { BayesianSettings, resolveBayesianSettings, type ResolvedBayesianSettings } from "./settings.ts";
 import { warpValues } from "./warp.ts";
@@ -22,9 +26,15 @@ export { BayesianSettings } from "./settings.ts";
 /** Random-stream tags, so each use of randomness draws from its own stream. */
 const DESIGN_STREAM = 0xd351;
 const ACQUISITION_STREAM = 0xac9;
-/** Screening costs ~n²/2 + n·d flops per candidate; keep one suggestion around this many flops. */
-const SCREEN_FLOPS = 4e7;
-const LOCAL_FLOPS = 2e7;
+/**
+ * A prediction costs ~n²/2 + n·d flops; screening and local search of one suggestion are kept around
+ * these many flops, which binds only above ~190 conditioning points (below, the settings decide) and
+ * caps an ask's acquisition work whatever the history's length.
+ */
+const SCREEN_FLOPS = 2e7;
+const LOCAL_FLOPS = 1e7;
+/** Work between two event-loop turns during an ask (a few ms on one core); see pace.ts. */
+const SLICE_FLOPS = 4e6;
 
 interface Split {
   valid: { u: Float64Array; value: number }[];
@@ -41,18 +51,6 @@ function splitObservations(space: Space, observations: readonly Observation[]): 
     else valid.push({ u, value: o.value });
   }
   return { valid, failed };
-}
-
-/** Indices the GP conditions on: all of them, or beyond the cap the best half plus an even stride of the rest. */
-function conditioningSet(values: readonly number[], cap: number): number[] {
-  const all = values.map((_, i) => i);
-  if (values.length <= cap) return all;
-  const byValue = [...all].sort((a, b) => (values[a]! < values[b]! ? -1 : values[a]! > values[b]! ? 1 : a - b));
-  const keep = new Set(byValue.slice(0, cap >> 1));
-  const rest = all.filter((i) => !keep.has(i));
-  const want = cap - keep.size;
-  for (let k = 0; k < want; k++) keep.add(rest[Math.floor((k * rest.length) / want)]!);
-  return [...keep].sort((a, b) => a - b);
 }
 
 /**
@@ -97,7 +95,7 @@ export function createBayesian(space: Space, settings: BayesianSettings): Algori
   return { suggest: (request) => suggest(space, resolved, request) };
 }
 
-function suggest(space: Space, settings: ResolvedBayesianSettings, request: SuggestRequest): Params[] {
+async function suggest(space: Space, settings: ResolvedBayesianSettings, request: SuggestRequest): Promise<Params[]> {
   const { valid, failed } = splitObservations(space, request.observations);
   const used = new Set<string>();
   for (const o of request.observations) used.add(space.key(o.params));
@@ -111,8 +109,8 @@ function suggest(space: Space, settings: ResolvedBayesianSettings, request: Sugg
     if (needsDesign(i)) {
       params = designPoint(space, request.seed, settings.initialTrials, i, used);
     } else {
-      model ??= buildModel(space, settings, valid, failed, request);
-      params = model.next(i, out);
+      model ??= await buildModel(space, settings, valid, failed, request);
+      params = await model.next(i, out);
     }
     used.add(space.key(params));
     out.push(params);
@@ -122,30 +120,34 @@ function suggest(space: Space, settings: ResolvedBayesianSettings, request: Sugg
 
 interface Model {
   /** Suggestion number i, after believing the given earlier suggestions of this batch. */
-  next(i: number, batch: readonly Params[]): Params;
+  next(i: number, batch: readonly Params[]): Promise<Params>;
 }
 
-function buildModel(
+async function buildModel(
   space: Space,
   settings: ResolvedBayesianSettings,
   valid: Split["valid"],
   failed: Float64Array[],
   request: SuggestRequest,
-): Model {
+): Promise<Model> {
   const layout = layoutOf(space);
   const D = layout.dims;
+  const pacer = createPacer(SLICE_FLOPS);
   const data: Dataset = { X: new Float64Array(valid.length * D), values: valid.map((v) => v.value), n: valid.length };
   const x = new Float64Array(D);
   valid.forEach((v, i) => data.X.set(encode(space, v.u, x), i * D));
-  const rho = hyperparametersFor(layout, data, settings, request.seed);
+  const rho = await hyperparametersFor(layout, data, settings, request.seed, pacer);
   const params = paramsFromLog(layout, rho, settings.noiseFloor);
+  await pacer.spend(Infinity);
 
   const keep = conditioningSet(data.values, settings.maxObservations);
   const m = keep.length;
   const Xc = new Float64Array(m * D);
   keep.forEach((src, k) => Xc.set(data.X.subarray(src * D, src * D + D), k * D));
   const y = warpValues(keep.map((k) => data.values[k]!), settings.warping).y;
-  const posterior = createPosterior(layout, params, Xc, y, m);
+  // Exact identity of the kernel: asks that share hyperparameters and a prefix of the conditioning set share its factor.
+  const memoKey = [layout.metric.join(","), layout.categorical.join(","), settings.noiseFloor, ...rho].join("|");
+  const posterior = await createPosterior(layout, params, Xc, y, m, memoKey, pacer);
   let best = Infinity;
   for (let k = 0; k < m; k++) best = Math.min(best, y[k]!);
   const order = keep.map((_, k) => k).sort((a, b) => y[a]! - y[b]! || a - b);
@@ -174,13 +176,13 @@ function buildModel(
   for (const p of request.pending) used.add(space.key(p));
 
   return {
-    next: (i, batch) => {
+    next: async (i, batch) => {
       for (; believed < batch.length; believed++) {
         const p = batch[believed]!;
         believe(p);
         used.add(space.key(p));
       }
-      const ranked = maximizeAcquisition({
+      const ranked = await maximizeAcquisition({
         space,
         posterior,
         best,
@@ -194,6 +196,7 @@ function buildModel(
         localSearchStarts: settings.localSearchStarts,
         localBudget: Math.max(20, Math.min(25 * D, Math.floor(LOCAL_FLOPS / perCandidate / Math.max(1, settings.localSearchStarts)))),
         rng: createRng(request.seed, i, ACQUISITION_STREAM),
+        pacer,
       });
       for (const c of ranked) {
         const p = space.fromUnit(Array.from(c.u));

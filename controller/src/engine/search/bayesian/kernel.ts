@@ -4,6 +4,8 @@
  * exponentiated-overlap (Hamming) factor over categorical coordinates, which hold level indices.
  */
 
+import { rowStart } from "./linalg.ts";
+
 const SQRT5 = Math.sqrt(5);
 
 /** Which coordinates of an encoded point feed which part of the kernel. */
@@ -50,37 +52,6 @@ export function matern52(d2: number): number {
   return (1 + SQRT5 * r + (5 / 3) * d2) * Math.exp(-SQRT5 * r);
 }
 
-/** d Matern52 / d(r²), finite at r = 0. */
-function matern52Slope(d2: number): number {
-  const r = Math.sqrt(d2);
-  return (-5 / 6) * (1 + SQRT5 * r) * Math.exp(-SQRT5 * r);
-}
-
-/** Categorical log-factor of the last pairDistance call (a scratch slot, so the hot loop allocates nothing). */
-let pairLogCat = 0;
-
-/** Squared scaled distance between rows a and b of X; leaves their categorical log-factor in pairLogCat. */
-function pairDistance(layout: KernelLayout, p: KernelParams, X: Float64Array, a: number, b: number): number {
-  const D = layout.dims;
-  const ra = a * D;
-  const rb = b * D;
-  let d2 = 0;
-  const m = layout.metric;
-  for (let j = 0; j < m.length; j++) {
-    const q = m[j]!;
-    const diff = X[ra + q]! - X[rb + q]!;
-    d2 += p.invSq[j]! * diff * diff;
-  }
-  let logCat = 0;
-  const c = layout.categorical;
-  for (let k = 0; k < c.length; k++) {
-    const q = c[k]!;
-    if (X[ra + q] !== X[rb + q]) logCat -= p.catWeight[k]!;
-  }
-  pairLogCat = logCat;
-  return d2;
-}
-
 /** Kernel correlation (covariance / s²) between row a of X and an encoded point x. */
 export function correlationAt(layout: KernelLayout, p: KernelParams, X: Float64Array, a: number, x: ArrayLike<number>): number {
   const ra = a * layout.dims;
@@ -100,65 +71,50 @@ export function correlationAt(layout: KernelLayout, p: KernelParams, X: Float64A
   return matern52(d2) * Math.exp(logCat);
 }
 
-/** The n×n training covariance K + noise·I (row-major, symmetric). */
-export function kernelMatrix(layout: KernelLayout, p: KernelParams, X: Float64Array, n: number): Float64Array {
-  const K = new Float64Array(n * n);
-  for (let a = 0; a < n; a++) {
-    K[a * n + a] = p.signal + p.noise;
-    for (let b = 0; b < a; b++) {
-      const d2 = pairDistance(layout, p, X, a, b);
-      const v = p.signal * matern52(d2) * Math.exp(pairLogCat);
-      K[a * n + b] = v;
-      K[b * n + a] = v;
-    }
-  }
-  return K;
-}
-
 /**
- * Gradient of ½·tr(W·∂K/∂ρ) for every log-hyperparameter ρ, where W = K⁻¹ - ααᵀ; this is the gradient
- * of the negative log marginal likelihood. `noiseExcess` is exp(ρ_noise) (noise above its floor).
+ * Covariances k(x, X_i) for rows i < n of X, with x = xs[ix..ix+dims), written to out[io..io+n). The
+ * one kernel evaluation used by the posterior, for its training matrix as for predictions, so a
+ * factor extended row by row equals one built at once.
  */
-export function nllGradient(
+export function crossCovariance(
   layout: KernelLayout,
   p: KernelParams,
   X: Float64Array,
   n: number,
-  W: Float64Array,
-  noiseExcess: number,
+  xs: Float64Array,
+  ix: number,
   out: Float64Array,
+  io: number,
 ): void {
-  const nm = layout.metric.length;
-  const nc = layout.categorical.length;
   const D = layout.dims;
-  out.fill(0);
-  let gSignal = 0;
-  let gNoise = 0;
-  for (let a = 0; a < n; a++) {
-    const wa = W[a * n + a]!;
-    gSignal += 0.5 * wa * p.signal;
-    gNoise += 0.5 * wa * noiseExcess;
-    const ra = a * D;
-    for (let b = 0; b < a; b++) {
-      // Off-diagonal pairs appear twice in the trace, so the ½ cancels.
-      const w = W[a * n + b]!;
-      const d2 = pairDistance(layout, p, X, a, b);
-      const cat = Math.exp(pairLogCat);
-      const k0 = p.signal * matern52(d2) * cat;
-      gSignal += w * k0;
-      const slope = w * p.signal * matern52Slope(d2) * cat;
-      const rb = b * D;
-      for (let j = 0; j < nm; j++) {
-        const q = layout.metric[j]!;
-        const diff = X[ra + q]! - X[rb + q]!;
-        out[j] = out[j]! + slope * p.invSq[j]! * diff * diff;
-      }
-      for (let c = 0; c < nc; c++) {
-        const q = layout.categorical[c]!;
-        if (X[ra + q] !== X[rb + q]) out[nm + c] = out[nm + c]! - w * k0 * p.catWeight[c]!;
-      }
+  const metric = layout.metric;
+  const categorical = layout.categorical;
+  const nm = metric.length;
+  const nc = categorical.length;
+  const { invSq, catWeight, signal } = p;
+  for (let i = 0; i < n; i++) {
+    const ri = i * D;
+    let d2 = 0;
+    for (let j = 0; j < nm; j++) {
+      const q = metric[j]!;
+      const diff = X[ri + q]! - xs[ix + q]!;
+      d2 += invSq[j]! * diff * diff;
     }
+    let logCat = 0;
+    for (let c = 0; c < nc; c++) {
+      const q = categorical[c]!;
+      if (X[ri + q] !== xs[ix + q]) logCat -= catWeight[c]!;
+    }
+    const r = Math.sqrt(d2);
+    out[io + i] = signal * (1 + SQRT5 * r + (5 / 3) * d2) * Math.exp(logCat - SQRT5 * r);
   }
-  out[nm + nc] = gSignal;
-  out[nm + nc + 1] = gNoise;
+}
+
+/** Fills rows [from, to) of the training covariance K + noise·I, packed by rows (see linalg.ts). */
+export function kernelRows(layout: KernelLayout, p: KernelParams, X: Float64Array, from: number, to: number, K: Float64Array): void {
+  for (let a = from; a < to; a++) {
+    const r = rowStart(a);
+    crossCovariance(layout, p, X, a, X, a * layout.dims, K, r);
+    K[r + a] = p.signal + p.noise;
+  }
 }

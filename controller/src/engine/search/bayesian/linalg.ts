@@ -1,144 +1,187 @@
 /**
- * Dense linear algebra on row-major Float64Array matrices, hand-written so the GP needs no native
- * dependency and allocates nothing in its inner loops.
+ * Dense linear algebra on Float64Arrays, hand-written so the GP needs no native dependency. Symmetric
+ * matrices and Cholesky factors are stored packed by rows (row i of the lower triangle, diagonal
+ * included, at offset i(i+1)/2): a factor then grows by one point with a single row append, and every
+ * inner loop is a contiguous dot product or axpy.
  */
 
-/** Result of a jittered Cholesky factorization: K + jitter·I = L·Lᵀ. */
-export interface Cholesky {
-  /** Lower-triangular factor, row-major n×n (upper part is zero). */
-  L: Float64Array;
-  n: number;
-  /** Jitter that had to be added to the diagonal (0 when K was numerically positive definite). */
-  jitter: number;
+/** Offset of row i in a packed lower triangle (also the number of entries in rows 0..i-1). */
+export function rowStart(i: number): number {
+  return (i * (i + 1)) / 2;
 }
 
 /**
- * Factors a symmetric matrix in place into `out` (lower triangle), returning false when a pivot is not
- * positive. Reads only the lower triangle of `a`.
+ * Σ_{k<len} a[ia+k]·b[ib+k]. Four accumulators break the floating-point add latency chain; this is the
+ * inner loop of every factorization and solve, so it sets the speed of the whole optimizer.
  */
-function tryCholesky(a: Float64Array, n: number, jitter: number, out: Float64Array): boolean {
-  for (let i = 0; i < n; i++) {
-    const ri = i * n;
-    for (let j = 0; j <= i; j++) {
-      const rj = j * n;
-      let s = a[ri + j]!;
-      if (i === j) s += jitter;
-      for (let k = 0; k < j; k++) s -= out[ri + k]! * out[rj + k]!;
-      if (i === j) {
-        if (!(s > 0) || !Number.isFinite(s)) return false;
-        out[ri + i] = Math.sqrt(s);
-      } else {
-        out[ri + j] = s / out[rj + j]!;
-      }
-    }
-    for (let j = i + 1; j < n; j++) out[ri + j] = 0;
+export function dot(a: Float64Array, ia: number, b: Float64Array, ib: number, len: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let k = 0;
+  for (; k + 3 < len; k += 4) {
+    s0 += a[ia + k]! * b[ib + k]!;
+    s1 += a[ia + k + 1]! * b[ib + k + 1]!;
+    s2 += a[ia + k + 2]! * b[ib + k + 2]!;
+    s3 += a[ia + k + 3]! * b[ib + k + 3]!;
+  }
+  for (; k < len; k++) s0 += a[ia + k]! * b[ib + k]!;
+  return s0 + s1 + (s2 + s3);
+}
+
+/** A growing Cholesky factor of K + jitter·I, with L packed by rows. */
+export interface Cholesky {
+  /** Packed lower-triangular factor; its length may exceed rowStart(n) (room to grow). */
+  L: Float64Array;
+  n: number;
+  /** Jitter added to the diagonal (0 when K was numerically positive definite). */
+  jitter: number;
+}
+
+/** An empty factor with room for `capacity` rows. */
+export function emptyFactor(capacity: number, jitter: number): Cholesky {
+  return { L: new Float64Array(rowStart(Math.max(1, capacity))), n: 0, jitter };
+}
+
+/** A copy of a factor with room for `extra` more rows, sharing nothing with the original. */
+export function copyFactor(f: Cholesky, extra: number): Cholesky {
+  const L = new Float64Array(rowStart(f.n + Math.max(1, extra)));
+  L.set(f.L.subarray(0, rowStart(f.n)));
+  return { L, n: f.n, jitter: f.jitter };
+}
+
+/**
+ * Appends the row of a new point — covariances k[0..n) with the earlier points, variance kss — in
+ * O(n²). Returns false and leaves the factor unchanged when the pivot is not positive, unless `floor`
+ * is set: then a vanishing pivot is floored, which is what a believed point on top of an existing one
+ * needs. A full factorization is exactly a sequence of appends (same arithmetic, same order), so a
+ * factor extended row by row is bit-identical to one computed from scratch with the same jitter.
+ */
+export function appendRow(f: Cholesky, k: Float64Array, ik: number, kss: number, floor = false): boolean {
+  const n = f.n;
+  const row = rowStart(n);
+  if (f.L.length < row + n + 1) {
+    const grown = new Float64Array(rowStart(Math.max(2 * (n + 1), 16)));
+    grown.set(f.L.subarray(0, row));
+    f.L = grown;
+  }
+  const L = f.L;
+  for (let j = 0; j < n; j++) {
+    const off = rowStart(j);
+    L[row + j] = (k[ik + j]! - dot(L, off, L, row, j)) / L[off + j]!;
+  }
+  const s = kss + f.jitter - dot(L, row, L, row, n);
+  if (floor) {
+    L[row + n] = Math.sqrt(Math.max(s, 1e-12 * Math.max(kss, 1e-300)));
+  } else {
+    if (!(s > 0) || !Number.isFinite(s)) return false;
+    L[row + n] = Math.sqrt(s);
+  }
+  f.n = n + 1;
+  return true;
+}
+
+/** Factors rows [from, n) of a packed symmetric matrix onto f (which holds rows 0..from-1); false when a pivot is not positive. */
+export function factorRows(f: Cholesky, K: Float64Array, from: number, n: number): boolean {
+  for (let i = from; i < n; i++) {
+    const r = rowStart(i);
+    if (!appendRow(f, K, r, K[r + i]!)) return false;
   }
   return true;
 }
 
 /**
- * Cholesky factorization with escalating diagonal jitter (starting at 1e-10·mean diagonal, ×10 per try),
- * because kernel matrices of near-duplicate points are positive definite only in exact arithmetic.
+ * Cholesky factorization of a packed symmetric n×n matrix with escalating diagonal jitter (0, then
+ * 1e-10·max diagonal, ×10 per try), because kernel matrices of near-duplicate points are positive
+ * definite only in exact arithmetic. Jitters up to `above` are skipped: a caller that saw a leading
+ * block need that much knows smaller ones fail, so skipping them never changes the result.
  */
-export function cholesky(a: Float64Array, n: number): Cholesky {
-  const L = new Float64Array(n * n);
-  let meanDiag = 0;
-  for (let i = 0; i < n; i++) meanDiag += Math.abs(a[i * n + i]!);
-  meanDiag = n > 0 && meanDiag > 0 && Number.isFinite(meanDiag) ? meanDiag / n : 1;
-  if (tryCholesky(a, n, 0, L)) return { L, n, jitter: 0 };
-  for (let jitter = 1e-10 * meanDiag; jitter <= meanDiag; jitter *= 10) {
-    if (tryCholesky(a, n, jitter, L)) return { L, n, jitter };
+export function cholesky(K: Float64Array, n: number, capacity = n, above = -1): Cholesky {
+  let maxDiag = 0;
+  for (let i = 0; i < n; i++) maxDiag = Math.max(maxDiag, Math.abs(K[rowStart(i) + i]!));
+  const scale = maxDiag > 0 && Number.isFinite(maxDiag) ? maxDiag : 1;
+  for (let jitter = 0; jitter <= scale; jitter = jitter === 0 ? 1e-10 * scale : jitter * 10) {
+    if (jitter <= above) continue;
+    const f = emptyFactor(capacity, jitter);
+    if (factorRows(f, K, 0, n)) return f;
   }
   throw new Error(
-    `cholesky: the ${n}×${n} kernel matrix is not positive definite even with jitter ${meanDiag}; ` +
+    `cholesky: the ${n}×${n} kernel matrix is not positive definite even with jitter ${maxDiag}; ` +
       "it probably contains NaN or infinite entries (check the observations and hyperparameters)",
   );
 }
 
-/** Solves L·x = b for lower-triangular L (forward substitution), writing x into `out` (may alias b). */
-export function solveLower(L: Float64Array, n: number, b: ArrayLike<number>, out: Float64Array): Float64Array {
-  for (let i = 0; i < n; i++) {
-    const ri = i * n;
-    let s = b[i]!;
-    for (let k = 0; k < i; k++) s -= L[ri + k]! * out[k]!;
-    out[i] = s / L[ri + i]!;
+/** Jittered Cholesky that reports failure as null instead of throwing (for trial hyperparameters). */
+export function choleskyOrNull(K: Float64Array, n: number): Cholesky | null {
+  try {
+    return cholesky(K, n);
+  } catch {
+    return null;
+  }
+}
+
+/** Solves L·x = b (forward substitution) into `out` (may alias b). */
+export function solveLower(f: Cholesky, b: ArrayLike<number>, out: Float64Array): Float64Array {
+  const L = f.L;
+  for (let i = 0; i < f.n; i++) {
+    const r = rowStart(i);
+    out[i] = (b[i]! - dot(L, r, out, 0, i)) / L[r + i]!;
   }
   return out;
 }
 
-/** Solves Lᵀ·x = b for lower-triangular L (back substitution), writing x into `out` (may alias b). */
-export function solveUpperT(L: Float64Array, n: number, b: ArrayLike<number>, out: Float64Array): Float64Array {
+/** Solves Lᵀ·x = b (back substitution) into `out` (may alias b): column-oriented, so it walks rows of L. */
+export function solveUpperT(f: Cholesky, b: ArrayLike<number>, out: Float64Array): Float64Array {
+  const L = f.L;
+  const n = f.n;
+  for (let i = 0; i < n; i++) out[i] = b[i]!;
   for (let i = n - 1; i >= 0; i--) {
-    let s = b[i]!;
-    for (let k = i + 1; k < n; k++) s -= L[k * n + i]! * out[k]!;
-    out[i] = s / L[i * n + i]!;
+    const r = rowStart(i);
+    const xi = out[i]! / L[r + i]!;
+    out[i] = xi;
+    for (let k = 0; k < i; k++) out[k] = out[k]! - L[r + k]! * xi;
   }
   return out;
 }
 
 /** Solves (L·Lᵀ)·x = b. */
-export function cholSolve(L: Float64Array, n: number, b: ArrayLike<number>): Float64Array {
-  const x = new Float64Array(n);
-  solveLower(L, n, b, x);
-  return solveUpperT(L, n, x, x);
+export function cholSolve(f: Cholesky, b: ArrayLike<number>): Float64Array {
+  const x = new Float64Array(f.n);
+  solveLower(f, b, x);
+  return solveUpperT(f, x, x);
 }
 
-/** The full inverse (L·Lᵀ)⁻¹ as a symmetric row-major matrix (needed for marginal-likelihood gradients). */
-export function cholInverse(L: Float64Array, n: number): Float64Array {
-  // M = L⁻¹ row by row, then K⁻¹ = Mᵀ·M; both loops walk rows contiguously.
-  const M = new Float64Array(n * n);
+/**
+ * The inverse (L·Lᵀ)⁻¹, packed (needed for marginal-likelihood gradients). M = L⁻¹ row by row, then
+ * K⁻¹ = Mᵀ·M; both are axpy loops over contiguous packed rows. `scratch` and `out` hold rowStart(n).
+ */
+export function cholInverse(f: Cholesky, scratch: Float64Array, out: Float64Array): Float64Array {
+  const L = f.L;
+  const n = f.n;
+  const M = scratch;
+  M.fill(0, 0, rowStart(n));
   for (let i = 0; i < n; i++) {
-    const ri = i * n;
+    const ri = rowStart(i);
     for (let k = 0; k < i; k++) {
       const a = L[ri + k]!;
       if (a === 0) continue;
-      const rk = k * n;
+      const rk = rowStart(k);
       for (let j = 0; j <= k; j++) M[ri + j] = M[ri + j]! - a * M[rk + j]!;
     }
     const d = 1 / L[ri + i]!;
     for (let j = 0; j < i; j++) M[ri + j] = M[ri + j]! * d;
     M[ri + i] = d;
   }
-  const inv = new Float64Array(n * n);
+  out.fill(0, 0, rowStart(n));
   for (let k = 0; k < n; k++) {
-    const rk = k * n;
+    const rk = rowStart(k);
     for (let i = 0; i <= k; i++) {
       const a = M[rk + i]!;
       if (a === 0) continue;
-      const ri = i * n;
-      for (let j = 0; j <= i; j++) inv[ri + j] = inv[ri + j]! + a * M[rk + j]!;
+      const ri = rowStart(i);
+      for (let j = 0; j <= i; j++) out[ri + j] = out[ri + j]! + a * M[rk + j]!;
     }
   }
-  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) inv[j * n + i] = inv[i * n + j]!;
-  return inv;
-}
-
-/**
- * Extends a Cholesky factor of an n×n matrix by one row/column (the new point's covariances `k` with
- * the old points and its own variance `kss`), in O(n²) instead of refactoring.
- */
-export function choleskyAppend(chol: Cholesky, k: ArrayLike<number>, kss: number): Cholesky {
-  const n = chol.n;
-  const m = n + 1;
-  const L = new Float64Array(m * m);
-  for (let i = 0; i < n; i++) L.set(chol.L.subarray(i * n, i * n + n), i * m);
-  const row = new Float64Array(n);
-  solveLower(chol.L, n, k, row);
-  let s = kss + chol.jitter;
-  for (let i = 0; i < n; i++) {
-    L[n * m + i] = row[i]!;
-    s -= row[i]! * row[i]!;
-  }
-  // A believer point on top of an existing one can leave no variance; floor it so the factor stays valid.
-  L[n * m + n] = Math.sqrt(Math.max(s, 1e-12 * Math.max(kss, 1e-300)));
-  return { L, n: m, jitter: chol.jitter };
-}
-
-/** Jittered Cholesky that reports failure as null instead of throwing (for trial hyperparameters). */
-export function choleskyOrNull(a: Float64Array, n: number): Cholesky | null {
-  try {
-    return cholesky(a, n);
-  } catch {
-    return null;
-  }
+  return out;
 }
