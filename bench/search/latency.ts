@@ -6,12 +6,47 @@ import type { AlgorithmName } from "../../controller/src/engine/search/types.ts"
 import { PROBLEMS } from "./functions.ts";
 import { median } from "./study.ts";
 
-/** Median ask(1) times in ms: "cold" = first ask of an optimizer rebuilt from n random observations (after a restart); "warm" = the asks that follow in a running job (each told before the next). */
-export async function askLatency(algorithm: AlgorithmName, n: number, repeats: number): Promise<{ cold: number; warm: number }> {
+/** Median ask(1) times in ms, wall clock and process CPU time (the honest figure on a shared machine). */
+export interface AskLatency {
+  cold: number;
+  warm: number;
+  coldCpu: number;
+  warmCpu: number;
+  /** Longest stretch (wall ms) during any ask in which the event loop could not run: the worst stall a controller would see. */
+  maxStall: number;
+}
+
+/** Process CPU time in ms (user + system, all threads). */
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
+/** Runs fn while a setImmediate chain measures the longest gap between event-loop turns. */
+async function withStallMeter<T>(fn: () => Promise<T>): Promise<{ result: T; stall: number }> {
+  let last = performance.now();
+  let stall = 0;
+  let running = true;
+  const tick = (): void => {
+    const now = performance.now();
+    stall = Math.max(stall, now - last);
+    last = now;
+    if (running) setImmediate(tick);
+  };
+  setImmediate(tick);
+  const result = await fn();
+  running = false;
+  stall = Math.max(stall, performance.now() - last);
+  return { result, stall };
+}
+
+/** Median ask(1) times: "cold" = first ask of an optimizer rebuilt from n random observations (after a restart); "warm" = the asks that follow in a running job (each told before the next). */
+export async function askLatency(algorithm: AlgorithmName, n: number, repeats: number): Promise<AskLatency> {
   const problem = PROBLEMS.find((p) => p.name === "hartmann6");
   if (!problem) throw new Error("hartmann6 is missing from the problem list");
-  const cold: number[] = [];
-  const warm: number[] = [];
+  const wall = { cold: [] as number[], warm: [] as number[] };
+  const cpu = { cold: [] as number[], warm: [] as number[] };
+  let maxStall = 0;
   for (let r = 0; r < repeats; r++) {
     const rng = createRng(r, n);
     const history: HistoryEntry[] = Array.from({ length: n }, () => {
@@ -22,12 +57,16 @@ export async function askLatency(algorithm: AlgorithmName, n: number, repeats: n
       { parameters: problem.parameters, objective: { metric: "f", direction: "minimize" }, algorithm: { name: algorithm, settings: {} }, seed: r },
       history,
     );
-    for (let k = 0; k < 3; k++) {
+    for (let k = 0; k < 4; k++) {
+      const c0 = cpuMs();
       const t0 = performance.now();
-      const [s] = await opt.ask(1);
-      (k === 0 ? cold : warm).push(performance.now() - t0);
+      const { result: [s], stall } = await withStallMeter(() => opt.ask(1));
+      const kind = k === 0 ? "cold" : "warm";
+      wall[kind].push(performance.now() - t0);
+      cpu[kind].push(cpuMs() - c0);
+      maxStall = Math.max(maxStall, stall);
       if (s) opt.tell({ id: s.id, value: problem.evaluate(s.params) });
     }
   }
-  return { cold: median(cold), warm: median(warm) };
+  return { cold: median(wall.cold), warm: median(wall.warm), coldCpu: median(cpu.cold), warmCpu: median(cpu.warm), maxStall };
 }

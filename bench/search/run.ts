@@ -87,14 +87,15 @@ async function main(): Promise<void> {
     const row = [String(n)];
     for (const a of latAlgs) {
       process.stderr.write(`\rlatency ${a} at ${n} observations   `);
-      const t = await askLatency(a, n, f.quick ? 2 : 3);
-      row.push(t.warm.toFixed(1), t.cold.toFixed(1));
+      const t = await askLatency(a, n, f.quick ? 2 : 5);
+      row.push(t.warmCpu.toFixed(1), t.coldCpu.toFixed(1), t.warm.toFixed(1), t.cold.toFixed(1), t.maxStall.toFixed(1));
     }
     latRows.push(row);
   }
   process.stderr.write("\n");
-  console.log(`\nMedian ask(1) latency in ms, 6 dimensions (Hartmann6 history); warm = in a running job, cold = first ask after a restart\n`);
-  console.log(formatTable(["observations", ...latAlgs.flatMap((a) => [`${a} warm`, `${a} cold`])], latRows));
+  console.log(`\nMedian ask(1) latency in ms, 6 dimensions (Hartmann6 history); warm = in a running job, cold = first ask after a restart;`);
+  console.log(`cpu = process CPU time, wall = elapsed (inflated when other work shares the machine), stall = longest wall time the event loop could not run during any ask\n`);
+  console.log(formatTable(["observations", ...latAlgs.flatMap((a) => [`${a} warm cpu`, `${a} cold cpu`, `${a} warm wall`, `${a} cold wall`, `${a} stall`])], latRows));
 }
 
 main().catch((e: unknown) => {
