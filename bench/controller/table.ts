@@ -9,7 +9,7 @@ const GOAL_RSS_BYTES = 300 * 2 ** 20;
 const GOAL_RSS_JOBS = 200;
 
 const f = (x: number, digits = 1): string => (Number.isFinite(x) ? x.toFixed(digits) : "–");
-const mib = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MiB`;
+const mib = (b: number): string => `${+(b / 2 ** 20).toFixed(1)} MiB`;
 const kib = (b: number): string => `${(b / 1024).toFixed(1)} KiB`;
 
 function markdown(head: string[], rows: string[][]): string {

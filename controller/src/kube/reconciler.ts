@@ -59,7 +59,7 @@ export interface Reconciler {
  */
 const CREATE_CONCURRENCY = 16;
 /** Trials one reconcile creates at most; the rest follow in the next one, queued at once. */
-const CREATES_PER_RECONCILE = 64;
+const CREATES_PER_RECONCILE = 32;
 
 type JobObject = TuningJob & { metadata: { name: string; namespace: string; uid: string; generation?: number } };
 
