@@ -4,7 +4,7 @@
  * screening — global points and perturbations of the best observations — followed by a coordinate
  * pattern search from the best few candidates that moves ordinal/categorical coordinates level by level.
  */
-import type { Rng } from "../rng.ts";
+import { createRng, type Rng } from "../rng.ts";
 import type { Space } from "../space.ts";
 import { encode, snap } from "./encode.ts";
 import { logExpectedImprovement } from "./normal.ts";
@@ -69,12 +69,8 @@ function exclusionPenalty(space: Space, u: Float64Array, points: readonly Float6
   return penalty;
 }
 
-/** Scores snapped unit points (log-EI plus penalties and log-feasibility), one at a time or in batches. */
-export interface Scorer {
-  one(u: Float64Array): number;
-  /** Scores of all points; batched so the posterior reads its factor once per block of points. */
-  many(points: readonly Float64Array[]): Promise<Float64Array>;
-}
+/** Scores of snapped unit points (log-EI plus penalties and log-feasibility). */
+export type Scorer = (points: readonly Float64Array[]) => Promise<Float64Array>;
 
 /** Points scored between two checks of the pacer. */
 const CHUNK = 32;
@@ -85,7 +81,7 @@ export function predictionFlops(ctx: AcquisitionContext): number {
   return n * (n / 2 + ctx.space.dimensions.length);
 }
 
-/** Creates the scorer of a context. */
+/** Creates the scorer of a context; points are predicted in batches, so the posterior reads its factor once per block. */
 export function createScorer(ctx: AcquisitionContext): Scorer {
   const D = ctx.space.dimensions.length;
   const x = new Float64Array(D);
@@ -96,26 +92,51 @@ export function createScorer(ctx: AcquisitionContext): Scorer {
     if (ctx.logFeasibility) score += ctx.logFeasibility(x);
     return Number.isNaN(score) ? -Infinity : score;
   };
+  return async (points) => {
+    const count = points.length;
+    const xs = new Float64Array(count * D);
+    for (let i = 0; i < count; i++) xs.set(encode(ctx.space, points[i]!, x), i * D);
+    const means = new Float64Array(count);
+    const sds = new Float64Array(count);
+    for (let c = 0; c < count; c += CHUNK) {
+      const size = Math.min(CHUNK, count - c);
+      ctx.posterior.predictMany(xs.subarray(c * D), size, means.subarray(c), sds.subarray(c));
+      const turn = ctx.pacer.spend(size * predictionFlops(ctx));
+      if (turn) await turn;
+    }
+    const scores = new Float64Array(count);
+    for (let i = 0; i < count; i++) scores[i] = rest(points[i]!, xs.subarray(i * D, i * D + D), means[i]!, sds[i]!);
+    return scores;
+  };
+}
+
+/**
+ * Lets several local searches share batched scoring: each awaits the score of its next point, and
+ * once every search still running is waiting, all their points are scored in one batch. A point's
+ * score does not depend on its batch, so each search's result is what it would be on its own.
+ */
+function lockstep(score: Scorer, searches: number): { score(u: Float64Array): Promise<number>; done(): void } {
+  let running = searches;
+  let waiting: { u: Float64Array; resolve: (s: number) => void; reject: (e: unknown) => void }[] = [];
+  const flush = async (): Promise<void> => {
+    const batch = waiting;
+    waiting = [];
+    try {
+      const scores = await score(batch.map((w) => w.u));
+      batch.forEach((w, i) => w.resolve(scores[i]!));
+    } catch (e) {
+      for (const w of batch) w.reject(e);
+    }
+  };
   return {
-    one: (u) => {
-      const { mean, sd } = ctx.posterior.predict(encode(ctx.space, u, x));
-      return rest(u, x, mean, sd);
-    },
-    many: async (points) => {
-      const count = points.length;
-      const xs = new Float64Array(count * D);
-      for (let i = 0; i < count; i++) xs.set(encode(ctx.space, points[i]!, x), i * D);
-      const means = new Float64Array(count);
-      const sds = new Float64Array(count);
-      for (let c = 0; c < count; c += CHUNK) {
-        const size = Math.min(CHUNK, count - c);
-        ctx.posterior.predictMany(xs.subarray(c * D), size, means.subarray(c), sds.subarray(c));
-        const turn = ctx.pacer.spend(size * predictionFlops(ctx));
-        if (turn) await turn;
-      }
-      const scores = new Float64Array(count);
-      for (let i = 0; i < count; i++) scores[i] = rest(points[i]!, xs.subarray(i * D, i * D + D), means[i]!, sds[i]!);
-      return scores;
+    score: (u) =>
+      new Promise((resolve, reject) => {
+        waiting.push({ u: Float64Array.from(u), resolve, reject });
+        if (waiting.length === running) void flush();
+      }),
+    done: () => {
+      running--;
+      if (running > 0 && waiting.length === running) void flush();
     },
   };
 }
@@ -162,7 +183,7 @@ function screeningPoints(ctx: AcquisitionContext): Float64Array[] {
 }
 
 /** Coordinate pattern search from u (maximizing score), moving discrete coordinates by whole levels. */
-async function patternSearch(ctx: AcquisitionContext, score: (u: Float64Array) => number, start: Scored): Promise<Scored> {
+async function patternSearch(ctx: AcquisitionContext, score: (u: Float64Array) => Promise<number>, start: Scored, rng: Rng): Promise<Scored> {
   const { space } = ctx;
   const dims = space.dimensions;
   const u = Float64Array.from(start.u);
@@ -171,7 +192,6 @@ async function patternSearch(ctx: AcquisitionContext, score: (u: Float64Array) =
   let step = 0.05;
   let evaluations = 0;
   const hasContinuous = dims.some((d) => d.kind !== "categorical");
-  const cost = predictionFlops(ctx);
   const tryMove = async (j: number, value: number): Promise<boolean> => {
     // Polishing stays near its start: walking far on a sparse model in many dimensions only finds
     // extrapolation artifacts in the corners of the cube.
@@ -181,9 +201,7 @@ async function patternSearch(ctx: AcquisitionContext, score: (u: Float64Array) =
     snap(space, trial);
     if (trial[j] === u[j]) return false;
     evaluations++;
-    const s = score(trial);
-    const turn = ctx.pacer.spend(cost);
-    if (turn) await turn;
+    const s = await score(trial);
     if (s > best) {
       best = s;
       u.set(trial);
@@ -200,7 +218,7 @@ async function patternSearch(ctx: AcquisitionContext, score: (u: Float64Array) =
         // Few levels: try them all; many: a seeded handful.
         const tries = d.levels <= 8 ? d.levels : 8;
         for (let t = 0; t < tries; t++) {
-          const level = d.levels <= 8 ? t : ctx.rng.int(d.levels);
+          const level = d.levels <= 8 ? t : rng.int(d.levels);
           if (level !== current && (await tryMove(j, (level + 0.5) / d.levels))) improved = true;
         }
       } else {
@@ -221,15 +239,26 @@ async function patternSearch(ctx: AcquisitionContext, score: (u: Float64Array) =
  * screened points, so the caller can skip any that duplicate an existing trial.
  */
 export async function maximizeAcquisition(ctx: AcquisitionContext): Promise<Scored[]> {
-  const scorer = createScorer(ctx);
+  const score = createScorer(ctx);
   const all = enumerate(ctx.space, ctx.candidates);
   const points = all ?? screeningPoints(ctx);
-  const scores = await scorer.many(points);
+  const scores = await score(points);
   const scored: Scored[] = points.map((u, i) => ({ u, score: scores[i]! }));
   scored.sort((a, b) => b.score - a.score);
   if (all) return scored;
-  const refined: Scored[] = [];
-  for (let i = 0; i < Math.min(ctx.localSearchStarts, scored.length); i++) refined.push(await patternSearch(ctx, scorer.one, scored[i]!));
+  const starts = scored.slice(0, ctx.localSearchStarts);
+  const shared = lockstep(score, starts.length);
+  // Each search draws from its own stream, so its result does not depend on how the searches interleave.
+  const streams = starts.map(() => createRng(ctx.rng.int(0x7fffffff)));
+  const refined = await Promise.all(
+    starts.map(async (start, i) => {
+      try {
+        return await patternSearch(ctx, shared.score, start, streams[i]!);
+      } finally {
+        shared.done();
+      }
+    }),
+  );
   refined.sort((a, b) => b.score - a.score);
   return [...refined, ...scored.slice(0, 64)];
 }

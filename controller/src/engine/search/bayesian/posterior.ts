@@ -125,13 +125,38 @@ export async function createPosterior(
     for (let b0 = 0; b0 < count; b0 += BLOCK) {
       const B = Math.min(BLOCK, count - b0);
       for (let b = 0; b < B; b++) crossCovariance(layout, params, X, n, xs, (b0 + b) * D, Kb, b * n);
-      // Forward substitution L·v = k for the whole block, row by row: row i of L stays in cache.
+      // Forward substitution L·v = k for the whole block, row by row. Four points at a time share each
+      // load of L and keep four independent accumulation chains in flight.
       for (let i = 0; i < n; i++) {
         const r = rowStart(i);
         const d = L[r + i]!;
-        for (let b = 0; b < B; b++) {
+        let b = 0;
+        for (; b + 3 < B; b += 4) {
+          const v0 = b * n;
+          const v1 = v0 + n;
+          const v2 = v1 + n;
+          const v3 = v2 + n;
+          let s0 = Kb[v0 + i]!;
+          let s1 = Kb[v1 + i]!;
+          let s2 = Kb[v2 + i]!;
+          let s3 = Kb[v3 + i]!;
+          for (let m = 0; m < i; m++) {
+            const l = L[r + m]!;
+            s0 -= l * V[v0 + m]!;
+            s1 -= l * V[v1 + m]!;
+            s2 -= l * V[v2 + m]!;
+            s3 -= l * V[v3 + m]!;
+          }
+          V[v0 + i] = s0 / d;
+          V[v1 + i] = s1 / d;
+          V[v2 + i] = s2 / d;
+          V[v3 + i] = s3 / d;
+        }
+        for (; b < B; b++) {
           const vb = b * n;
-          V[vb + i] = (Kb[vb + i]! - dot(L, r, V, vb, i)) / d;
+          let s = Kb[vb + i]!;
+          for (let m = 0; m < i; m++) s -= L[r + m]! * V[vb + m]!;
+          V[vb + i] = s / d;
         }
       }
       for (let b = 0; b < B; b++) {
