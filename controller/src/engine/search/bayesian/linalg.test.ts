@@ -61,3 +61,19 @@ test("appending rows one by one is bit-identical to a full factorization", () =>
   assert.ok(appendRow(g, Float64Array.from([1]), 0, 1, true));
   assert.ok(g.L[2]! > 0);
 });
+
+test("cholInverse inverts a larger matrix (exercising its four-row blocks and their edges)", () => {
+  const n = 11;
+  const K = new Float64Array(rowStart(n));
+  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) K[rowStart(i) + j] = Math.exp(-((i - j) ** 2) / 8) + (i === j ? 0.1 : 0);
+  const size = rowStart(n);
+  const inv = cholInverse(cholesky(K, n), new Float64Array(size), new Float64Array(size));
+  const at = (a: Float64Array, i: number, j: number): number => a[rowStart(Math.max(i, j)) + Math.min(i, j)]!;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let k = 0; k < n; k++) s += at(K, i, k) * at(inv, k, j);
+      close(s, i === j ? 1 : 0, 1e-9);
+    }
+  }
+});

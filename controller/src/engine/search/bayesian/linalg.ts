@@ -153,33 +153,61 @@ export function cholSolve(f: Cholesky, b: ArrayLike<number>): Float64Array {
 }
 
 /**
- * The inverse (L·Lᵀ)⁻¹, packed (needed for marginal-likelihood gradients). M = L⁻¹ row by row, then
- * K⁻¹ = Mᵀ·M; both are axpy loops over contiguous packed rows. `scratch` and `out` hold rowStart(n).
+ * The inverse (L·Lᵀ)⁻¹, packed (needed for marginal-likelihood gradients): M = L⁻¹ row by row, then
+ * K⁻¹ = Mᵀ·M. Both loops take four rows of M at a time, so each entry they update is read and
+ * written once per four multiply-adds. `scratch` and `out` hold rowStart(n).
  */
 export function cholInverse(f: Cholesky, scratch: Float64Array, out: Float64Array): Float64Array {
   const L = f.L;
   const n = f.n;
   const M = scratch;
-  M.fill(0, 0, rowStart(n));
+  // Row i of M: M_i = -(1/L_ii)·Σ_{k<i} L_ik·M_k, with M_ii = 1/L_ii (row k of M has entries 0..k).
   for (let i = 0; i < n; i++) {
     const ri = rowStart(i);
-    for (let k = 0; k < i; k++) {
+    M.fill(0, ri, ri + i + 1);
+    let k = 0;
+    for (; k + 3 < i; k += 4) {
+      const r0 = rowStart(k);
+      const r1 = r0 + k + 1;
+      const r2 = r1 + k + 2;
+      const r3 = r2 + k + 3;
+      const a0 = L[ri + k]!;
+      const a1 = L[ri + k + 1]!;
+      const a2 = L[ri + k + 2]!;
+      const a3 = L[ri + k + 3]!;
+      for (let j = 0; j <= k; j++) M[ri + j] = M[ri + j]! + a0 * M[r0 + j]! + a1 * M[r1 + j]! + a2 * M[r2 + j]! + a3 * M[r3 + j]!;
+      M[ri + k + 1] = M[ri + k + 1]! + a1 * M[r1 + k + 1]! + a2 * M[r2 + k + 1]! + a3 * M[r3 + k + 1]!;
+      M[ri + k + 2] = M[ri + k + 2]! + a2 * M[r2 + k + 2]! + a3 * M[r3 + k + 2]!;
+      M[ri + k + 3] = M[ri + k + 3]! + a3 * M[r3 + k + 3]!;
+    }
+    for (; k < i; k++) {
       const a = L[ri + k]!;
-      if (a === 0) continue;
       const rk = rowStart(k);
-      for (let j = 0; j <= k; j++) M[ri + j] = M[ri + j]! - a * M[rk + j]!;
+      for (let j = 0; j <= k; j++) M[ri + j] = M[ri + j]! + a * M[rk + j]!;
     }
     const d = 1 / L[ri + i]!;
-    for (let j = 0; j < i; j++) M[ri + j] = M[ri + j]! * d;
+    for (let j = 0; j < i; j++) M[ri + j] = -M[ri + j]! * d;
     M[ri + i] = d;
   }
-  out.fill(0, 0, rowStart(n));
-  for (let k = 0; k < n; k++) {
-    const rk = rowStart(k);
-    for (let i = 0; i <= k; i++) {
+  // (K⁻¹)_ij = Σ_{k≥i} M_ki·M_kj for j ≤ i.
+  for (let i = 0; i < n; i++) {
+    const ri = rowStart(i);
+    out.fill(0, ri, ri + i + 1);
+    let k = i;
+    for (; k + 3 < n; k += 4) {
+      const r0 = rowStart(k);
+      const r1 = r0 + k + 1;
+      const r2 = r1 + k + 2;
+      const r3 = r2 + k + 3;
+      const a0 = M[r0 + i]!;
+      const a1 = M[r1 + i]!;
+      const a2 = M[r2 + i]!;
+      const a3 = M[r3 + i]!;
+      for (let j = 0; j <= i; j++) out[ri + j] = out[ri + j]! + a0 * M[r0 + j]! + a1 * M[r1 + j]! + a2 * M[r2 + j]! + a3 * M[r3 + j]!;
+    }
+    for (; k < n; k++) {
+      const rk = rowStart(k);
       const a = M[rk + i]!;
-      if (a === 0) continue;
-      const ri = rowStart(i);
       for (let j = 0; j <= i; j++) out[ri + j] = out[ri + j]! + a * M[rk + j]!;
     }
   }
