@@ -6,6 +6,7 @@
 //   --workers=N                      the controller's --workers (default: its own default)
 //   --json=FILE                      also write the results as JSON
 //   --profile=DIR                    write a V8 CPU profile of each controller to DIR
+//   --heap-mib=N                     run the controller with --max-old-space-size=N (default: Node's own sizing)
 // Set KUBETUNE_CLUSTER_DIR to run on a private test cluster (started if it is not running).
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -22,6 +23,7 @@ const Flags = z.strictObject({
   workers: z.coerce.number().int().min(1).optional(),
   json: z.string().optional(),
   profile: z.string().optional(),
+  "heap-mib": z.coerce.number().int().min(16).optional(),
 });
 
 function parseFlags(argv: readonly string[]): z.infer<typeof Flags> {
@@ -54,10 +56,12 @@ async function main(): Promise<void> {
       controllerArgs: f.workers === undefined ? [] : [`--workers=${f.workers}`],
       logDir,
       ...(f.profile === undefined ? {} : { profileDir: f.profile }),
+      ...(f["heap-mib"] === undefined ? {} : { heapMiB: f["heap-mib"] }),
     }, log));
   }
   const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? "unknown CPU"}, Node ${process.version}`;
-  console.log(`\n${new Date().toISOString().slice(0, 10)}, ${machine}; synthetic trials: ${f.steps} reports ${f["interval-ms"]} ms apart\n`);
+  const heap = f["heap-mib"] === undefined ? "Node's default heap sizing" : `controller heap capped at ${f["heap-mib"]} MiB`;
+  console.log(`\n${new Date().toISOString().slice(0, 10)}, ${machine}; synthetic trials: ${f.steps} reports ${f["interval-ms"]} ms apart; ${heap}\n`);
   console.log(resultsTable(results));
   console.log(`\n${writesTable(results)}`);
   console.log(`\n${sizesTable([10, 1000, 10_000, 100_000])}`);

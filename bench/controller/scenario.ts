@@ -25,6 +25,8 @@ export interface Scenario {
   logDir: string;
   /** Write a V8 CPU profile of the controller here. */
   profileDir?: string;
+  /** The controller's V8 old-space limit (--max-old-space-size), MiB; Node's default when absent. */
+  heapMiB?: number;
 }
 
 /** What was measured. */
@@ -78,7 +80,8 @@ async function startController(cluster: TestCluster, s: Scenario): Promise<{ chi
     ...s.controllerArgs,
   ];
   const prof = s.profileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${s.profileDir}`];
-  const child = spawn(process.execPath, [...prof, ...args], { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
+  const heap = s.heapMiB === undefined ? [] : [`--max-old-space-size=${s.heapMiB}`];
+  const child = spawn(process.execPath, [...heap, ...prof, ...args], { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
   const log = createWriteStream(join(s.logDir, `controller-${ns}.log`));
   let rest = "";
   const port = new Promise<number>((resolve, reject) => {
