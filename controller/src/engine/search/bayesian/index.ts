@@ -109,7 +109,7 @@ async function suggest(space: Space, settings: ResolvedBayesianSettings, request
     if (needsDesign(i)) {
       params = designPoint(space, request.seed, settings.initialTrials, i, used);
     } else {
-      model ??= await buildModel(space, settings, valid, failed, request);
+      model ??= await buildModel(space, settings, valid, failed, request, used);
       params = await model.next(i, out);
     }
     used.add(space.key(params));
@@ -123,12 +123,14 @@ interface Model {
   next(i: number, batch: readonly Params[]): Promise<Params>;
 }
 
+/** The GP model of one request; `used` holds the keys of observed, pending and already suggested points (the caller keeps it current). */
 async function buildModel(
   space: Space,
   settings: ResolvedBayesianSettings,
   valid: Split["valid"],
   failed: Float64Array[],
   request: SuggestRequest,
+  used: Set<string>,
 ): Promise<Model> {
   const layout = layoutOf(space);
   const D = layout.dims;
@@ -171,16 +173,12 @@ async function buildModel(
   for (const p of request.pending) believe(p);
   let believed = 0;
   const perCandidate = m * (m / 2 + D) + 1;
-  const used = new Set<string>();
-  for (const o of request.observations) used.add(space.key(o.params));
-  for (const p of request.pending) used.add(space.key(p));
 
   return {
     next: async (i, batch) => {
       for (; believed < batch.length; believed++) {
         const p = batch[believed]!;
         believe(p);
-        used.add(space.key(p));
       }
       const ranked = await maximizeAcquisition({
         space,
