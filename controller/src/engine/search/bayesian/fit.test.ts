@@ -8,8 +8,8 @@ import { lbfgs } from "./lbfgs.ts";
 import { resolveBayesianSettings } from "./settings.ts";
 import { warpValues } from "./warp.ts";
 
-test("lbfgs minimizes the Rosenbrock function", () => {
-  const result = lbfgs(
+test("lbfgs minimizes the Rosenbrock function", async () => {
+  const result = await lbfgs(
     (x, g) => {
       const a = x[0]!;
       const b = x[1]!;

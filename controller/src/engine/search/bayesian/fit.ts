@@ -166,7 +166,7 @@ export function createNegLogPosterior(
 
 /**
  * Fits ρ by L-BFGS from each start and keeps the best; the starts' order breaks ties deterministically.
- * The event loop gets a turn after each start when a pacer is given.
+ * With a pacer, the event loop gets turns between likelihood evaluations.
  */
 export async function fitHyperparameters(
   layout: KernelLayout,
@@ -179,11 +179,14 @@ export async function fitHyperparameters(
   pacer: Pacer | null = null,
 ): Promise<Float64Array> {
   const objective = createNegLogPosterior(layout, defaultPrior(layout), X, y, n, noiseFloor);
+  // One evaluation in the pacer's units (multiply-adds): factorization and inverse (~n³/2), the kernel
+  // and gradient passes (~25 per pair, for the exp/sqrt), and fixed overhead.
+  const cost = (n * n * n) / 2 + 25 * n * n + 1e4;
+  const pause = pacer ? () => pacer.spend(cost) : null;
   let best: Float64Array | null = null;
   let bestValue = Infinity;
   for (const start of starts) {
-    const result = lbfgs(objective, start, maxEvaluations);
-    await pacer?.spend(Infinity);
+    const result = await lbfgs(objective, start, maxEvaluations, 8, pause);
     if (result.value < bestValue) {
       bestValue = result.value;
       best = result.x;

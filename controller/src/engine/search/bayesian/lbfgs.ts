@@ -10,8 +10,17 @@ export interface Minimum {
   evaluations: number;
 }
 
-/** Minimizes f from x0 with memory m, stopping after maxEvaluations or when progress stalls. */
-export function lbfgs(f: Objective, x0: ArrayLike<number>, maxEvaluations: number, memory = 8): Minimum {
+/**
+ * Minimizes f from x0 with memory m, stopping after maxEvaluations or when progress stalls. After each
+ * evaluation `pause` may return a promise to await (the caller's event-loop turn; see pace.ts).
+ */
+export async function lbfgs(
+  f: Objective,
+  x0: ArrayLike<number>,
+  maxEvaluations: number,
+  memory = 8,
+  pause: (() => Promise<void> | null) | null = null,
+): Promise<Minimum> {
   const p = x0.length;
   let x = Float64Array.from(x0);
   let g = new Float64Array(p);
@@ -63,6 +72,8 @@ export function lbfgs(f: Objective, x0: ArrayLike<number>, maxEvaluations: numbe
       for (let i = 0; i < p; i++) xn[i] = x[i]! + step * dir[i]!;
       fn = f(xn, gn);
       evaluations++;
+      const turn = pause?.();
+      if (turn) await turn;
       if (Number.isFinite(fn) && fn <= fx + 1e-4 * step * slope) {
         accepted = true;
         break;

@@ -75,15 +75,16 @@ async function factorFor(
   const prefix = key === null ? null : longestPrefix(key, X, n, D);
   const from = prefix ? prefix.chol.n : 0;
   let chol = prefix ? copyFactor(prefix.chol, capacity - from) : emptyFactor(capacity, 0);
-  kernelRows(layout, params, X, from, n, K);
   let ok = true;
   for (let i = from; ok && i < n; i++) {
+    kernelRows(layout, params, X, i, i + 1, K);
     ok = factorRows(chol, K, i, i + 1);
-    const turn = pacer?.spend((i * i) / 2 + i * D);
+    // The row's factorization (i²/2) plus its kernel entries (~25 multiply-adds each, for the exp/sqrt).
+    const turn = pacer?.spend((i * i) / 2 + 25 * i);
     if (turn) await turn;
   }
   if (!ok) {
-    kernelRows(layout, params, X, 0, from, K);
+    kernelRows(layout, params, X, 0, n, K);
     chol = cholesky(K, n, capacity, chol.jitter);
   }
   if (key !== null && from < n) {
