@@ -1,7 +1,7 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
-import { controlSubject } from "../api/metrics.ts";
 import { connectNats, type TrackedConnection } from "../ingest/nats.ts";
 import { startIngest, type Ingest } from "../ingest/consumer.ts";
+import { publishStop } from "../ingest/control.ts";
 import { createLogger, errorText, type Logger } from "../telemetry/log.ts";
 import { createMetrics, type ControllerMetrics } from "../telemetry/metrics.ts";
 import { startTelemetryServer, type Check } from "../telemetry/server.ts";
@@ -111,7 +111,7 @@ export async function startController(config: ControllerConfig, log: Logger = cr
       trialNatsUrl: config.trialNatsUrl ?? config.natsUrl.split(",")[0] ?? config.natsUrl,
       trialDefaults,
       publishStop: async (addr, reason) => {
-        nc.publish(controlSubject(addr.namespace, addr.job, addr.trial), JSON.stringify({ action: "stop", reason: reason.slice(0, 1024) }));
+        publishStop(nc, addr, reason);
       },
       caughtUp: async (addr, t) => (a.ingest ? a.ingest.caughtUpSince(t) || (await a.ingest.trialCaughtUp(addr)) : false),
       enqueue: (key) => q.add(key),

@@ -1,0 +1,121 @@
+// The controller side of bench:ingest, in its own process (the bench pins it to one core): the real
+// reconciler and work queue on an in-memory cluster, fed by the real ingest (JetStream durable consumer,
+// or the same message handler on a core NATS subscription), publishing stop requests for real.
+// Usage (forked by main.ts): node controller.ts <nats-url> <jetstream|core> <jobs> <trials per job>
+import { connect } from "@nats-io/transport-node";
+import { startIngest } from "../../controller/src/ingest/consumer.ts";
+import { createMessageHandler } from "../../controller/src/ingest/consumer.ts";
+import { publishStop } from "../../controller/src/ingest/control.ts";
+import { createReconciler } from "../../controller/src/kube/reconciler.ts";
+import { startWorkQueue } from "../../controller/src/kube/workqueue.ts";
+import { createLogger } from "../../controller/src/telemetry/log.ts";
+import { createMetrics } from "../../controller/src/telemetry/metrics.ts";
+import { memoryCluster } from "./cluster.ts";
+import { benchJob } from "./job.ts";
+import { ControllerRequest, NAMESPACE, Transport, type ControllerSample } from "./protocol.ts";
+
+const [url = "", transportArg = "", jobsArg = "", trialsArg = ""] = process.argv.slice(2);
+const transport = Transport.parse(transportArg);
+const jobCount = Number(jobsArg);
+const trialsPerJob = Number(trialsArg);
+const send = (m: unknown): void => void process.send?.(m);
+
+const log = createLogger("warn");
+const metrics = createMetrics();
+const cluster = memoryCluster();
+const nc = await connect({ servers: url, name: "kubetune-controller" });
+let stops = 0;
+const queue = startWorkQueue((key) => reconciler.reconcile(key), { workers: 4 });
+const reconciler = createReconciler({
+  api: cluster.api,
+  jobs: cluster.jobs,
+  trials: cluster.trials,
+  pods: cluster.pods,
+  trialNatsUrl: url,
+  publishStop: async (a, reason) => {
+    stops++;
+    publishStop(nc, a, reason);
+  },
+  caughtUp: async () => true,
+  enqueue: (key) => queue.add(key),
+  metrics,
+  log,
+  stopGraceMs: 600_000,
+  settleMs: 30_000,
+  synced: () => true,
+});
+
+// Load the jobs: trials and Pods are created, then the Pods run.
+const keys = Array.from({ length: jobCount }, (_, i) => {
+  const job = benchJob(i, trialsPerJob);
+  cluster.addJob(job);
+  return `${NAMESPACE}/${job.metadata.name}`;
+});
+// A reconcile creates a slice of a wide job's trials; repeat until every job runs all of them.
+const wanted = jobCount * trialsPerJob;
+for (let round = 0; round < 100 && cluster.trials.list(NAMESPACE).length < wanted; round++) for (const key of keys) await reconciler.reconcile(key);
+cluster.startPods();
+for (const key of keys) await reconciler.reconcile(key);
+const trials = cluster.trials.list(NAMESPACE).map((t) => ({ job: t.metadata?.labels?.["kubetune.io/job"] ?? "", trial: t.metadata?.name ?? "" }));
+if (trials.length !== wanted) throw new Error(`expected ${wanted} trials, the reconciler created ${trials.length}`);
+
+let stopIngest: () => Promise<void> = async () => {};
+const start = async (): Promise<void> => {
+  if (transport === "jetstream") {
+    const ingest = await startIngest({ nc, durable: "kubetune-controller", namespaces: [NAMESPACE], target: reconciler, metrics, log });
+    stopIngest = () => ingest.stop();
+    return;
+  }
+  // Core NATS: no storage, no acks; the same handler, and applied reports persisted in batches as they come.
+  const handle = createMessageHandler({ namespaces: [NAMESPACE], target: reconciler, metrics, log });
+  let jobs = new Set<string>();
+  let persisting = false;
+  const persist = async (): Promise<void> => {
+    persisting = true;
+    while (jobs.size > 0) {
+      const batch = jobs;
+      jobs = new Set();
+      await reconciler.persist(batch);
+    }
+    persisting = false;
+  };
+  const sub = nc.subscribe(`kubetune.metrics.${NAMESPACE}.>`, {
+    callback: (err, m) => {
+      if (err) return log.warn("subscription error", { error: err.message });
+      handle(m.subject, m.data, jobs);
+      if (!persisting && jobs.size > 0) void persist();
+    },
+  });
+  stopIngest = async () => sub.unsubscribe();
+};
+
+const sample = async (): Promise<ControllerSample> => {
+  const counts = (await metrics.metricMessages.get()).values;
+  const cpu = process.cpuUsage();
+  return {
+    type: "sample",
+    accepted: counts.find((v) => v.labels.result === "accepted")?.value ?? 0,
+    rejected: counts.filter((v) => v.labels.result !== "accepted").reduce((s, v) => s + v.value, 0),
+    stops,
+    cpuUs: cpu.user + cpu.system,
+    atMs: performance.timeOrigin + performance.now(),
+    trialPatches: cluster.calls.trialPatches,
+  };
+};
+
+process.on("message", (raw) => {
+  const req = ControllerRequest.parse(raw);
+  void (async () => {
+    if (req.type === "start") {
+      await start();
+      send({ type: "started" });
+    } else if (req.type === "sample") send(await sample());
+    else {
+      await stopIngest();
+      await queue.shutdown();
+      await nc.drain();
+      process.exit(0);
+    }
+  })();
+});
+send({ type: "ready", trials });
