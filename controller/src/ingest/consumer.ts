@@ -1,4 +1,4 @@
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerConfig, type JsMsg } from "@nats-io/jetstream";
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerConfig, type ConsumerMessages, type JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { METRICS_STREAM, METRICS_SUBJECT_PREFIX, ensureMetricsStream, metricsSubject, type MetricMessage, type TrialAddress } from "../api/metrics.ts";
 import { errorText, type Logger } from "../telemetry/log.ts";
@@ -67,8 +67,9 @@ export function createMessageHandler(options: { namespaces: readonly string[]; t
 }
 
 /**
- * Reads metric reports through one durable pull consumer: validates each, applies accepted ones,
- * persists them in batches, and only then acks, so a crash loses nothing (redelivered reports are idempotent).
+ * Reads metric reports through one durable pull consumer: validates and applies each as it arrives,
+ * persists the applied ones in batches, and only then acks, so a crash loses nothing (redelivered
+ * reports are idempotent). `batch` is how many messages are pulled ahead.
  */
 export async function startIngest(options: { nc: NatsConnection; durable: string; namespaces: readonly string[]; target: IngestTarget; metrics: ControllerMetrics; log: Logger; batch?: number }): Promise<Ingest> {
   const { nc, target, log } = options;
@@ -92,40 +93,95 @@ export async function startIngest(options: { nc: NatsConnection; durable: string
   }
   const js = jetstream(nc);
   const consumer = await js.consumers.get(METRICS_STREAM, options.durable);
+  // Asked once, before pulling: on nats-server 2.9 a consumer info request stalls the pulls in flight,
+  // so what has been applied is tracked here from then on instead of asked for.
+  const startInfo = await consumer.info();
+  // Reports a predecessor was delivered but never acknowledged come back to this consumer (after ack_wait).
+  let predecessorLeft = startInfo.num_ack_pending;
+  const predecessorUpTo = startInfo.delivered.stream_seq;
+  const redelivered = new Set<number>();
+  /** Highest stream sequence delivered so far: first deliveries come in stream order. */
+  let lastSeq = startInfo.delivered.stream_seq;
+  /** Reports handed back (nak) until their job is loaded; they come again. */
+  const retrying = new Set<number>();
   let stopped = false;
   let caughtUp = 0;
-
+  let headStoredAt = 0;
   const handle = createMessageHandler(options);
 
-  /** Everything stored was delivered and acked (by this consumer, after applying it): all reports up to `at` are applied. */
-  const checkCaughtUp = async (at: number): Promise<void> => {
-    await nc.flush();
-    const info = await consumer.info();
-    if (info.num_pending === 0 && info.num_ack_pending === 0) caughtUp = Math.max(caughtUp, at);
+  // Messages are handled as they arrive (so a stop decision goes out at once); the applied ones are
+  // persisted together after each burst, one persist at a time, and acknowledged only then. While a
+  // persist runs the next batch grows; max_ack_pending bounds it (the server stops delivering).
+  let applied: JsMsg[] = [];
+  let persistingBatch: JsMsg[] = [];
+  let jobs = new Set<string>();
+  let persisting: Promise<void> | undefined;
+  const persist = async (): Promise<void> => {
+    while (applied.length > 0) {
+      persistingBatch = applied;
+      const batchJobs = jobs;
+      applied = [];
+      jobs = new Set();
+      try {
+        await target.persist(batchJobs);
+        for (const m of persistingBatch) m.ack();
+      } catch (e) {
+        // Unacked messages come back after ack_wait; nak now so they return sooner.
+        for (const m of persistingBatch) {
+          retrying.add(m.seq);
+          m.nak(2000);
+        }
+        log.warn("persisting metric reports failed; they will be redelivered", { error: errorText(e) });
+      }
+      persistingBatch = [];
+    }
+    // Everything delivered is applied and stored; if the last delivery left nothing pending, so is the stream.
+    if (headStoredAt > 0 && retrying.size === 0 && predecessorLeft === 0) caughtUp = Math.max(caughtUp, headStoredAt);
+    persisting = undefined;
+  };
+  const onMessage = (m: JsMsg): void => {
+    const seq = m.seq;
+    if (seq <= predecessorUpTo && predecessorLeft > 0 && !redelivered.has(seq)) {
+      redelivered.add(seq);
+      if (redelivered.size >= predecessorLeft) {
+        predecessorLeft = 0;
+        redelivered.clear();
+      }
+    }
+    retrying.delete(seq);
+    lastSeq = Math.max(lastSeq, seq);
+    headStoredAt = m.info.pending === 0 ? m.info.timestampNanos / 1e6 : 0;
+    const outcome = handle(m.subject, m.data, jobs);
+    if (outcome === "applied") applied.push(m);
+    else if (outcome === "retry") {
+      retrying.add(seq);
+      m.nak(1000);
+    }
+    // A bad message never becomes good: acknowledge it so it is not redelivered.
+    else m.ack();
+    // After the I/O phase, so that every message of this read joins the batch.
+    if (applied.length > 0 && !persisting) persisting = new Promise<void>((resolve) => setImmediate(resolve)).then(persist);
   };
 
+  /** Every delivered report up to this stream sequence has been applied and stored (or settled otherwise). */
+  const settledUpTo = (): number => {
+    let upTo = lastSeq;
+    for (const m of persistingBatch) upTo = Math.min(upTo, m.seq - 1);
+    for (const m of applied) upTo = Math.min(upTo, m.seq - 1);
+    for (const seq of retrying) upTo = Math.min(upTo, seq - 1);
+    return upTo;
+  };
+
+  let messages: ConsumerMessages | undefined;
   const loop = async (): Promise<void> => {
     while (!stopped) {
-      const applied: JsMsg[] = [];
-      const jobs = new Set<string>();
       try {
-        const batch = await consumer.fetch({ max_messages: options.batch ?? 256, expires: 1000 });
-        for await (const m of batch) {
-          const outcome = handle(m.subject, m.data, jobs);
-          if (outcome === "applied") applied.push(m);
-          else if (outcome === "retry") m.nak(1000);
-          // A bad message never becomes good: acknowledge it so it is not redelivered.
-          else m.ack();
-        }
-        if (applied.length > 0) {
-          await target.persist(jobs);
-          for (const m of applied) m.ack();
-        }
-        await checkCaughtUp(Date.now());
+        messages = await consumer.consume({ max_messages: options.batch ?? 1024, callback: onMessage });
+        const ended = await messages.closed();
+        if (stopped) return;
+        throw ended ?? new Error("the consumer stopped");
       } catch (e) {
         if (stopped) return;
-        // Unacked messages come back after ack_wait; nak now so they return sooner.
-        for (const m of applied) m.nak(2000);
         log.warn("metric ingestion failed; retrying", { error: errorText(e) });
         await new Promise((r) => setTimeout(r, 1000));
       }
@@ -141,12 +197,14 @@ export async function startIngest(options: { nc: NatsConnection; durable: string
         throw e;
       });
       if (!last) return true;
-      // The ack floor: every message of this consumer up to it has been acknowledged, i.e. applied and stored.
-      return (await consumer.info()).ack_floor.stream_seq >= last.seq;
+      // Delivered (first deliveries come in order) and settled, with no predecessor's report still due to come back.
+      return predecessorLeft === 0 && last.seq <= settledUpTo();
     },
     stop: async () => {
       stopped = true;
+      await messages?.close();
       await running;
+      await persisting;
     },
   };
 }
