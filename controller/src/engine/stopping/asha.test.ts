@@ -6,7 +6,7 @@ import { AshaSettings } from "./settings.ts";
 import type { Decision } from "./types.ts";
 
 type Call = [trial: string, step: number, value: number];
-const asha = (direction: "minimize" | "maximize" = "minimize", settings: object = { minResource: 1, reductionFactor: 3, maxResource: 9 }) =>
+const asha = (direction: "minimize" | "maximize" = "minimize", settings: object = { minResource: 1, reductionFactor: 3, maxResource: 9, rankBy: "value" }) =>
   createStopper({ algorithm: { name: "asha", settings }, direction, metric: "val_loss" }, []);
 const actions = (decisions: Decision[]) => decisions.map((d) => d.action);
 
@@ -107,7 +107,7 @@ test("hyperband brackets keep separate rungs that start at minResource·η^b", (
   const b0 = names.filter((n) => bracketOf(n, 2) === 0);
   const b1 = names.filter((n) => bracketOf(n, 2) === 1);
   assert.ok(b0.length >= 3 && b1.length >= 3, "names spread over both brackets");
-  const st = asha("minimize", { minResource: 1, reductionFactor: 3, maxResource: 27, brackets: 2 });
+  const st = asha("minimize", { minResource: 1, reductionFactor: 3, maxResource: 27, brackets: 2, rankBy: "value" });
   const [p, q, r] = b0 as [string, string, string];
   const [u, v, w] = b1 as [string, string, string];
   st.report(p, 1, 0.1);
@@ -120,4 +120,35 @@ test("hyperband brackets keep separate rungs that start at minResource·η^b", (
   st.report(v, 3, 0.4);
   const last = st.report(w, 3, 0.6);
   assert.match(last.action === "stop" ? last.reason : "", /rung at step 3 in bracket 1 \(cutoff 0\.4, best 1 of 3 continue\)$/);
+});
+
+// Rung at step 4 (the default grace period for 27 steps). c is a slow starter: its exact decay 0.1 + 2·e^(−(s−1)/2.15)
+// extrapolates to 0.1 at step 27, though at step 4 it is the worst of the three.
+const tau = 0.2 * 1.15 ** 17;
+const rung4: Record<string, number[]> = {
+  a: [1.0, 0.5, 0.4, 0.4],
+  b: [1.0, 0.6, 0.5, 0.5],
+  c: [1, 2, 3, 4].map((s) => 0.1 + 2 * Math.exp(-(s - 1) / tau)),
+  d: [1.0, 0.6, 0.45, 0.45],
+};
+const fourth = (rankBy: string) => {
+  const st = asha("minimize", { maxResource: 27, rankBy });
+  const out: Record<string, Decision> = {};
+  for (const [trial, values] of Object.entries(rung4)) values.forEach((v, i) => (out[trial] = st.report(trial, i + 1, v)));
+  return out;
+};
+
+test("rankBy prediction keeps a slow starter whose curve extrapolates below the plateaued ones", () => {
+  const out = fourth("prediction");
+  assert.deepEqual(actions([out.a, out.b, out.c] as Decision[]), ["continue", "continue", "continue"], "c's 0.1 is the best of 3 extrapolations");
+  assert.deepEqual(out.d, {
+    action: "stop",
+    reason: "asha: val_loss 0.45 at step 4 extrapolates to at best 0.4225 at step 27, which is not in the top 1/3 of the rung at step 4 (cutoff 0.1, best 1 of 4 continue)",
+  });
+});
+
+test("rankBy value is the classic rung: the slow starter is cut on its value", () => {
+  const out = fourth("value");
+  assert.deepEqual(out.c, { action: "stop", reason: "asha: val_loss 0.5962 at step 4 is not in the top 1/3 of the rung at step 4 (cutoff 0.4, best 1 of 3 continue)" });
+  assert.equal(out.d?.action, "stop");
 });

@@ -1,4 +1,5 @@
 import { firstAtOrAfter, stepBefore } from "./curve.ts";
+import { createFitCache, optimistic, pooledNoise, predicted, type DecayFit } from "./extrapolate.ts";
 import { CONTINUE, fmt, type Objective, type Rule } from "./rule.ts";
 import type { AshaSettings } from "./settings.ts";
 
@@ -21,13 +22,19 @@ export function rungsOf(settings: AshaSettings, bracket: number, upTo: number): 
 }
 
 /**
- * Asynchronous successive halving (Li et al., 2020), stop-style. A trial reaching a rung records its value
- * there (its value at the first step it reported at or past the rung); it continues only if that value is
- * among the top ⌊n/η⌋ of the n values recorded at the rung so far, its own included (ties continue).
- * While ⌊n/η⌋ is 0 the rung is too young to judge and trials pass. Failed trials are not counted.
+ * Asynchronous successive halving (Li et al., 2020), stop-style. A trial reaching a rung records its score
+ * there, from its points up to the first step it reported at or past the rung: with `rankBy: value` its
+ * value at that step; with `rankBy: prediction` the value its curve extrapolates to at maxResource (or
+ * at the next rung), if better. It continues if its score is among the top ⌊n/η⌋ of the n scores recorded
+ * at the rung so far, its own included (ties continue); with predictions it also continues while its
+ * optimistic extrapolation (one noise standard error, the noise pooled over the rung's fits) reaches the
+ * cutoff, so only clearly worse trials stop. While ⌊n/η⌋ is 0 the rung is too young to judge and trials
+ * pass. Failed trials are not counted.
  */
 export function createAshaRule(settings: AshaSettings, objective: Objective): Rule {
   const eta = settings.reductionFactor;
+  const fitOf = createFitCache(objective.sign);
+  const predict = settings.rankBy === "prediction";
   return {
     judge(trial, t, trials) {
       const bracket = bracketOf(trial.name, settings.brackets);
@@ -36,22 +43,32 @@ export function createAshaRule(settings: AshaSettings, objective: Objective): Ru
       for (const rung of rungsOf(settings, bracket, t)) {
         // Judge only rungs this report crosses: an earlier report at or past the rung was judged then.
         if (previous !== undefined && previous >= rung) continue;
+        const horizon = settings.maxResource ?? rung * eta;
         const recorded: number[] = [];
+        const fits: DecayFit[] = [];
+        let ownFit: DecayFit | undefined;
         for (const rec of trials.values()) {
           if (rec.state === "failed" || bracketOf(rec.name, settings.brackets) !== bracket) continue;
           const p = firstAtOrAfter(rec.curve, rung);
-          if (p) recorded.push(objective.sign * p.value);
+          if (!p) continue;
+          const value = objective.sign * p.value;
+          const fit = predict ? fitOf(rec.curve, p.step, horizon) : undefined;
+          if (fit) fits.push(fit);
+          if (rec === trial) ownFit = fit;
+          recorded.push(fit ? Math.min(value, predicted(fit)) : value);
         }
         const keep = Math.floor(recorded.length / eta);
         if (keep === 0) continue;
         recorded.sort((a, b) => a - b);
         const cutoff = recorded[keep - 1] ?? Number.NaN;
-        if (objective.sign * own <= cutoff) continue;
+        const hope = ownFit ? Math.min(objective.sign * own, optimistic(ownFit, pooledNoise(fits))) : objective.sign * own;
+        if (hope <= cutoff) continue;
         const where = settings.brackets > 1 ? ` in bracket ${bracket}` : "";
+        const what = ownFit ? `${fmt(own)} at step ${t} extrapolates to at best ${fmt(objective.sign * hope)} at step ${horizon}, which` : `${fmt(own)} at step ${t}`;
         return {
           action: "stop",
           reason:
-            `asha: ${objective.metric} ${fmt(own)} at step ${t} is not in the top 1/${eta} of the rung at step ${rung}${where} ` +
+            `asha: ${objective.metric} ${what} is not in the top 1/${eta} of the rung at step ${rung}${where} ` +
             `(cutoff ${fmt(objective.sign * cutoff)}, best ${keep} of ${recorded.length} continue)`,
         };
       }

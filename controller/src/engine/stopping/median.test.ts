@@ -10,7 +10,7 @@ const completed = (trial: string, values: number[]): TrialHistory => ({ trial, c
 // Running averages up to step 2: c1 (1.0+0.8)/2 = 0.9, c2 (2.0+1.0)/2 = 1.5, c3 (0.9+0.7)/2 = 0.8 → median 0.9.
 const three = [completed("c1", [1.0, 0.8, 0.6, 0.4]), completed("c2", [2.0, 1.0, 0.9, 0.8]), completed("c3", [0.9, 0.7, 0.5, 0.3])];
 const median3 = (history = three, settings = {}) =>
-  createStopper({ algorithm: { name: "median", settings: { minTrials: 3, startStep: 2, interval: 1, ...settings } }, direction: "minimize", metric: "val_loss" }, history);
+  createStopper({ algorithm: { name: "median", settings: { minTrials: 3, startStep: 2, interval: 1, compare: "runningAverage", ...settings } }, direction: "minimize", metric: "val_loss" }, history);
 
 test("median of an odd and an even count", () => {
   assert.equal(median([3, 1, 2]), 2);
@@ -45,7 +45,7 @@ test("the median is a true median: with four trials it is the mean of the middle
 
 test("maximize mirrors minimize", () => {
   const mirrored = three.map((h) => ({ ...h, curve: h.curve.map((p) => ({ step: p.step, value: 1 - p.value })) }));
-  const st = createStopper({ algorithm: { name: "median", settings: { minTrials: 3, startStep: 2 } }, direction: "maximize", metric: "acc" }, mirrored);
+  const st = createStopper({ algorithm: { name: "median", settings: { minTrials: 3, startStep: 2, compare: "runningAverage" } }, direction: "maximize", metric: "acc" }, mirrored);
   st.report("x", 1, 1 - 1.2);
   const d = st.report("x", 2, 1 - 0.95);
   assert.equal(d.action, "stop");
@@ -116,4 +116,20 @@ test("checks happen at startStep + k·interval, or at the first report past a sk
   assert.match(d.action === "stop" ? d.reason : "", /by step 6 is above the median 0\.5333 /, "6 is the first report past the check at 5");
   st.report("a", 1, 0.95);
   assert.equal(st.report("a", 3, 0.95).action, "stop", "3 is the first report past the check at 2");
+});
+
+test("compare prediction: a trial stops when even its optimistic extrapolation is worse than the median of the others'", () => {
+  // Five completed plateaus at 0.3 … 0.7; a slow starter whose exact decay 0.1 + 2·e^(−(s−1)/2.15) extrapolates to ~0.1.
+  const plateau = (f: number) => curve([1.0, f + 0.1, f, f, f, f]);
+  const history = [0.3, 0.4, 0.5, 0.6, 0.7].map((f, i): TrialHistory => ({ trial: `p${i}`, curve: plateau(f), state: "completed" }));
+  const st = createStopper({ algorithm: { name: "median" }, direction: "minimize", metric: "val_loss" }, history);
+  const tau = 0.2 * 1.15 ** 17;
+  const slow = [1, 2, 3, 4].map((s) => st.report("slow", s, 0.1 + 2 * Math.exp(-(s - 1) / tau)));
+  assert.deepEqual(slow.map((d) => d.action), ["continue", "continue", "continue", "continue"], "worse than the median plateau at step 4, but headed below it");
+  const flat = [1.0, 0.7, 0.6, 0.6].map((v, i) => st.report("flat", i + 1, v));
+  assert.deepEqual(flat.map((d) => d.action), ["continue", "continue", "continue", "stop"], "nothing is judged before startStep 4");
+  assert.deepEqual(flat[3], {
+    action: "stop",
+    reason: "median: val_loss by step 4 extrapolates to at best 0.5783 at step 6, above the median 0.4384 of 6 other trials that reached step 4, judged the same way",
+  });
 });

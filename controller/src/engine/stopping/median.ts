@@ -1,4 +1,5 @@
 import { stepBefore, upperBound } from "./curve.ts";
+import { createFitCache, optimistic, pooledNoise, predicted, type DecayFit } from "./extrapolate.ts";
 import { CONTINUE, fmt, type Objective, type Rule, type TrialRecord } from "./rule.ts";
 import type { MedianSettings } from "./settings.ts";
 
@@ -18,14 +19,20 @@ export function median(values: readonly number[]): number {
 }
 
 /**
- * The median stopping rule (Golovin et al., 2017): at a check step t, stop the trial when its best value
- * at steps ≤ t is strictly worse than the median, over completed trials, of each one's average of its
- * values at steps ≤ t. A true median, not a mean; only completed trials count, because a stopped
- * trial's truncated curve would bias the running averages towards its poor early values.
+ * The median stopping rule (Golovin et al., 2017): at a check step t, stop the trial when its performance
+ * up to t is strictly worse than the median of other trials' performance up to t. With `compare:
+ * runningAverage` (Vizier's rule) that is the trial's best value at steps ≤ t against the median, over
+ * completed trials, of each one's average of its values at steps ≤ t; only completed trials count, because a
+ * stopped trial's truncated curve would bias the running averages towards its poor early values. With
+ * `compare: prediction` every trial's values up to t are extrapolated to the furthest step any trial reported
+ * (a better extrapolation replaces its best value), and the trial is stopped when even its optimistic
+ * extrapolation is worse than the median of those of the other trials that reached t; trials stopped after t
+ * count too, as their curves up to t are whole. A true median, not a mean.
  */
 export function createMedianRule(settings: MedianSettings, objective: Objective): Rule {
   const { minTrials, startStep, interval } = settings;
   const prefixes = new WeakMap<TrialRecord, Prefix>();
+  const fitOf = createFitCache(objective.sign);
 
   const prefixOf = (rec: TrialRecord): Prefix => {
     const cached = prefixes.get(rec);
@@ -49,6 +56,48 @@ export function createMedianRule(settings: MedianSettings, objective: Objective)
     return n === 0 ? undefined : (p.sums[n] ?? 0) / n;
   };
 
+  /** Best value (times sign) of a curve at steps ≤ t; undefined when it has none there. */
+  const bestUpTo = (rec: TrialRecord, t: number): number | undefined => {
+    let best: number | undefined;
+    for (const s of rec.curve.steps) {
+      if (s > t) break;
+      const v = objective.sign * (rec.curve.values.get(s) ?? Number.NaN);
+      if (best === undefined || v < best) best = v;
+    }
+    return best;
+  };
+
+  /** The prediction-mode decision at check step t. */
+  const judgeByPrediction = (trial: TrialRecord, t: number, trials: ReadonlyMap<string, TrialRecord>) => {
+    let horizon = t;
+    for (const rec of trials.values()) if (rec.state !== "failed") horizon = Math.max(horizon, rec.curve.steps[rec.curve.steps.length - 1] ?? 0);
+    const scores: number[] = [];
+    const fits: DecayFit[] = [];
+    for (const rec of trials.values()) {
+      if (rec === trial || rec.state === "failed" || (rec.curve.steps[rec.curve.steps.length - 1] ?? -1) < t) continue;
+      const best = bestUpTo(rec, t);
+      if (best === undefined) continue;
+      const fit = fitOf(rec.curve, t, horizon);
+      if (fit) fits.push(fit);
+      scores.push(fit ? Math.min(best, predicted(fit)) : best);
+    }
+    if (scores.length < minTrials) return CONTINUE;
+    const med = median(scores);
+    const ownBest = bestUpTo(trial, t);
+    if (ownBest === undefined) return CONTINUE;
+    const ownFit = fitOf(trial.curve, t, horizon);
+    if (ownFit) fits.push(ownFit);
+    const hope = ownFit ? Math.min(ownBest, optimistic(ownFit, pooledNoise(fits))) : ownBest;
+    if (hope <= med) return CONTINUE;
+    const what = ownFit ? `${objective.metric} by step ${t} extrapolates to at best ${fmt(objective.sign * hope)} at step ${horizon}` : `best ${objective.metric} ${fmt(objective.sign * hope)} by step ${t}`;
+    return {
+      action: "stop" as const,
+      reason:
+        `median: ${what}, ${objective.sign === 1 ? "above" : "below"} the median ${fmt(objective.sign * med)} ` +
+        `of ${scores.length} other trials that reached step ${t}, judged the same way`,
+    };
+  };
+
   return {
     judge(trial, t, trials) {
       if (t < startStep) return CONTINUE;
@@ -56,6 +105,7 @@ export function createMedianRule(settings: MedianSettings, objective: Objective)
       const checkpoint = startStep + Math.floor((t - startStep) / interval) * interval;
       const previous = stepBefore(trial.curve, t);
       if (previous !== undefined && previous >= checkpoint) return CONTINUE;
+      if (settings.compare === "prediction") return judgeByPrediction(trial, t, trials);
 
       const averages: number[] = [];
       for (const rec of trials.values()) {

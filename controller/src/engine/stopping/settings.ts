@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { FIT_POINTS } from "./extrapolate.ts";
 
 /** Names of the early-stopping rules a TuningJob may ask for. */
 export const STOPPING_NAMES = ["none", "median", "asha"] as const;
@@ -22,26 +23,34 @@ function strictSettings<S extends z.ZodRawShape>(rule: StoppingName, shape: S) {
   });
 }
 
+/** What `prediction` means, for both rules' CRD descriptions (median `compare`, asha `rankBy`). */
+const compareHelp = (classic: string) =>
+  `prediction (default): compare what each curve extrapolates to (an exponential decay to a floor, with one standard error of optimism for the trial judged); ${classic}: the classic rule.`;
+
 /** `none` never stops a trial. */
 export const NoneSettings = strictSettings("none", {});
 
 /** The median stopping rule (Golovin et al., Vizier): stop when the best value so far is worse than the median of the completed trials' running averages. */
 export const MedianSettings = strictSettings("median", {
   minTrials: whole("completed trials needed before any stop", 1, 10000)
-    .default(3)
-    .meta({ description: "Completed trials with a value at or before the step that are needed before the rule stops anything." }),
+    .default(5)
+    .meta({ description: "Trials to compare with (completed ones with runningAverage, others that reached the step with prediction) needed before the rule stops anything." }),
   startStep: whole("warm-up: first step at which a trial may be stopped", 0, 1000000)
-    .default(3)
+    .default(4)
     .meta({ description: "Warm-up: no trial is stopped at a step below this." }),
   interval: whole("steps between checks", 1, 1000000)
     .default(1)
     .meta({ description: "Check at startStep, startStep + interval, ...; a trial that skips a check step is checked at its next report." }),
+  compare: z
+    .enum(["prediction", "runningAverage"], { error: 'must be "prediction" or "runningAverage" (what the median compares)' })
+    .default("prediction")
+    .meta({ description: compareHelp("runningAverage") }),
 });
 
 const ashaFields = strictSettings("asha", {
   minResource: whole("grace period: the step of the first rung", 1, 1000000)
     .optional()
-    .meta({ description: "Grace period: the first rung is at this step. Default: maxResource/η² (two rungs before the end), or 1 without maxResource." }),
+    .meta({ description: "Grace period: the first rung is at this step. Default: maxResource/η² (two rungs before the end) but at least 4 (enough reports to extrapolate) and below maxResource, or 1 without maxResource." }),
   reductionFactor: whole("η: 1/η of each rung continues", 2, 100)
     .default(3)
     .meta({ description: "η: rungs are η times apart and the top 1/η of the values recorded at a rung continue." }),
@@ -51,11 +60,19 @@ const ashaFields = strictSettings("asha", {
   brackets: whole("hyperband brackets", 1, 10)
     .default(1)
     .meta({ description: "Hyperband brackets: bracket b starts its rungs at minResource·η^b; trials are spread over brackets by name." }),
+  rankBy: z
+    .enum(["prediction", "value"], { error: 'must be "prediction" or "value" (what a rung ranks)' })
+    .default("prediction")
+    .meta({ description: compareHelp("value") }),
 });
 
-/** The grace period when none is given: two rungs before maxResource (the bench's best trade-off), else 1. */
+/** Reports a first rung needs for an extrapolation that leaves one degree of freedom to measure noise. */
+const GRACE_REPORTS = FIT_POINTS + 1;
+
+/** The grace period when none is given: two rungs before maxResource, but at least GRACE_REPORTS steps and below maxResource; else 1. */
 export function defaultMinResource(reductionFactor: number, maxResource: number | undefined): number {
-  return maxResource === undefined ? 1 : Math.max(1, Math.floor(maxResource / reductionFactor ** 2));
+  if (maxResource === undefined) return 1;
+  return Math.max(1, Math.min(maxResource - 1, Math.max(GRACE_REPORTS, Math.floor(maxResource / reductionFactor ** 2))));
 }
 
 /** Asynchronous successive halving (Li et al., 2020), stop-style: rungs at minResource·η^k steps. */

@@ -4,7 +4,7 @@ import { createStopper } from "./stopper.ts";
 import type { StopperConfigInput } from "./settings.ts";
 import type { Decision, Stopper, TrialHistory } from "./types.ts";
 
-const ashaConfig: StopperConfigInput = { algorithm: { name: "asha", settings: { maxResource: 9 } }, direction: "minimize", metric: "val_loss" };
+const ashaConfig: StopperConfigInput = { algorithm: { name: "asha", settings: { minResource: 1, maxResource: 9 } }, direction: "minimize", metric: "val_loss" };
 const medianConfig: StopperConfigInput = { algorithm: { name: "median", settings: { minTrials: 2, startStep: 1 } }, direction: "maximize", metric: "acc" };
 
 test("the contract from the issue: report, complete, fail", () => {
@@ -56,7 +56,7 @@ test("bad calls and bad configs are refused with what, where and how", () => {
   assert.throws(() => st.report("a", -1, 0.5), /report\("a"\): step must be a whole number ≥ 0, got -1/);
   assert.throws(() => st.report("a", 1.5, 0.5), /got 1\.5/);
   assert.throws(() => st.report("", 1, 0.5), /trial must be a non-empty string/);
-  assert.throws(() => createStopper({ algorithm: { name: "asha", settings: { eta: 3 } }, direction: "minimize" } as unknown as StopperConfigInput), /config\.algorithm\.settings: unknown asha setting "eta" \(allowed: minResource, reductionFactor, maxResource, brackets\)/);
+  assert.throws(() => createStopper({ algorithm: { name: "asha", settings: { eta: 3 } }, direction: "minimize" } as unknown as StopperConfigInput), /config\.algorithm\.settings: unknown asha setting "eta" \(allowed: minResource, reductionFactor, maxResource, brackets, rankBy\)/);
   assert.throws(() => createStopper({ algorithm: { name: "hyperband" }, direction: "minimize" } as unknown as StopperConfigInput), /config\.algorithm\.name: must be one of "none", "median", "asha"/);
   assert.throws(() => createStopper({ algorithm: { name: "median", settings: { minTrials: 0 } }, direction: "up" } as unknown as StopperConfigInput), /minTrials: must be at least 1.*config\.direction: must be "minimize" or "maximize"/);
   assert.throws(() => createStopper(ashaConfig, [{ trial: "a", curve: [{ step: 1, value: Number.NaN }], state: "running" }]), /history\.0\.curve\.0\.value: must be a finite number/);
@@ -140,6 +140,8 @@ const configs: [string, StopperConfigInput][] = [
   ["asha with brackets, maximize", { algorithm: { name: "asha", settings: { reductionFactor: 2, maxResource: 12, brackets: 2 } }, direction: "maximize" }],
   ["median", { algorithm: { name: "median", settings: { minTrials: 3, startStep: 2, interval: 2 } }, direction: "minimize" }],
   ["median, maximize", { algorithm: { name: "median", settings: { minTrials: 2, startStep: 1 } }, direction: "maximize" }],
+  ["asha on values", { algorithm: { name: "asha", settings: { minResource: 1, reductionFactor: 2, maxResource: 12, rankBy: "value" } }, direction: "minimize" }],
+  ["median on running averages", { algorithm: { name: "median", settings: { minTrials: 3, startStep: 2, interval: 2, compare: "runningAverage" } }, direction: "minimize" }],
 ];
 
 for (const [label, config] of configs) {
