@@ -66,12 +66,12 @@ const start = async (): Promise<void> => {
     stopIngest = () => ingest.stop();
     return;
   }
-  // Core NATS: no storage, no acks; the same handler, and applied reports persisted in batches as they come.
+  // Core NATS: no storage, no acks; the same handler, and applied reports persisted after each burst
+  // (one persist at a time), as the JetStream consumer does.
   const handle = createMessageHandler({ namespaces: [NAMESPACE], target: reconciler, metrics, log });
   let jobs = new Set<string>();
   let persisting = false;
   const persist = async (): Promise<void> => {
-    persisting = true;
     while (jobs.size > 0) {
       const batch = jobs;
       jobs = new Set();
@@ -83,7 +83,10 @@ const start = async (): Promise<void> => {
     callback: (err, m) => {
       if (err) return log.warn("subscription error", { error: err.message });
       handle(m.subject, m.data, jobs);
-      if (!persisting && jobs.size > 0) void persist();
+      if (!persisting && jobs.size > 0) {
+        persisting = true;
+        setImmediate(() => void persist());
+      }
     },
   });
   stopIngest = async () => sub.unsubscribe();
