@@ -65,6 +65,9 @@ export function createTuner(options: TunerOptions): Tuner {
   const restored = [...(options.trials ?? [])].sort((a, b) => a.index - b.index);
   const finished = restored.filter((t) => isFinished(t.phase)).sort((a, b) => (a.finishedOrder ?? a.index) - (b.finishedOrder ?? b.index));
   const unfinished = restored.filter((t) => !isFinished(t.phase));
+  // Past the highest index, not the count: a trial lost while no controller ran leaves a gap, and
+  // reusing an index would name a new trial like an existing one. Indices count suggestions made.
+  let nextIndex = restored.reduce((max, t) => Math.max(max, t.index + 1), 0);
 
   const optimizer: Optimizer = createOptimizer(
     { parameters: spec.parameters, objective, algorithm: { name: spec.search.algorithm, settings: spec.search.settings ?? {} }, seed: spec.search.seed ?? 0 },
@@ -74,7 +77,7 @@ export function createTuner(options: TunerOptions): Tuner {
       ),
       ...unfinished.map((t): HistoryEntry => ({ id: t.name, params: t.params, pending: true })),
     ],
-    { suggestionsMade: restored.length },
+    { suggestionsMade: nextIndex },
   );
   const keep = options.unfinished === "keep";
   const finiteCurve = (t: TrialView) => t.curve.filter((p) => Number.isFinite(p.value));
@@ -96,10 +99,6 @@ export function createTuner(options: TunerOptions): Tuner {
       trials.set(t.name, { name: t.name, index: t.index, params: t.params, phase: "Pending", curve: [], metrics: {} });
     }
   }
-
-  // Past the highest index, not the count: a trial lost while no controller ran leaves a gap, and
-  // reusing an index would name a new trial like an existing one.
-  let nextIndex = restored.reduce((max, t) => Math.max(max, t.index + 1), 0);
 
   const list = (): TrialView[] => [...trials.values()].sort((a, b) => a.index - b.index);
   const state = () => ({ spec, trials: list(), exhausted });

@@ -263,7 +263,7 @@ test("a Trial deleted by hand is recreated with its status; a running one fails 
   assert.deepEqual([...c.store.trials.keys()].sort(), ["j-00000", "j-00001", "j-00002"]);
 });
 
-test("a Trial deleted while no controller ran is not silently replaced by one with other parameters", async () => {
+test("a Trial deleted while no controller ran is not recreated, and new trials are numbered past the highest", async () => {
   const c = fakeCluster();
   addJob(c.store, 5);
   const first = c.reconciler();
@@ -271,11 +271,14 @@ test("a Trial deleted while no controller ran is not silently replaced by one wi
   await finishTrial(c, first, "j-00000", 0.5);
   await finishTrial(c, first, "j-00001", 0.4);
   c.store.trials.delete("j-00001");
+  c.store.pods.delete("j-00001");
   const second = c.reconciler();
   await second.reconcile("ns/j");
   await finishTrial(c, second, "j-00002", 0.3);
-  const status = c.store.jobs.get("j")?.status as { phase: string; message: string };
-  assert.equal(status.phase, "Failed");
-  assert.match(status.message, /Trial j-00002 already exists with other parameters/);
-  assert.equal(phase(c.store, "j-00002"), "Succeeded", "the existing trial's result is not overwritten");
+  assert.equal(phase(c.store, "j-00002"), "Succeeded", "the running trial was kept and finished");
+  assert.ok(c.store.trials.has("j-00003"), "the next trial follows the highest index");
+  assert.ok(!c.store.trials.has("j-00001"), "the lost trial is not recreated under its old name");
+  const status = c.store.jobs.get("j")?.status as { phase: string; trials: { succeeded: number } };
+  assert.equal(status.phase, "Running");
+  assert.equal(status.trials.succeeded, 2, "only trials that still exist are counted");
 });
