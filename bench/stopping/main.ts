@@ -36,13 +36,16 @@ const parallel = int("parallel", args.parallel);
 type Algorithm = StopperConfigInput["algorithm"];
 const rules = (maxResource: number): { label: string; algorithm: Algorithm; goal?: number }[] => [
   { label: "none", algorithm: { name: "none" } },
-  { label: "median, defaults (minTrials 3, startStep 3)", algorithm: { name: "median" }, goal: 0.3 },
-  { label: "median startStep 2", algorithm: { name: "median", settings: { startStep: 2 } } },
-  { label: "median startStep 6", algorithm: { name: "median", settings: { startStep: 6 } } },
-  { label: `asha, defaults (η 3, minResource ${maxResource}/η² = ${defaultMinResource(3, maxResource)}), maxResource ${maxResource}`, algorithm: { name: "asha", settings: { maxResource } }, goal: 0.6 },
-  { label: `asha minResource 1 (textbook), maxResource ${maxResource}`, algorithm: { name: "asha", settings: { minResource: 1, maxResource } } },
-  { label: `asha minResource 6, maxResource ${maxResource}`, algorithm: { name: "asha", settings: { minResource: 6, maxResource } } },
-  { label: `asha minResource 1, 3 brackets, maxResource ${maxResource}`, algorithm: { name: "asha", settings: { minResource: 1, maxResource, brackets: 3 } } },
+  { label: "median, defaults (compare prediction, minTrials 5, startStep 4)", algorithm: { name: "median" }, goal: 0.3 },
+  { label: "median prediction, minTrials 3", algorithm: { name: "median", settings: { minTrials: 3 } } },
+  { label: "median runningAverage (Vizier), minTrials 5, startStep 4", algorithm: { name: "median", settings: { compare: "runningAverage" } } },
+  { label: "median runningAverage, minTrials 3, startStep 3 (old defaults)", algorithm: { name: "median", settings: { compare: "runningAverage", minTrials: 3, startStep: 3 } } },
+  { label: `asha, defaults (rankBy prediction, η 3, minResource ${defaultMinResource(3, maxResource)}), maxResource ${maxResource}`, algorithm: { name: "asha", settings: { maxResource } }, goal: 0.6 },
+  { label: `asha prediction, minResource 3, maxResource ${maxResource}`, algorithm: { name: "asha", settings: { minResource: 3, maxResource } } },
+  { label: `asha rankBy value, minResource ${defaultMinResource(3, maxResource)}, maxResource ${maxResource}`, algorithm: { name: "asha", settings: { rankBy: "value", maxResource } } },
+  { label: `asha rankBy value, minResource 3 (old defaults), maxResource ${maxResource}`, algorithm: { name: "asha", settings: { rankBy: "value", minResource: 3, maxResource } } },
+  { label: `asha rankBy value, minResource 1 (textbook), maxResource ${maxResource}`, algorithm: { name: "asha", settings: { rankBy: "value", minResource: 1, maxResource } } },
+  { label: `asha prediction, minResource 1, 3 brackets, maxResource ${maxResource}`, algorithm: { name: "asha", settings: { minResource: 1, maxResource, brackets: 3 } } },
 ];
 
 /** The jobs to replay for one family and seed: generated curves, or a recorded set shuffled by seed. */
