@@ -169,6 +169,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       trialUids: new Map(),
       counted: new Set(),
       written: new Map(),
+      writtenFrom: new Map(),
+      reported: new Set(),
     };
     for (const t of stored) {
       const tn = t.metadata.name;
@@ -318,19 +320,31 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     const o = rt.spec.objective;
     const names = o.additionalMetrics ? new Set([o.metric, ...o.additionalMetrics]) : null;
     const shown: TrialView[] = [];
-    const patches: { name: string; status: TrialStatus }[] = [];
+    const patches: { name: string; status: TrialStatus; from: string }[] = [];
+    const now = iso();
     for (const v of rt.tuner.trials()) {
       const stop = rt.stops.get(v.name);
       const phase = shownPhase(v, stop);
       shown.push({ ...v, phase });
       if (!rt.trialUids.has(v.name)) continue;
       const previous = rt.written.get(v.name);
-      const desired = trialStatus({ view: v, ...(stop ? { stop } : {}), ...(previous ? { previous } : {}), metricNames: names, now: iso() });
-      if (!sameJson(desired, previous)) patches.push({ name: v.name, status: desired });
+      // Only reports change a trial's curve and metrics: a wide job's writes cost what changed, not every trial.
+      const from = `${v.phase}\n${v.reason ?? ""}\n${stop?.reason ?? ""}`;
+      if (previous && !rt.reported.has(v.name) && rt.writtenFrom.get(v.name) === from) continue;
+      rt.reported.delete(v.name);
+      const desired = trialStatus({ view: v, ...(stop ? { stop } : {}), ...(previous ? { previous } : {}), metricNames: names, now });
+      if (!sameJson(desired, previous)) patches.push({ name: v.name, status: desired, from });
+      else rt.writtenFrom.set(v.name, from);
     }
     await forEachLimit(patches, CREATE_CONCURRENCY, async (p) => {
-      await api.patchTrialStatus(rt.namespace, p.name, p.status);
+      try {
+        await api.patchTrialStatus(rt.namespace, p.name, p.status);
+      } catch (e) {
+        rt.reported.add(p.name);
+        throw e;
+      }
       rt.written.set(p.name, p.status);
+      rt.writtenFrom.set(p.name, p.from);
     });
     for (const v of rt.tuner.trials()) {
       if (!rt.trialUids.has(v.name)) continue;
@@ -455,6 +469,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       const rt = runtimes.get(`${a.namespace}/${a.job}`);
       if (!rt) throw new Error(`job ${a.namespace}/${a.job} is not loaded`);
       apply(rt, rt.tuner.report(a.trial, m.step, m.metrics));
+      rt.reported.add(a.trial);
     },
     async persist(keys) {
       for (const key of keys) {

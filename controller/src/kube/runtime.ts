@@ -29,6 +29,10 @@ export interface JobRuntime {
   counted: Set<string>;
   /** Last Trial status written (the informer may lag behind our own writes). */
   written: Map<string, TrialStatus>;
+  /** Phase, reason and stop each written status was computed from; with no report since, it would come out the same. */
+  writtenFrom: Map<string, string>;
+  /** Trials with reports applied since their status was last computed. */
+  reported: Set<string>;
   jobWritten?: TuningJobStatus;
   /** An end the engine cannot see, e.g. a Pod template the API server refuses. */
   fatal?: JobEnd;
