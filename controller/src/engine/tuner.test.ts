@@ -196,3 +196,13 @@ test("a controller restart keeps running trials running, with their curves, and 
   const actions = after.report("j-00001", 2, { loss: 2.8 });
   assert.equal(actions[0]?.type, "stop", "best 2.8 is worse than the median 2.5 of running averages at step 2");
 });
+
+test("trial(name) finds one trial as trials() shows it, and nothing for an unknown name", async () => {
+  const t = createTuner({ job: "j", spec: spec() });
+  await t.next();
+  t.started("j-00001");
+  t.report("j-00001", 1, { loss: 0.7 });
+  assert.deepEqual(t.trial("j-00001"), t.trials().find((v) => v.name === "j-00001"));
+  assert.equal(t.trial("j-00001")?.phase, "Running");
+  assert.equal(t.trial("j-00009"), undefined);
+});

@@ -32,6 +32,8 @@ export interface Tuner {
   interrupt(message: string): Action[];
   /** Every trial, in index order. */
   trials(): readonly TrialView[];
+  /** One trial by name, without listing them all (a lookup per metric report). */
+  trial(name: string): Readonly<TrialView> | undefined;
   /** The best finished trial so far. */
   best(): TrialView | undefined;
   /** How the job ended, once it has. */
@@ -206,6 +208,7 @@ export function createTuner(options: TunerOptions): Tuner {
       return [{ type: "end", end, stop: active() }];
     },
     trials: list,
+    trial: (name) => trials.get(name),
     best: () => bestTrial(list(), objective.direction),
     ended: () => end,
   };

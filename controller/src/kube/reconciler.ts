@@ -461,7 +461,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
         // A finished job is never loaded again; anything else is being loaded now.
         return job.status?.phase === "Succeeded" || job.status?.phase === "Failed" ? "finished" : "later";
       }
-      const v = rt.tuner.trials().find((t) => t.name === a.trial);
+      const v = rt.tuner.trial(a.trial);
       if (!v) return "unknown";
       return isFinished(v.phase) ? "finished" : "running";
     },
