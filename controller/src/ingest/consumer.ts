@@ -18,7 +18,7 @@ export interface IngestTarget {
 export interface Ingest {
   /** Whether every message published before `time` (ms since epoch) has been applied. */
   caughtUpSince(time: number): boolean;
-  /** Whether every report stored for this trial so far has been applied (its last one is at or below the ack floor). */
+  /** Whether every report stored for this trial so far has been applied (its last one is delivered and settled here). */
   trialCaughtUp(a: TrialAddress): Promise<boolean>;
   stop(): Promise<void>;
 }
@@ -31,13 +31,16 @@ export function filterSubject(namespaces: readonly string[]): string {
   return namespaces.length === 1 ? `${METRICS_SUBJECT_PREFIX}.${namespaces[0]}.>` : `${METRICS_SUBJECT_PREFIX}.>`;
 }
 
+/** How long JetStream waits for an ack before redelivering a report. */
+const ACK_WAIT_MS = 10_000;
+
 /** What became of one message: applied to its job, settled for good (rejected or skipped), or to be retried once its job is loaded. */
 export type MessageOutcome = "applied" | "settled" | "retry";
 
 /**
  * Checks one metric message and applies it when valid, counting every result and logging rejects;
  * `jobs` collects the jobs (`namespace/job`) whose reports were applied, to persist them together.
- * Shared by every delivery path, so a message is judged the same however it arrives.
+ * The JetStream consumer uses it; bench/ingest's core-NATS comparison feeds it the same way.
  */
 export function createMessageHandler(options: { namespaces: readonly string[]; target: IngestTarget; metrics: ControllerMetrics; log: Logger }): (subject: string, data: Uint8Array, jobs: Set<string>) => MessageOutcome {
   const { target, metrics, log } = options;
@@ -81,7 +84,7 @@ export async function startIngest(options: { nc: NatsConnection; durable: string
     deliver_policy: DeliverPolicy.All,
     filter_subject: filterSubject(options.namespaces),
     // Short enough that reports a crashed controller held unacked come back soon to its successor.
-    ack_wait: 10_000_000_000,
+    ack_wait: ACK_WAIT_MS * 1_000_000,
     max_ack_pending: 20_000,
   };
   try {
@@ -98,6 +101,10 @@ export async function startIngest(options: { nc: NatsConnection; durable: string
   const startInfo = await consumer.info();
   // Reports a predecessor was delivered but never acknowledged come back to this consumer (after ack_wait).
   let predecessorLeft = startInfo.num_ack_pending;
+  // If the predecessor acked them itself after all (a handover), they never come back: after two ack
+  // waits every one of them was either redelivered here or settled, so stop waiting for them.
+  const predecessorUntil = Date.now() + 2 * ACK_WAIT_MS;
+  const predecessorDone = (): boolean => predecessorLeft === 0 || Date.now() >= predecessorUntil;
   const predecessorUpTo = startInfo.delivered.stream_seq;
   const redelivered = new Set<number>();
   /** Highest stream sequence delivered so far: first deliveries come in stream order. */
@@ -122,23 +129,38 @@ export async function startIngest(options: { nc: NatsConnection; durable: string
       const batchJobs = jobs;
       applied = [];
       jobs = new Set();
+      let stored = true;
       try {
         await target.persist(batchJobs);
-        for (const m of persistingBatch) m.ack();
       } catch (e) {
-        // Unacked messages come back after ack_wait; nak now so they return sooner.
-        for (const m of persistingBatch) {
-          retrying.add(m.seq);
-          m.nak(2000);
-        }
+        stored = false;
         log.warn("persisting metric reports failed; they will be redelivered", { error: errorText(e) });
+      }
+      try {
+        for (const m of persistingBatch) {
+          if (stored) m.ack();
+          else {
+            // Unacked messages come back after ack_wait; nak now so they return sooner.
+            retrying.add(m.seq);
+            m.nak(2000);
+          }
+        }
+      } catch (e) {
+        // The connection closed (shutdown): unacked reports are redelivered to whoever consumes next.
+        log.warn("acknowledging metric reports failed; they will be redelivered", { error: errorText(e) });
       }
       persistingBatch = [];
     }
     // Everything delivered is applied and stored; if the last delivery left nothing pending, so is the stream.
-    if (headStoredAt > 0 && retrying.size === 0 && predecessorLeft === 0) caughtUp = Math.max(caughtUp, headStoredAt);
-    persisting = undefined;
+    if (headStoredAt > 0 && retrying.size === 0 && predecessorDone()) caughtUp = Math.max(caughtUp, headStoredAt);
   };
+  const startPersist = (): Promise<void> =>
+    new Promise<void>((resolve) => setImmediate(resolve))
+      .then(persist)
+      .catch((e: unknown) => log.error("persisting metric reports failed", { error: errorText(e) }))
+      .finally(() => {
+        persisting = undefined;
+      });
   const onMessage = (m: JsMsg): void => {
     const seq = m.seq;
     if (seq <= predecessorUpTo && predecessorLeft > 0 && !redelivered.has(seq)) {
@@ -160,7 +182,7 @@ export async function startIngest(options: { nc: NatsConnection; durable: string
     // A bad message never becomes good: acknowledge it so it is not redelivered.
     else m.ack();
     // After the I/O phase, so that every message of this read joins the batch.
-    if (applied.length > 0 && !persisting) persisting = new Promise<void>((resolve) => setImmediate(resolve)).then(persist);
+    if (applied.length > 0 && !persisting) persisting = startPersist();
   };
 
   /** Every delivered report up to this stream sequence has been applied and stored (or settled otherwise). */
@@ -177,6 +199,11 @@ export async function startIngest(options: { nc: NatsConnection; durable: string
     while (!stopped) {
       try {
         messages = await consumer.consume({ max_messages: options.batch ?? 1024, callback: onMessage });
+        // stop() may have closed the previous iterator while this one was being opened.
+        if (stopped) {
+          await messages.close();
+          return;
+        }
         const ended = await messages.closed();
         if (stopped) return;
         throw ended ?? new Error("the consumer stopped");
@@ -198,7 +225,7 @@ export async function startIngest(options: { nc: NatsConnection; durable: string
       });
       if (!last) return true;
       // Delivered (first deliveries come in order) and settled, with no predecessor's report still due to come back.
-      return predecessorLeft === 0 && last.seq <= settledUpTo();
+      return predecessorDone() && last.seq <= settledUpTo();
     },
     stop: async () => {
       stopped = true;
