@@ -62,20 +62,26 @@ export async function startController(config: ControllerConfig, log: Logger = cr
   const server = await startTelemetryServer({ port: config.metricsPort, host: config.metricsHost, registry: metrics.registry, checks });
   log.info("serving /metrics, /healthz and /readyz", { port: server.port });
 
-  nats = await connectNats(
-    {
-      url: config.natsUrl,
-      ...(config.natsUser !== undefined ? { user: config.natsUser } : {}),
-      ...(config.natsPassword !== undefined ? { password: config.natsPassword } : {}),
-      ...(config.natsToken !== undefined ? { token: config.natsToken } : {}),
-      ...(config.natsCredsFile !== undefined ? { credsFile: config.natsCredsFile } : {}),
-      ...(config.natsTlsCaFile !== undefined ? { tlsCaFile: config.natsTlsCaFile } : {}),
-      ...(config.natsTlsCertFile !== undefined ? { tlsCertFile: config.natsTlsCertFile } : {}),
-      ...(config.natsTlsKeyFile !== undefined ? { tlsKeyFile: config.natsTlsKeyFile } : {}),
-    },
-    log,
-    (up) => metrics.natsConnected.set(up ? 1 : 0),
-  );
+  try {
+    nats = await connectNats(
+      {
+        url: config.natsUrl,
+        ...(config.natsUser !== undefined ? { user: config.natsUser } : {}),
+        ...(config.natsPassword !== undefined ? { password: config.natsPassword } : {}),
+        ...(config.natsToken !== undefined ? { token: config.natsToken } : {}),
+        ...(config.natsCredsFile !== undefined ? { credsFile: config.natsCredsFile } : {}),
+        ...(config.natsTlsCaFile !== undefined ? { tlsCaFile: config.natsTlsCaFile } : {}),
+        ...(config.natsTlsCertFile !== undefined ? { tlsCertFile: config.natsTlsCertFile } : {}),
+        ...(config.natsTlsKeyFile !== undefined ? { tlsKeyFile: config.natsTlsKeyFile } : {}),
+      },
+      log,
+      (up) => metrics.natsConnected.set(up ? 1 : 0),
+    );
+  } catch (e) {
+    // A bad NATS setting (an unreadable creds file…) must not leave the metrics server holding the process.
+    await server.close();
+    throw e;
+  }
   const nc = nats.nc;
 
   const lead = (): Active => {
