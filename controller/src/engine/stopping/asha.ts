@@ -52,16 +52,16 @@ export function createAshaRule(settings: AshaSettings, objective: Objective): Ru
           const p = firstAtOrAfter(rec.curve, rung);
           if (!p) continue;
           const value = objective.sign * p.value;
-          const fit = predict ? fitOf(rec.curve, p.step, horizon) : undefined;
+          const fit = predict ? fitOf(rec.curve, p.step) : undefined;
           if (fit) fits.push(fit);
           if (rec === trial) ownFit = fit;
-          recorded.push(fit ? Math.min(value, predicted(fit)) : value);
+          recorded.push(fit ? Math.min(value, predicted(fit, horizon)) : value);
         }
         const keep = Math.floor(recorded.length / eta);
         if (keep === 0) continue;
         recorded.sort((a, b) => a - b);
         const cutoff = recorded[keep - 1] ?? Number.NaN;
-        const hope = ownFit ? Math.min(objective.sign * own, optimistic(ownFit, pooledNoise(fits))) : objective.sign * own;
+        const hope = ownFit ? Math.min(objective.sign * own, optimistic(ownFit, pooledNoise(fits), horizon)) : objective.sign * own;
         if (hope <= cutoff) continue;
         const where = settings.brackets > 1 ? ` in bracket ${bracket}` : "";
         const what = ownFit ? `${fmt(own)} at step ${t} extrapolates to at best ${fmt(objective.sign * hope)} at step ${horizon}, which` : `${fmt(own)} at step ${t}`;

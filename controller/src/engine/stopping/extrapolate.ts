@@ -6,20 +6,29 @@ const TAUS: readonly number[] = Array.from({ length: 48 }, (_, i) => 0.2 * 1.15 
 /** Fewest points a fit needs (floor, scale, time constant); one more leaves a degree of freedom to measure noise. */
 export const FIT_POINTS = 3;
 
-/** The fits of one curve prefix to `c + a·e^(−(s−s₀)/τ)`, one per admissible τ, each evaluated at the horizon. */
+/** The fits of one curve prefix to `c + a·e^(−(s−s₀)/τ)`, one per admissible τ (the i-th of the grid). */
 export interface DecayFit {
   /** Points fitted. */
   points: number;
+  /** The first fitted step. */
+  s0: number;
   /** Squared error of each τ's least-squares fit. */
   sse: number[];
-  /** Each τ's fitted value at the horizon. */
-  at: number[];
+  /** Each τ's floor c. */
+  c: number[];
+  /** Each τ's scale a. */
+  a: number[];
   /** Index of the best fit. */
   best: number;
 }
 
+/** The i-th fit's value at step `horizon`. */
+function valueAt(fit: DecayFit, i: number, horizon: number): number {
+  return (fit.c[i] ?? Number.NaN) + (fit.a[i] ?? 0) * Math.exp(-(horizon - fit.s0) / (TAUS[i] ?? 1));
+}
+
 /** Least squares of v = c + a·x with a ≥ 0, for one τ (x = e^(−(s−s₀)/τ)); closed form, as the model is linear in c, a. */
-function fitOne(steps: readonly number[], values: readonly number[], tau: number, horizon: number): { sse: number; at: number } {
+function fitOne(steps: readonly number[], values: readonly number[], tau: number): { sse: number; c: number; a: number } {
   const s0 = steps[0] ?? 0;
   const n = steps.length;
   const xs = steps.map((s) => Math.exp(-(s - s0) / tau));
@@ -43,7 +52,7 @@ function fitOne(steps: readonly number[], values: readonly number[], tau: number
   const c = mv - a * mx;
   let sse = 0;
   for (let i = 0; i < n; i++) sse += ((values[i] ?? 0) - c - a * (xs[i] ?? 0)) ** 2;
-  return { sse, at: c + a * Math.exp(-(horizon - s0) / tau) };
+  return { sse, c, a };
 }
 
 /**
@@ -52,38 +61,38 @@ function fitOne(steps: readonly number[], values: readonly number[], tau: number
  * curve cannot tell how far it will still fall over times longer than it has been observed. Undefined with
  * fewer than FIT_POINTS points.
  */
-export function fitDecay(steps: readonly number[], values: readonly number[], horizon: number): DecayFit | undefined {
+export function fitDecay(steps: readonly number[], values: readonly number[]): DecayFit | undefined {
   const n = steps.length;
   if (n < FIT_POINTS) return undefined;
   const span = (steps[n - 1] ?? 0) - (steps[0] ?? 0) + 1;
-  const sse: number[] = [];
-  const at: number[] = [];
-  let best = 0;
+  const fit: DecayFit = { points: n, s0: steps[0] ?? 0, sse: [], c: [], a: [], best: 0 };
   for (const tau of TAUS) {
     if (tau > span) break;
-    const f = fitOne(steps, values, tau, horizon);
-    if (f.sse < (sse[best] ?? Infinity)) best = sse.length;
-    sse.push(f.sse);
-    at.push(f.at);
+    const f = fitOne(steps, values, tau);
+    if (f.sse < (fit.sse[fit.best] ?? Infinity)) fit.best = fit.sse.length;
+    fit.sse.push(f.sse);
+    fit.c.push(f.c);
+    fit.a.push(f.a);
   }
-  return { points: n, sse, at, best };
+  return fit;
 }
 
-/** The best fit's value at the horizon: the most likely outcome. */
-export function predicted(fit: DecayFit): number {
-  return fit.at[fit.best] ?? Number.NaN;
+/** The best fit's value at step `horizon`: the most likely outcome. */
+export function predicted(fit: DecayFit, horizon: number): number {
+  return valueAt(fit, fit.best, horizon);
 }
 
 /**
  * The most hopeful value at the horizon among fits whose squared error is within `noise²` of the best one:
  * the one-standard-error end of the profile-likelihood interval over τ, with `noise` the points' noise.
  */
-export function optimistic(fit: DecayFit, noise: number): number {
+export function optimistic(fit: DecayFit, noise: number, horizon: number): number {
   const allowed = (fit.sse[fit.best] ?? 0) + noise * noise;
-  let low = predicted(fit);
+  let low = predicted(fit, horizon);
   fit.sse.forEach((e, i) => {
-    const v = fit.at[i] ?? Number.NaN;
-    if (e <= allowed && v < low) low = v;
+    if (e > allowed) return;
+    const v = valueAt(fit, i, horizon);
+    if (v < low) low = v;
   });
   return low;
 }
@@ -103,32 +112,44 @@ export function pooledNoise(fits: Iterable<DecayFit>): number {
 interface Cached {
   steps: number[];
   values: number[];
-  horizon: number;
   fit: DecayFit | undefined;
 }
 
+/** Prefixes remembered per curve: the rungs or check steps judged around now; older ones are refitted if asked again. */
+const PREFIXES_KEPT = 4;
+
 /**
- * Memoizes fits of curve prefixes (steps ≤ `upTo`, values times `sign`), per curve and prefix end. A fit is
- * reused while the prefix is unchanged, so judging a rung refits only the curves that changed below it.
+ * Memoizes fits of curve prefixes (steps ≤ `upTo`, values times `sign`), per curve and prefix end. A fit does
+ * not depend on the horizon, so it is reused while the prefix is unchanged: judging a rung or a check step
+ * refits only the curves that changed below it.
  */
-export function createFitCache(sign: 1 | -1): (curve: Curve, upTo: number, horizon: number) => DecayFit | undefined {
+export function createFitCache(sign: 1 | -1): (curve: Curve, upTo: number) => DecayFit | undefined {
   const cache = new WeakMap<Curve, Map<number, Cached>>();
-  return (curve, upTo, horizon) => {
-    const steps = curve.steps.slice(0, upperBound(curve.steps, upTo));
-    const values = steps.map((s) => sign * (curve.values.get(s) ?? Number.NaN));
+  return (curve, upTo) => {
+    const n = upperBound(curve.steps, upTo);
     let perCurve = cache.get(curve);
     if (!perCurve) {
       perCurve = new Map();
       cache.set(curve, perCurve);
     }
     const hit = perCurve.get(upTo);
-    if (hit && hit.horizon === horizon && sameNumbers(hit.steps, steps) && sameNumbers(hit.values, values)) return hit.fit;
-    const fit = fitDecay(steps, values, horizon);
-    perCurve.set(upTo, { steps, values, horizon, fit });
+    if (hit && samePrefix(hit, curve, n, sign)) return hit.fit;
+    const steps = curve.steps.slice(0, n);
+    const values = steps.map((s) => sign * (curve.values.get(s) ?? Number.NaN));
+    const fit = fitDecay(steps, values);
+    perCurve.delete(upTo);
+    perCurve.set(upTo, { steps, values, fit });
+    if (perCurve.size > PREFIXES_KEPT) perCurve.delete(perCurve.keys().next().value ?? upTo);
     return fit;
   };
 }
 
-function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
+/** Whether the curve's first n points are still the ones a cached fit was made from (a step may be reported again). */
+function samePrefix(hit: Cached, curve: Curve, n: number, sign: 1 | -1): boolean {
+  if (hit.steps.length !== n) return false;
+  for (let i = 0; i < n; i++) {
+    const s = curve.steps[i] ?? Number.NaN;
+    if (s !== hit.steps[i] || sign * (curve.values.get(s) ?? Number.NaN) !== hit.values[i]) return false;
+  }
+  return true;
 }

@@ -77,17 +77,17 @@ export function createMedianRule(settings: MedianSettings, objective: Objective)
       if (rec === trial || rec.state === "failed" || (rec.curve.steps[rec.curve.steps.length - 1] ?? -1) < t) continue;
       const best = bestUpTo(rec, t);
       if (best === undefined) continue;
-      const fit = fitOf(rec.curve, t, horizon);
+      const fit = fitOf(rec.curve, t);
       if (fit) fits.push(fit);
-      scores.push(fit ? Math.min(best, predicted(fit)) : best);
+      scores.push(fit ? Math.min(best, predicted(fit, horizon)) : best);
     }
     if (scores.length < minTrials) return CONTINUE;
     const med = median(scores);
     const ownBest = bestUpTo(trial, t);
     if (ownBest === undefined) return CONTINUE;
-    const ownFit = fitOf(trial.curve, t, horizon);
+    const ownFit = fitOf(trial.curve, t);
     if (ownFit) fits.push(ownFit);
-    const hope = ownFit ? Math.min(ownBest, optimistic(ownFit, pooledNoise(fits))) : ownBest;
+    const hope = ownFit ? Math.min(ownBest, optimistic(ownFit, pooledNoise(fits), horizon)) : ownBest;
     if (hope <= med) return CONTINUE;
     const what = ownFit ? `${objective.metric} by step ${t} extrapolates to at best ${fmt(objective.sign * hope)} at step ${horizon}` : `best ${objective.metric} ${fmt(objective.sign * hope)} by step ${t}`;
     return {
