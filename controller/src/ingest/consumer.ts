@@ -123,7 +123,25 @@ export async function startIngest(options: { nc: NatsConnection; durable: string
   let persistingBatch: JsMsg[] = [];
   let jobs = new Set<string>();
   let persisting: Promise<void> | undefined;
+  // A persist slower than ack_wait (an API server under load) would get every waiting report redelivered
+  // and judged again; telling the server they are in progress keeps them ours.
+  const stillWorking = (): void => {
+    try {
+      for (const m of persistingBatch) m.working();
+      for (const m of applied) m.working();
+    } catch (e) {
+      log.warn("extending the ack wait failed", { error: errorText(e) });
+    }
+  };
   const persist = async (): Promise<void> => {
+    const keepAlive = setInterval(stillWorking, ACK_WAIT_MS / 2);
+    try {
+      await persistAll();
+    } finally {
+      clearInterval(keepAlive);
+    }
+  };
+  const persistAll = async (): Promise<void> => {
     while (applied.length > 0) {
       persistingBatch = applied;
       const batchJobs = jobs;
