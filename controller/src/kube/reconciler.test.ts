@@ -263,6 +263,18 @@ test("a Trial deleted by hand is recreated with its status; a running one fails 
   assert.deepEqual([...c.store.trials.keys()].sort(), ["j-00000", "j-00001", "j-00002"]);
 });
 
+test("a Trial of our name that is not the job's is never adopted: the job fails and says why", async () => {
+  const c = fakeCluster();
+  addJob(c.store, 5);
+  c.store.trials.set("j-00000", { apiVersion: "kubetune.io/v1alpha1", kind: "Trial", metadata: { name: "j-00000", namespace: "ns", uid: "foreign" }, spec: { index: 0, params: { x: 99 } } } as Obj);
+  await c.reconciler().reconcile("ns/j");
+  const status = c.store.jobs.get("j")?.status as { phase: string; message: string };
+  assert.equal(status.phase, "Failed");
+  assert.match(status.message, /Trial j-00000 already exists with other parameters and is not this job's/);
+  assert.deepEqual((c.store.trials.get("j-00000")?.spec as { params: unknown }).params, { x: 99 }, "the foreign Trial is left as it was");
+  assert.equal(c.store.pods.size, 0);
+});
+
 test("a Trial deleted while no controller ran is not recreated, and new trials are numbered past the highest", async () => {
   const c = fakeCluster();
   addJob(c.store, 5);

@@ -276,7 +276,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       if (cached?.spec && !sameJson(cached.spec.params, v.params)) {
         // Never adopt someone else's trial: its results would be overwritten with this one's.
         rt.trialUids.delete(v.name);
-        fail(rt, { phase: "Failed", reason: "Interrupted", message: `Trial ${v.name} already exists with other parameters (was a Trial deleted while no controller ran?); delete and re-apply the job` });
+        fail(rt, { phase: "Failed", reason: "Interrupted", message: `Trial ${v.name} already exists with other parameters and is not this job's (made by hand or by another tool?); delete it or re-apply the job under another name` });
         return;
       }
       if (cached?.metadata?.uid) rt.trialUids.set(v.name, cached.metadata.uid);
