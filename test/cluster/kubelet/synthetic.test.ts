@@ -78,6 +78,15 @@ test('a stop request on the control subject, or stop(), ends the run early with 
   assert.deepEqual(await q.stop(1000), { code: 0, signal: null });
 });
 
+// The timeout only turns a regression (waiting out the hour) into a failure instead of a hang.
+test('stop() cuts a long wait between reports short', { timeout: 30_000 }, async () => {
+  const { bus, published } = fakeBus();
+  const p = startSynthetic({ trial, options: { steps: 3, intervalMs: 3_600_000, exitCode: 0 }, bus, logFile: join(dir, 'e.log') });
+  await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(await p.stop(1000), { code: 0, signal: null });
+  assert.equal(published.length, 0);
+});
+
 test('a publish that keeps failing exits 1 with the error in the log', async () => {
   const p = startSynthetic({ trial, options: { steps: 2, intervalMs: 0, exitCode: 0 }, bus: fakeBus(true).bus, logFile: join(dir, 'e.log') });
   assert.equal((await p.exited).code, 1);

@@ -77,8 +77,6 @@ export interface SyntheticBus {
   subscribe(url: string, subject: string, onMessage: (data: Uint8Array) => void): Promise<() => void>;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 /**
  * Runs a synthetic container: publishes its reports `intervalMs` apart and exits with `exitCode`.
  * A stop request (control subject or `stop()`, i.e. SIGTERM) ends it after the current step with
@@ -87,6 +85,20 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export function startSynthetic(spec: { trial: SyntheticTrial; options: SyntheticOptions; bus: SyntheticBus; logFile: string }): RunningProcess {
   const { trial: t, options: o, bus } = spec;
   let stopped = false;
+  // A stop cuts the wait between reports short, so deleting a Pod never waits out a long interval.
+  let wake = (): void => {};
+  const pause = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  const requestStop = (): void => {
+    stopped = true;
+    wake();
+  };
   const log = async (line: string): Promise<void> => {
     await mkdir(dirname(spec.logFile), { recursive: true });
     await appendFile(spec.logFile, `${line}\n`);
@@ -96,11 +108,11 @@ export function startSynthetic(spec: { trial: SyntheticTrial; options: Synthetic
     try {
       unsubscribe = await bus.subscribe(t.natsUrl, controlSubject(t.namespace, t.job, t.trial), (data) => {
         const m = decodeControlMessage(data);
-        if (!(m instanceof Error)) stopped = true;
+        if (!(m instanceof Error)) requestStop();
       });
       const subject = metricsSubject(t.namespace, t.job, t.trial);
       for (const m of syntheticReports(t, o.steps)) {
-        if (o.intervalMs > 0) await sleep(o.intervalMs);
+        if (o.intervalMs > 0 && !stopped) await pause(o.intervalMs);
         if (stopped) {
           await log('stop requested: exiting');
           return { code: 0, signal: null };
@@ -122,7 +134,7 @@ export function startSynthetic(spec: { trial: SyntheticTrial; options: Synthetic
     pid: process.pid,
     exited,
     stop: () => {
-      stopped = true;
+      requestStop();
       return exited;
     },
   };
