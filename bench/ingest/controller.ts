@@ -3,8 +3,7 @@
 // or the same message handler on a core NATS subscription), publishing stop requests for real.
 // Usage (forked by main.ts): node controller.ts <nats-url> <jetstream|core> <jobs> <trials per job>
 import { connect } from "@nats-io/transport-node";
-import { startIngest } from "../../controller/src/ingest/consumer.ts";
-import { createMessageHandler } from "../../controller/src/ingest/consumer.ts";
+import { createMessageHandler, PERSIST_INTERVAL_MS, startIngest } from "../../controller/src/ingest/consumer.ts";
 import { publishStop } from "../../controller/src/ingest/control.ts";
 import { createReconciler } from "../../controller/src/kube/reconciler.ts";
 import { startWorkQueue } from "../../controller/src/kube/workqueue.ts";
@@ -67,12 +66,21 @@ const start = async (): Promise<void> => {
     return;
   }
   // Core NATS: no storage, no acks; the same handler, and applied reports persisted after each burst
-  // (one persist at a time), as the JetStream consumer does.
+  // (one persist at a time, at most one per PERSIST_INTERVAL_MS), as the JetStream consumer does.
   const handle = createMessageHandler({ namespaces: [NAMESPACE], target: reconciler, metrics, log });
   let jobs = new Set<string>();
   let persisting = false;
+  let lastPersistAt = 0;
+  const turn = (): Promise<void> =>
+    new Promise((resolve) => {
+      const wait = lastPersistAt + PERSIST_INTERVAL_MS - Date.now();
+      if (wait > 0) setTimeout(resolve, wait);
+      else setImmediate(resolve);
+    });
   const persist = async (): Promise<void> => {
     while (jobs.size > 0) {
+      await turn();
+      lastPersistAt = Date.now();
       const batch = jobs;
       jobs = new Set();
       await reconciler.persist(batch);
@@ -85,7 +93,7 @@ const start = async (): Promise<void> => {
       handle(m.subject, m.data, jobs);
       if (!persisting && jobs.size > 0) {
         persisting = true;
-        setImmediate(() => void persist());
+        void persist();
       }
     },
   });

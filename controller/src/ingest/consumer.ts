@@ -34,6 +34,13 @@ export function filterSubject(namespaces: readonly string[]): string {
 /** How long JetStream waits for an ack before redelivering a report. */
 const ACK_WAIT_MS = 10_000;
 
+/**
+ * Least time between the starts of two persists. Under a stream of reports, each persist then carries
+ * several reports per trial (one status write for all of them) instead of one write per report; a stop
+ * decision does not wait for it, only the status write and the acks do.
+ */
+export const PERSIST_INTERVAL_MS = 200;
+
 /** What became of one message: applied to its job, settled for good (rejected or skipped), or to be retried once its job is loaded. */
 export type MessageOutcome = "applied" | "settled" | "retry";
 
@@ -72,9 +79,10 @@ export function createMessageHandler(options: { namespaces: readonly string[]; t
 /**
  * Reads metric reports through one durable pull consumer: validates and applies each as it arrives,
  * persists the applied ones in batches, and only then acks, so a crash loses nothing (redelivered
- * reports are idempotent). `batch` is how many messages are pulled ahead.
+ * reports are idempotent). `batch` is how many messages are pulled ahead; `persistIntervalMs` the least
+ * time between two persists (default PERSIST_INTERVAL_MS).
  */
-export async function startIngest(options: { nc: NatsConnection; durable: string; namespaces: readonly string[]; target: IngestTarget; metrics: ControllerMetrics; log: Logger; batch?: number }): Promise<Ingest> {
+export async function startIngest(options: { nc: NatsConnection; durable: string; namespaces: readonly string[]; target: IngestTarget; metrics: ControllerMetrics; log: Logger; batch?: number; persistIntervalMs?: number }): Promise<Ingest> {
   const { nc, target, log } = options;
   const jsm = await jetstreamManager(nc);
   await ensureMetricsStream(jsm);
@@ -117,8 +125,9 @@ export async function startIngest(options: { nc: NatsConnection; durable: string
   const handle = createMessageHandler(options);
 
   // Messages are handled as they arrive (so a stop decision goes out at once); the applied ones are
-  // persisted together after each burst, one persist at a time, and acknowledged only then. While a
-  // persist runs the next batch grows; max_ack_pending bounds it (the server stops delivering).
+  // persisted together after each burst (at most one persist per `interval`, one at a time) and
+  // acknowledged only then. Meanwhile the next batch grows; max_ack_pending bounds it (the server stops
+  // delivering).
   let applied: JsMsg[] = [];
   let persistingBatch: JsMsg[] = [];
   let jobs = new Set<string>();
@@ -141,8 +150,20 @@ export async function startIngest(options: { nc: NatsConnection; durable: string
       clearInterval(keepAlive);
     }
   };
+  const interval = options.persistIntervalMs ?? PERSIST_INTERVAL_MS;
+  let lastPersistAt = 0;
+  // After the current I/O phase (so every message of this read joins the batch), and no sooner than
+  // `interval` after the previous persist began.
+  const persistTurn = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      const wait = lastPersistAt + interval - Date.now();
+      if (wait > 0) setTimeout(resolve, wait);
+      else setImmediate(resolve);
+    });
   const persistAll = async (): Promise<void> => {
     while (applied.length > 0) {
+      await persistTurn();
+      lastPersistAt = Date.now();
       persistingBatch = applied;
       const batchJobs = jobs;
       applied = [];
@@ -173,8 +194,7 @@ export async function startIngest(options: { nc: NatsConnection; durable: string
     if (headStoredAt > 0 && retrying.size === 0 && predecessorDone()) caughtUp = Math.max(caughtUp, headStoredAt);
   };
   const startPersist = (): Promise<void> =>
-    new Promise<void>((resolve) => setImmediate(resolve))
-      .then(persist)
+    persist()
       .catch((e: unknown) => log.error("persisting metric reports failed", { error: errorText(e) }))
       .finally(() => {
         persisting = undefined;
@@ -199,7 +219,6 @@ export async function startIngest(options: { nc: NatsConnection; durable: string
     }
     // A bad message never becomes good: acknowledge it so it is not redelivered.
     else m.ack();
-    // After the I/O phase, so that every message of this read joins the batch.
     if (applied.length > 0 && !persisting) persisting = startPersist();
   };
 
