@@ -163,6 +163,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       tuner: createTuner({ job: name, spec: job.spec, trials: views }),
       stops: new Map(),
       exitSeenAt: new Map(),
+      awaitingReports: new Set(),
+      decided: false,
       podSeen: new Set(),
       podsCreated: new Set(),
       trialSeen: new Set(stored.map((t) => t.metadata.name)),
@@ -215,6 +217,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       wake = wake === undefined ? ms : Math.min(wake, ms);
     };
     for (const v of rt.tuner.trials()) {
+      rt.awaitingReports.delete(v.name);
       if (isFinished(v.phase)) continue;
       const pod = deps.pods.get(rt.namespace, v.name) as V1Pod | undefined;
       const stop = rt.stops.get(v.name);
@@ -232,6 +235,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
         // Not even a final report short-cuts this: earlier reports may still be due for redelivery.
         const waiting = !stop && o.ok && now() - first < deps.settleMs && !(await deps.caughtUp({ namespace: rt.namespace, job: rt.name, trial: v.name }, first).catch(() => false));
         if (waiting) {
+          rt.awaitingReports.add(v.name);
           soon(500);
           continue;
         }
@@ -426,6 +430,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     } else if ((job.metadata.generation ?? 0) !== rt.generation && !rt.fatal && !rt.tuner.ended()) respec(rt, job);
     const runtime = rt;
     return withLock(key, async () => {
+      runtime.decided = false;
       let wake = await observePods(runtime);
       // Record what the Pods said before asking for new trials, so it is stored whatever comes next.
       await writeStatuses(runtime, job.status, job.metadata.generation);
@@ -468,7 +473,11 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     report(a, m) {
       const rt = runtimes.get(`${a.namespace}/${a.job}`);
       if (!rt) throw new Error(`job ${a.namespace}/${a.job} is not loaded`);
-      apply(rt, rt.tuner.report(a.trial, m.step, m.metrics));
+      const actions = rt.tuner.report(a.trial, m.step, m.metrics);
+      if (actions.length > 0) {
+        rt.decided = true;
+        apply(rt, actions);
+      }
       rt.reported.add(a.trial);
     },
     async persist(keys) {
@@ -477,7 +486,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
         if (!rt) continue;
         const raw = deps.jobs.get(rt.namespace, rt.name) as { status?: TuningJobStatus; metadata?: { generation?: number } } | undefined;
         await withLock(key, () => writeStatuses(rt, raw?.status, raw?.metadata?.generation));
-        deps.enqueue(key);
+        // Reports alone change only statuses, written just now; a reconcile is due only for what they decided.
+        if (rt.decided || rt.awaitingReports.size > 0) deps.enqueue(key);
       }
     },
   };

@@ -17,6 +17,10 @@ export interface JobRuntime {
   stops: Map<string, StopRequest>;
   /** When a finished Pod was first seen, to wait for its last reports before judging it. */
   exitSeenAt: Map<string, number>;
+  /** Exited trials waiting for their last reports: a persist wakes the job, so they finish once those are in. */
+  awaitingReports: Set<string>;
+  /** A report led to a decision (a stop) since the last reconcile, which must act on it (the Pod's deletion). */
+  decided: boolean;
   /** Trials whose Pod was seen (or stored as Running): a missing Pod then means it was deleted. */
   podSeen: Set<string>;
   /** Trials seen in the informer: a seen Trial that disappears was deleted by hand. */
