@@ -84,6 +84,13 @@ export function objectiveValue(curve: readonly CurvePoint[], objective: Pick<Obj
   return finite.reduce((best, p) => (isBetter(p.value, best, objective.direction) ? p.value : best), finite[0]!.value);
 }
 
+/** `objectiveValue` of a curve after appending a point at a later step, from the value before it (O(1) per report). */
+export function extendedObjectiveValue(previous: number | undefined, value: number, objective: Pick<Objective, "direction" | "strategy">): number | undefined {
+  if (!Number.isFinite(value)) return previous;
+  if (previous === undefined || objective.strategy === "last") return value;
+  return isBetter(value, previous, objective.direction) ? value : previous;
+}
+
 /** The best finished trial with a value (succeeded or early-stopped); ties go to the earlier trial. */
 export function bestTrial(trials: readonly TrialView[], direction: Objective["direction"]): TrialView | undefined {
   let best: TrialView | undefined;

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { TuningJobSpec } from "../api/tuningjob.ts";
 import { createTuner, type Action, type Tuner } from "./tuner.ts";
-import { jobEnd, objectiveValue, trialName, trialsToLaunch } from "./job.ts";
+import { extendedObjectiveValue, jobEnd, objectiveValue, trialName, trialsToLaunch } from "./job.ts";
 
 function spec(overrides: Record<string, unknown> = {}): TuningJobSpec {
   return TuningJobSpec.parse({
@@ -50,6 +50,28 @@ test("a trial's value follows the objective's strategy and direction", () => {
   assert.equal(objectiveValue(curve, { direction: "maximize" }), 3);
   assert.equal(objectiveValue(curve, { direction: "minimize", strategy: "last" }), 2);
   assert.equal(objectiveValue([{ step: 1, value: Number.NaN }], { direction: "minimize" }), undefined);
+});
+
+test("a trial's value kept up report by report equals the value of its whole curve", () => {
+  const values = [3, Number.NaN, 1, 1, Number.POSITIVE_INFINITY, 2, 0.5, 4, -1, Number.NaN];
+  for (const objective of [{ direction: "minimize" }, { direction: "maximize" }, { direction: "minimize", strategy: "last" }, { direction: "maximize", strategy: "last" }] as const) {
+    let running: number | undefined;
+    values.forEach((value, i) => {
+      running = extendedObjectiveValue(running, value, objective);
+      assert.equal(running, objectiveValue(values.slice(0, i + 1).map((v, step) => ({ step, value: v })), objective), `${JSON.stringify(objective)} after ${i + 1} points`);
+    });
+  }
+});
+
+test("a report for an earlier step replaces that point and recomputes the value", async () => {
+  const t = createTuner({ job: "j", spec: spec() });
+  await t.next();
+  t.report("j-00000", 1, { loss: 0.5 });
+  t.report("j-00000", 3, { loss: 0.2 });
+  t.report("j-00000", 2, { loss: 0.4 });
+  assert.deepEqual(t.trial("j-00000")?.curve.map((p) => p.step), [1, 2, 3]);
+  t.report("j-00000", 3, { loss: 0.45 });
+  assert.equal(t.trial("j-00000")?.value, 0.4);
 });
 
 test("failures beyond maxFailedTrials fail the job and stop what still runs", async () => {

@@ -2,7 +2,7 @@ import type { TuningJobSpec } from "../api/tuningjob.ts";
 import type { Params } from "../api/parameters.ts";
 import { createStopper, stopperConfigFromSpec, type Stopper, type TrialHistory } from "./stopping/index.ts";
 import { createOptimizer, type HistoryEntry, type Optimizer } from "./search/index.ts";
-import { bestTrial, isFinished, jobEnd, objectiveValue, trialName, trialsToLaunch, type JobEnd, type TrialView } from "./job.ts";
+import { bestTrial, extendedObjectiveValue, isFinished, jobEnd, objectiveValue, trialName, trialsToLaunch, type JobEnd, type TrialView } from "./job.ts";
 
 /** Something a shell must do: start a trial, stop one early, or end the job (stopping what still runs). */
 export type Action =
@@ -175,13 +175,21 @@ export function createTuner(options: TunerOptions): Tuner {
       Object.assign(t.metrics, metrics);
       const v = metrics[objective.metric];
       if (v === undefined) return [];
-      const at = t.curve.findIndex((p) => p.step === step);
-      if (at >= 0) t.curve[at] = { step, value: v };
-      else {
+      const last = t.curve[t.curve.length - 1];
+      let value: number | undefined;
+      // Reports come in step order: appending is the common case, and costs O(1) however long the curve.
+      if (last === undefined || last.step < step) {
         t.curve.push({ step, value: v });
-        t.curve.sort((a, b) => a.step - b.step);
+        value = extendedObjectiveValue(t.value, v, objective);
+      } else {
+        const at = t.curve.findIndex((p) => p.step === step);
+        if (at >= 0) t.curve[at] = { step, value: v };
+        else {
+          t.curve.push({ step, value: v });
+          t.curve.sort((a, b) => a.step - b.step);
+        }
+        value = objectiveValue(t.curve, objective);
       }
-      const value = objectiveValue(t.curve, objective);
       if (value !== undefined) t.value = value;
       if (end) return [];
       const decision = stopper.report(name, step, v);
