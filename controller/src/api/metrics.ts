@@ -16,6 +16,13 @@ export const DUPLICATE_WINDOW_NS = 2 * 60 * 1_000_000_000;
 
 // Subject tokens must not contain NATS separators or wildcards; Kubernetes names used here never do.
 const TOKEN = /^[A-Za-z0-9_-]+$/;
+/** Pattern of a metric name (MetricName). */
+export const METRIC_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$/;
+
+/** Whether a string is a valid NATS subject token (SubjectToken). */
+export function isSubjectToken(s: string): boolean {
+  return TOKEN.test(s);
+}
 
 /** A NATS subject token (namespace, job or trial name): letters, digits, `-` and `_` only. */
 export const SubjectToken = z
@@ -25,7 +32,7 @@ export const SubjectToken = z
 /** Metric name: a short identifier such as `val_loss`. */
 export const MetricName = z
   .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$/, { error: "must start with a letter or '_' and use letters, digits, '_', '.', ':' or '-' (max 128 chars)" });
+  .regex(METRIC_NAME_PATTERN, { error: "must start with a letter or '_' and use letters, digits, '_', '.', ':' or '-' (max 128 chars)" });
 
 /** One metric report of one trial at one step; `final: true` marks the trial's last report. */
 export const MetricMessage = z.strictObject({

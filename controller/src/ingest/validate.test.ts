@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { validateMessage, type TrialState } from "./validate.ts";
+import { MetricMessage } from "../api/metrics.ts";
+import { isWellFormedReport, validateMessage, type TrialState } from "./validate.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const subject = "kubetune.metrics.ns.job.job-00000";
@@ -39,4 +40,52 @@ test("each kind of bad message is rejected with its own reason", () => {
       assert.ok(r.detail.length > 0);
     }
   }
+});
+
+test("the fast check accepts exactly what the MetricMessage schema accepts", () => {
+  // JSON texts of each field, valid ones first and invalid ones second; "__proto__" keys only in
+  // texts, as JSON.parse makes them own keys.
+  const trials = [['"job-00000"', '"ok_1"', '"A-9"'], ['""', '"a.b"', '"a b"', "5", "null", '"x*"', '"t>"']] as const;
+  const steps = [["0", "3", "-0", "9007199254740991", "2e0"], ["-1", "1.5", "9007199254740992", '"3"', "null", "true", "1e21"]] as const;
+  const metrics = [
+    ["{}", '{"loss":0.5}', '{"val_loss":1,"acc":0.9}', `{"${"a".repeat(128)}":1}`, '{"loss":1e308}', '{"_":0}', '{"a:b.c-d":1}'],
+    ['{"1x":1}', '{"a b":1}', `{"${"a".repeat(129)}":1}`, '{"loss":"1"}', '{"loss":null}', '{"loss":true}', '{"loss":[1]}', "[]", "null", '"m"', '{"__proto__":1}', '{"loss":1e999}', '{"x":{}}'],
+  ] as const;
+  const finals = [[null, "true"], ["false", '"true"', "null", "1"]] as const;
+  const extras = [[null], ['"extra":1', '"__proto__":1', '"Trial":"x"']] as const;
+  let seed = 7;
+  // mulberry32: a small seeded generator, so a failure names a reproducible text.
+  const random = (): number => {
+    seed = (seed + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(seed ^ (seed >>> 15), seed | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+  const pick = <T,>([good, bad]: readonly [readonly T[], readonly T[]]): T => {
+    const xs = random() < 0.8 ? good : bad;
+    return xs[Math.floor(random() * xs.length)] as T;
+  };
+  const texts = ["[]", "null", '"str"', "5", "{}"];
+  for (let i = 0; i < 4000; i++) {
+    const fields = [`"trial":${pick(trials)}`, `"step":${pick(steps)}`, `"metrics":${pick(metrics)}`];
+    const final = pick(finals);
+    if (final !== null) fields.push(`"final":${final}`);
+    const extra = pick(extras);
+    if (extra !== null) fields.push(extra);
+    if (random() < 0.05) fields.splice(Math.floor(random() * 3), 1);
+    texts.push(`{${fields.join(",")}}`);
+  }
+  let accepted = 0;
+  for (const text of texts) {
+    const value: unknown = JSON.parse(text);
+    const schema = MetricMessage.safeParse(value);
+    const fast = isWellFormedReport(value);
+    if (text.includes("__proto__")) assert.equal(fast, false, text);
+    else assert.equal(fast, schema.success, text);
+    if (fast && schema.success) {
+      accepted++;
+      assert.deepEqual(value, schema.data, text);
+    }
+  }
+  assert.ok(accepted > 1000, `only ${accepted} valid messages were generated`);
 });
