@@ -36,7 +36,8 @@ export function trialStatus(input: { view: TrialView; stop?: StopRequest; previo
   const metrics = Object.fromEntries(Object.entries(view.metrics).filter(([k, v]) => Number.isFinite(v) && (input.metricNames === null || input.metricNames.has(k))));
   if (Object.keys(metrics).length > 0) status.metrics = { ...(previous?.metrics ?? {}), ...metrics };
   else if (previous?.metrics) status.metrics = previous.metrics;
-  const curve = view.curve.filter((p) => Number.isFinite(p.value));
+  // thinCurve copies it, so filter only when there is something to drop.
+  const curve = view.curve.every((p) => Number.isFinite(p.value)) ? view.curve : view.curve.filter((p) => Number.isFinite(p.value));
   const last = curve[curve.length - 1];
   if (last) status.lastStep = last.step;
   else if (previous?.lastStep !== undefined) status.lastStep = previous.lastStep;

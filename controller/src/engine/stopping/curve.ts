@@ -7,18 +7,36 @@ export interface Curve {
   readonly values: Map<number, number>;
   /** Bumped on every change, so derived summaries know when to recompute. */
   version: number;
+  /**
+   * Bumped on every change other than an append past the last step (a step reported again, a step filled in
+   * earlier, the curve cleared): while it stands, every prefix of the curve is as it was.
+   */
+  edits: number;
 }
 
 /** A curve with no points. */
 export function emptyCurve(): Curve {
-  return { steps: [], values: new Map(), version: 0 };
+  return { steps: [], values: new Map(), version: 0, edits: 0 };
 }
 
 /** Records `value` at `step`; a second report for the same step replaces the first (the latest is the truth). */
 export function setPoint(curve: Curve, step: number, value: number): void {
-  if (!curve.values.has(step)) curve.steps.splice(lowerBound(curve.steps, step), 0, step);
+  const last = curve.steps[curve.steps.length - 1];
+  if (last === undefined || step > last) curve.steps.push(step);
+  else {
+    if (!curve.values.has(step)) curve.steps.splice(lowerBound(curve.steps, step), 0, step);
+    curve.edits++;
+  }
   curve.values.set(step, value);
   curve.version++;
+}
+
+/** Removes every point. */
+export function clearCurve(curve: Curve): void {
+  curve.steps.length = 0;
+  curve.values.clear();
+  curve.version++;
+  curve.edits++;
 }
 
 /** The curve's points in step order. */

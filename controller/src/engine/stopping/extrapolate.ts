@@ -27,15 +27,20 @@ function valueAt(fit: DecayFit, i: number, horizon: number): number {
   return (fit.c[i] ?? Number.NaN) + (fit.a[i] ?? 0) * Math.exp(-(horizon - fit.s0) / (TAUS[i] ?? 1));
 }
 
+/** Scratch space for one τ's x values, reused across fits: a fit is on the hot path of every rung judgment. */
+let xs = new Float64Array(256);
+
 /** Least squares of v = c + a·x with a ≥ 0, for one τ (x = e^(−(s−s₀)/τ)); closed form, as the model is linear in c, a. */
 function fitOne(steps: readonly number[], values: readonly number[], tau: number): { sse: number; c: number; a: number } {
   const s0 = steps[0] ?? 0;
   const n = steps.length;
-  const xs = steps.map((s) => Math.exp(-(s - s0) / tau));
+  if (xs.length < n) xs = new Float64Array(2 * n);
   let mx = 0;
   let mv = 0;
   for (let i = 0; i < n; i++) {
-    mx += xs[i] ?? 0;
+    const x = Math.exp(-((steps[i] ?? 0) - s0) / tau);
+    xs[i] = x;
+    mx += x;
     mv += values[i] ?? 0;
   }
   mx /= n;
@@ -110,8 +115,9 @@ export function pooledNoise(fits: Iterable<DecayFit>): number {
 }
 
 interface Cached {
-  steps: number[];
-  values: number[];
+  /** Points in the prefix, and the curve's `edits` when it was fitted: while both match, the prefix is unchanged. */
+  points: number;
+  edits: number;
   fit: DecayFit | undefined;
 }
 
@@ -133,23 +139,13 @@ export function createFitCache(sign: 1 | -1): (curve: Curve, upTo: number) => De
       cache.set(curve, perCurve);
     }
     const hit = perCurve.get(upTo);
-    if (hit && samePrefix(hit, curve, n, sign)) return hit.fit;
+    if (hit && hit.points === n && hit.edits === curve.edits) return hit.fit;
     const steps = curve.steps.slice(0, n);
     const values = steps.map((s) => sign * (curve.values.get(s) ?? Number.NaN));
     const fit = fitDecay(steps, values);
     perCurve.delete(upTo);
-    perCurve.set(upTo, { steps, values, fit });
+    perCurve.set(upTo, { points: n, edits: curve.edits, fit });
     if (perCurve.size > PREFIXES_KEPT) perCurve.delete(perCurve.keys().next().value ?? upTo);
     return fit;
   };
-}
-
-/** Whether the curve's first n points are still the ones a cached fit was made from (a step may be reported again). */
-function samePrefix(hit: Cached, curve: Curve, n: number, sign: 1 | -1): boolean {
-  if (hit.steps.length !== n) return false;
-  for (let i = 0; i < n; i++) {
-    const s = curve.steps[i] ?? Number.NaN;
-    if (s !== hit.steps[i] || sign * (curve.values.get(s) ?? Number.NaN) !== hit.values[i]) return false;
-  }
-  return true;
 }

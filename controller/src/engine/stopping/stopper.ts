@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { emptyCurve, pointsOf, setPoint } from "./curve.ts";
+import { clearCurve, emptyCurve, pointsOf, setPoint } from "./curve.ts";
 import { createAshaRule } from "./asha.ts";
 import { createMedianRule } from "./median.ts";
 import { CONTINUE, type Objective, type Rule, type TrialRecord } from "./rule.ts";
@@ -88,9 +88,7 @@ export function createStopper(config: StopperConfigInput, history: readonly Tria
     fail(trial) {
       const rec = recordOf(trial, "fail");
       rec.state = "failed";
-      rec.curve.steps.length = 0;
-      rec.curve.values.clear();
-      rec.curve.version++;
+      clearCurve(rec.curve);
     },
     history() {
       return [...trials.values()].map((rec) => {
