@@ -30,15 +30,34 @@ function valueAt(fit: DecayFit, i: number, horizon: number): number {
 /** Scratch space for one τ's x values, reused across fits: a fit is on the hot path of every rung judgment. */
 let xs = new Float64Array(256);
 
-/** Least squares of v = c + a·x with a ≥ 0, for one τ (x = e^(−(s−s₀)/τ)); closed form, as the model is linear in c, a. */
-function fitOne(steps: readonly number[], values: readonly number[], tau: number): { sse: number; c: number; a: number } {
+/** Step distances whose e^(−d/τ) is tabulated (≤ 1.5 MiB for the whole grid); farther ones are computed each time. */
+const TABLE_STEPS = 4096;
+/** e^(−d/τ) for whole d, per τ of the grid, filled as far as fitted curves reach: the same for every curve. */
+const decay: Float64Array[] = TAUS.map(() => new Float64Array(0));
+
+/** e^(−d/τ) for the k-th τ: a table lookup for whole d (steps are whole numbers), the exact same value. */
+function decayAt(k: number, tau: number, d: number): number {
+  const table = decay[k] ?? new Float64Array(0);
+  // A typed array gives undefined for a fractional, negative or too large index.
+  const hit = table[d];
+  if (hit !== undefined) return hit;
+  if (!Number.isInteger(d) || d < 0 || d >= TABLE_STEPS) return Math.exp(-d / tau);
+  const grown = new Float64Array(Math.min(TABLE_STEPS, Math.max(64, 2 * (d + 1))));
+  grown.set(table);
+  for (let j = table.length; j < grown.length; j++) grown[j] = Math.exp(-j / tau);
+  decay[k] = grown;
+  return grown[d] ?? Math.exp(-d / tau);
+}
+
+/** Least squares of v = c + a·x with a ≥ 0, for the k-th τ (x = e^(−(s−s₀)/τ)); closed form, as the model is linear in c, a. */
+function fitOne(steps: readonly number[], values: readonly number[], k: number, tau: number): { sse: number; c: number; a: number } {
   const s0 = steps[0] ?? 0;
   const n = steps.length;
   if (xs.length < n) xs = new Float64Array(2 * n);
   let mx = 0;
   let mv = 0;
   for (let i = 0; i < n; i++) {
-    const x = Math.exp(-((steps[i] ?? 0) - s0) / tau);
+    const x = decayAt(k, tau, (steps[i] ?? 0) - s0);
     xs[i] = x;
     mx += x;
     mv += values[i] ?? 0;
@@ -71,9 +90,10 @@ export function fitDecay(steps: readonly number[], values: readonly number[]): D
   if (n < FIT_POINTS) return undefined;
   const span = (steps[n - 1] ?? 0) - (steps[0] ?? 0) + 1;
   const fit: DecayFit = { points: n, s0: steps[0] ?? 0, sse: [], c: [], a: [], best: 0 };
-  for (const tau of TAUS) {
+  for (let k = 0; k < TAUS.length; k++) {
+    const tau = TAUS[k] ?? 1;
     if (tau > span) break;
-    const f = fitOne(steps, values, tau);
+    const f = fitOne(steps, values, k, tau);
     if (f.sse < (fit.sse[fit.best] ?? Infinity)) fit.best = fit.sse.length;
     fit.sse.push(f.sse);
     fit.c.push(f.c);
