@@ -52,6 +52,8 @@ export type MessageOutcome = "applied" | "settled" | "retry";
 export function createMessageHandler(options: { namespaces: readonly string[]; target: IngestTarget; metrics: ControllerMetrics; log: Logger }): (subject: string, data: Uint8Array, jobs: Set<string>) => MessageOutcome {
   const { target, metrics, log } = options;
   const watched = new Set(options.namespaces);
+  // Bound once: labelling the counter on every accepted report would hash the labels each time.
+  const accepted = metrics.metricMessages.labels({ result: "accepted" });
   return (subject, data, jobs) => {
     // Another controller's namespace: settling it here does not affect that controller's consumer.
     if (watched.size > 1 && !watched.has(subject.split(".")[2] ?? "")) return "settled";
@@ -70,7 +72,7 @@ export function createMessageHandler(options: { namespaces: readonly string[]; t
       log.warn("metric message could not be applied", { job: r.address.job, trial: r.address.trial, error: errorText(e) });
       return "settled";
     }
-    metrics.metricMessages.inc({ result: "accepted" });
+    accepted.inc();
     jobs.add(`${r.address.namespace}/${r.address.job}`);
     return "applied";
   };
