@@ -15,7 +15,7 @@ type Send = KubeApi["event"];
 
 /**
  * The API with Events sent through a bounded queue. Events are best-effort: when the API server is
- * slow, a burst of per-trial Events (two per trial) must not compete with trial creates and status
+ * slow, a burst of Events (failures, early stops) must not compete with trial creates and status
  * writes, nor pile up in memory; past the backlog they are dropped, with a warning at most every 10 s.
  * A queued Event's promise resolves once it is sent or dropped, and rejects if the create fails.
  */

@@ -12,7 +12,7 @@ type Obj = KubernetesObject & { spec?: Record<string, unknown>; status?: Record<
 /** An in-memory cluster: caches the reconciler reads, and an API that writes into them. */
 function fakeCluster() {
   const store = { jobs: new Map<string, Obj>(), trials: new Map<string, Obj>(), pods: new Map<string, Obj>() };
-  const calls = { trialCreates: 0, podCreates: 0, trialPatches: 0, events: [] as string[] };
+  const calls = { trialCreates: 0, podCreates: 0, trialPatches: 0, events: [] as string[], eventLog: [] as { kind: string; name: string; type: string; reason: string; message: string }[] };
   let uid = 0;
   const cache = (m: Map<string, Obj>): Cache<KubernetesObject> => ({
     get: (_ns, name) => m.get(name),
@@ -45,7 +45,10 @@ function fakeCluster() {
       const j = store.jobs.get(name);
       if (j) j.status = structuredClone(status) as Record<string, unknown>;
     },
-    event: async (_o, _type, reason) => void calls.events.push(reason),
+    event: async (o, type, reason, message) => {
+      calls.events.push(reason);
+      calls.eventLog.push({ kind: o.kind, name: o.name, type, reason, message });
+    },
   };
   const reconciler = (): Reconciler =>
     createReconciler({
@@ -293,4 +296,31 @@ test("a Trial deleted while no controller ran is not recreated, and new trials a
   const status = c.store.jobs.get("j")?.status as { phase: string; trials: { succeeded: number } };
   assert.equal(status.phase, "Running");
   assert.equal(status.trials.succeeded, 2, "only trials that still exist are counted");
+});
+
+test("launching costs a create each and no status patch (no status means Pending); Events: one per slice on the job, none per success, one per failure", async () => {
+  const c = fakeCluster();
+  addJob(c.store, 4, 1, { parallelTrials: 3 });
+  const r = c.reconciler();
+  await r.reconcile("ns/j");
+  assert.deepEqual([c.calls.trialCreates, c.calls.podCreates, c.calls.trialPatches], [3, 3, 0]);
+  assert.equal(c.store.trials.get("j-00000")?.status, undefined, "a pending Trial has no status");
+  assert.deepEqual(c.calls.eventLog, [{ kind: "TuningJob", name: "j", type: "Normal", reason: "TrialsCreated", message: "created 3 trials: j-00000…j-00002" }]);
+  assert.deepEqual((c.store.jobs.get("j")?.status as { trials: { pending: number } }).trials.pending, 3, "the job still counts them pending");
+
+  // A restarted controller reads the missing status as Pending and writes nothing for it either.
+  const second = c.reconciler();
+  await second.reconcile("ns/j");
+  assert.equal(c.calls.trialPatches, 0);
+  assert.equal(second.trialState(addr("j-00001")), "running");
+
+  await finishTrial(c, second, "j-00000", 0.5);
+  assert.equal(phase(c.store, "j-00000"), "Succeeded");
+  c.store.pods.get("j-00001")!.status = { phase: "Failed" };
+  await second.reconcile("ns/j");
+  assert.equal(phase(c.store, "j-00001"), "Failed");
+  assert.deepEqual(c.calls.eventLog.slice(1).map((e) => [e.kind, e.name, e.type, e.reason, e.message.slice(0, 22)]), [
+    ["TuningJob", "j", "Normal", "TrialsCreated", "created trial j-00003"],
+    ["Trial", "j-00001", "Warning", "TrialFailed", "Pod failed"],
+  ]);
 });

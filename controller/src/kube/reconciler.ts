@@ -15,7 +15,7 @@ import { JOB_LABEL, finishedOrder, parseTrial, podOutcome, trialObject, trialPod
 import { forEachLimit } from "./limit.ts";
 import type { JobRuntime } from "./runtime.ts";
 import type { TrialDefaults } from "./trial-defaults.ts";
-import { jobStatus, sameJson, shownPhase, trialStatus } from "./status.ts";
+import { createdSummary, jobStatus, sameJson, saysOnlyPending, shownPhase, trialStatus } from "./status.ts";
 import type { Outcome } from "./workqueue.ts";
 
 /** What the reconciler works with. */
@@ -273,6 +273,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
   /** Makes sure every unfinished, unstopped trial has its Trial object and exactly one Pod; creates run CREATE_CONCURRENCY at a time. */
   const ensureTrials = async (rt: JobRuntime, job: JobObject): Promise<number | undefined> => {
     let wake: number | undefined;
+    const created: TrialView[] = [];
     const ensureOne = async (v: TrialView): Promise<void> => {
       // Checked per trial: a refusal of an earlier one ends the job, and nothing more is created.
       if (rt.fatal || rt.tuner.ended()) return;
@@ -288,7 +289,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
         const r = await api.createTrial(trialObject(job, v));
         if (r.kind === "created") {
           rt.trialUids.set(v.name, r.object.uid);
-          event(rt, "Trial", v.name, "Normal", "TrialCreated", `trial ${v.index} created with ${JSON.stringify(v.params)}`);
+          created.push(v);
           log.info("trial created", { namespace: rt.namespace, job: rt.name, trial: v.name, params: JSON.stringify(v.params) });
         } else if (r.kind === "exists") {
           wake = 500;
@@ -315,6 +316,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     // A wide job launches in slices, each followed by its status writes and an immediate requeue, so
     // one reconcile stays short and other events for this job are not held up behind 1000 creates.
     await forEachLimit(todo.slice(0, CREATES_PER_RECONCILE), CREATE_CONCURRENCY, ensureOne);
+    // One Event per slice on the job, not one per Trial: each Event is an API write (the params are on the Trials).
+    if (created.length > 0) event(rt, "TuningJob", rt.name, "Normal", "TrialsCreated", createdSummary(created));
     if (rt.fatal) return undefined;
     return todo.length > CREATES_PER_RECONCILE ? 0 : wake;
   };
@@ -337,7 +340,11 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       if (previous && !rt.reported.has(v.name) && rt.writtenFrom.get(v.name) === from) continue;
       rt.reported.delete(v.name);
       const desired = trialStatus({ view: v, ...(stop ? { stop } : {}), ...(previous ? { previous } : {}), metricNames: names, now });
-      if (!sameJson(desired, previous)) patches.push({ name: v.name, status: desired, from });
+      if (!previous && saysOnlyPending(desired)) {
+        // What a Trial without status already says: recorded as written, not patched.
+        rt.written.set(v.name, desired);
+        rt.writtenFrom.set(v.name, from);
+      } else if (!sameJson(desired, previous)) patches.push({ name: v.name, status: desired, from });
       else rt.writtenFrom.set(v.name, from);
     }
     await forEachLimit(patches, CREATE_CONCURRENCY, async (p) => {
@@ -355,8 +362,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       if (isFinished(v.phase) && !rt.counted.has(v.name)) {
         rt.counted.add(v.name);
         metrics.trialsFinished.inc({ namespace: rt.namespace, job: rt.name, outcome: v.phase });
+        // A success is on the Trial (phase, value) and in the job's counts and bestTrial; only failures warrant an Event each.
         if (v.phase === "Failed") event(rt, "Trial", v.name, "Warning", "TrialFailed", v.reason ?? "the trial failed");
-        else if (v.phase === "Succeeded") event(rt, "Trial", v.name, "Normal", "TrialSucceeded", `${o.metric} = ${v.value}`);
       }
     }
     const end = rt.fatal ?? rt.tuner.ended();

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { TrialView } from "../engine/job.ts";
-import { jobStatus, sameJson, setCondition, shownPhase, trialStatus } from "./status.ts";
+import { createdSummary, jobStatus, sameJson, saysOnlyPending, setCondition, shownPhase, trialStatus } from "./status.ts";
 
 const T0 = "2026-01-01T00:00:00.000Z";
 const T1 = "2026-01-01T00:01:00.000Z";
@@ -58,4 +58,19 @@ test("sameJson ignores key order and undefined fields", () => {
   assert.ok(sameJson({ a: 1, b: [1, { c: 2 }] }, { b: [1, { c: 2 }], a: 1, d: undefined }));
   assert.ok(!sameJson({ a: [1, 2] }, { a: [2, 1] }));
   assert.ok(!sameJson({ a: 1 }, undefined));
+});
+
+test("a status that says only Pending is the one a Trial without status implies; anything more is not", () => {
+  const pending = trialStatus({ view: view({ phase: "Pending" }), metricNames: null, now: T0 });
+  assert.ok(saysOnlyPending(pending));
+  assert.ok(!saysOnlyPending(trialStatus({ view: view(), metricNames: null, now: T0 })), "Running");
+  assert.ok(!saysOnlyPending(trialStatus({ view: view({ phase: "Pending", curve: [{ step: 1, value: 0.5 }], metrics: { loss: 0.5 } }), metricNames: null, now: T0 })), "a report before the Pod was seen running");
+  assert.ok(!saysOnlyPending(trialStatus({ view: view({ phase: "Pending" }), stop: { reason: "the job ended", at: T0 }, metricNames: null, now: T0 })), "stopped before it ran");
+});
+
+test("trials created together are named as a range when consecutive, one by one otherwise", () => {
+  const t = (index: number) => ({ name: `j-${String(index).padStart(5, "0")}`, index });
+  assert.equal(createdSummary([t(18), t(3), ...[4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17].map(t)]), "created 16 trials: j-00003…j-00018");
+  assert.equal(createdSummary([t(7), t(2)]), "created 2 trials: j-00002, j-00007");
+  assert.equal(createdSummary([t(4)]), "created trial j-00004");
 });

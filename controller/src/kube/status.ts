@@ -50,6 +50,26 @@ export function trialStatus(input: { view: TrialView; stop?: StopRequest; previo
   return status;
 }
 
+/**
+ * Whether a Trial status says no more than "Pending": a Trial without status is Pending (the API, the
+ * CLI and a restarted controller all read it so), so such a status is never patched, saving one API
+ * write per trial.
+ */
+export function saysOnlyPending(s: TrialStatus): boolean {
+  return s.phase === "Pending" && Object.keys(s).every((k) => k === "phase" || k === "podName");
+}
+
+/** Names of trials created together, as one Event says them: `j-00003…j-00018` when consecutive. */
+export function createdSummary(trials: readonly { name: string; index: number }[]): string {
+  const sorted = [...trials].sort((a, b) => a.index - b.index);
+  const first = sorted[0];
+  const last = sorted[sorted.length - 1];
+  if (!first || !last) return "created no trials";
+  if (sorted.length === 1) return `created trial ${first.name}`;
+  const consecutive = last.index - first.index === sorted.length - 1;
+  return `created ${sorted.length} trials: ${consecutive ? `${first.name}…${last.name}` : sorted.map((t) => t.name).join(", ")}`;
+}
+
 /** What a TuningJob's status should say now. */
 export function jobStatus(input: {
   previous?: TuningJobStatus;
