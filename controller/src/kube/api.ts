@@ -1,6 +1,8 @@
-import { ApiException, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
+import { ApiException, type V1Pod } from "@kubernetes/client-node";
 import type { Trial, TrialStatus } from "../api/trial.ts";
 import type { TuningJobStatus } from "../api/tuningjob.ts";
+import { jsonClient } from "./http.ts";
+import type { PooledKubeConfig } from "./kubeconfig.ts";
 import { API_GROUP, API_VERSION, PLURALS, type Meta } from "./objects.ts";
 
 /** The HTTP status and the API server's own message of a failed call (or 0 and the error text). */
@@ -34,15 +36,16 @@ export interface KubeApi {
   event(involved: { kind: string; apiVersion: string; namespace: string; name: string; uid?: string }, type: "Normal" | "Warning", reason: string, message: string): Promise<void>;
 }
 
-const merge = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+const MERGE_PATCH = "application/merge-patch+json";
 
-function created(obj: { metadata?: { name?: string; namespace?: string; uid?: string } }): Meta {
-  return { name: obj.metadata?.name ?? "", namespace: obj.metadata?.namespace ?? "", uid: obj.metadata?.uid ?? "" };
+function created(obj: unknown): Meta {
+  const m = (obj as { metadata?: { name?: string; namespace?: string; uid?: string } } | undefined)?.metadata;
+  return { name: m?.name ?? "", namespace: m?.namespace ?? "", uid: m?.uid ?? "" };
 }
 
-async function create<T>(call: () => Promise<T>, meta: (o: T) => Meta): Promise<CreateResult<Meta>> {
+async function create(call: () => Promise<unknown>): Promise<CreateResult<Meta>> {
   try {
-    return { kind: "created", object: meta(await call()) };
+    return { kind: "created", object: created(await call()) };
   } catch (e) {
     const err = apiError(e);
     if (err.code === 409) return { kind: "exists" };
@@ -52,13 +55,15 @@ async function create<T>(call: () => Promise<T>, meta: (o: T) => Meta): Promise<
   }
 }
 
+const seg = encodeURIComponent;
+const ours = (namespace: string, plural: string): string => `/apis/${API_GROUP}/${API_VERSION}/namespaces/${seg(namespace)}/${plural}`;
+
 /** The API calls of the reconciler, on the given cluster; `component` names the event source. */
-export function kubeApi(kc: KubeConfig, component: string, instance: string): KubeApi {
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  const core = kc.makeApiClient(CoreV1Api);
+export function kubeApi(kc: PooledKubeConfig, component: string, instance: string): KubeApi {
+  const call = jsonClient(kc);
   const patchStatus = async (plural: string, namespace: string, name: string, status: unknown): Promise<void> => {
     try {
-      await custom.patchNamespacedCustomObjectStatus({ group: API_GROUP, version: API_VERSION, namespace, plural, name, body: { status } }, merge);
+      await call("PATCH", `${ours(namespace, plural)}/${seg(name)}/status`, { status }, MERGE_PATCH);
     } catch (e) {
       const err = apiError(e);
       if (err.code === 404) return;
@@ -66,15 +71,11 @@ export function kubeApi(kc: KubeConfig, component: string, instance: string): Ku
     }
   };
   return {
-    createTrial: (trial) =>
-      create(
-        () => custom.createNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, namespace: trial.metadata.namespace ?? "", plural: PLURALS.trial, body: trial }) as Promise<{ metadata?: { name?: string; namespace?: string; uid?: string } }>,
-        created,
-      ),
-    createPod: (pod) => create(() => core.createNamespacedPod({ namespace: pod.metadata?.namespace ?? "", body: pod }), created),
+    createTrial: (trial) => create(() => call("POST", ours(trial.metadata.namespace ?? "", PLURALS.trial), trial)),
+    createPod: (pod) => create(() => call("POST", `/api/v1/namespaces/${seg(pod.metadata?.namespace ?? "")}/pods`, pod)),
     deletePod: async (namespace, name) => {
       try {
-        await core.deleteNamespacedPod({ namespace, name });
+        await call("DELETE", `/api/v1/namespaces/${seg(namespace)}/pods/${seg(name)}`);
       } catch (e) {
         const err = apiError(e);
         if (err.code !== 404) throw new Error(`deleting Pod ${namespace}/${name} failed (HTTP ${err.code}): ${err.message}`);
@@ -83,22 +84,19 @@ export function kubeApi(kc: KubeConfig, component: string, instance: string): Ku
     patchTrialStatus: (namespace, name, status) => patchStatus(PLURALS.trial, namespace, name, status),
     patchJobStatus: (namespace, name, status) => patchStatus(PLURALS.job, namespace, name, status),
     event: async (involved, type, reason, message) => {
-      const now = new Date();
-      await core.createNamespacedEvent({
-        namespace: involved.namespace,
-        body: {
-          metadata: { generateName: `${involved.name}.`, namespace: involved.namespace },
-          involvedObject: { kind: involved.kind, apiVersion: involved.apiVersion, namespace: involved.namespace, name: involved.name, ...(involved.uid ? { uid: involved.uid } : {}) },
-          type,
-          reason,
-          message: message.slice(0, 1000),
-          source: { component },
-          reportingComponent: component,
-          reportingInstance: instance,
-          firstTimestamp: now,
-          lastTimestamp: now,
-          count: 1,
-        },
+      const now = new Date().toISOString();
+      await call("POST", `/api/v1/namespaces/${seg(involved.namespace)}/events`, {
+        metadata: { generateName: `${involved.name}.`, namespace: involved.namespace },
+        involvedObject: { kind: involved.kind, apiVersion: involved.apiVersion, namespace: involved.namespace, name: involved.name, ...(involved.uid ? { uid: involved.uid } : {}) },
+        type,
+        reason,
+        message: message.slice(0, 1000),
+        source: { component },
+        reportingComponent: component,
+        reportingInstance: instance,
+        firstTimestamp: now,
+        lastTimestamp: now,
+        count: 1,
       });
     },
   };

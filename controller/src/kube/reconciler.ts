@@ -310,7 +310,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
         return;
       }
       rt.podsCreated.add(v.name);
-      if (r.kind === "created") log.info("trial Pod created", { namespace: rt.namespace, job: rt.name, trial: v.name });
+      if (r.kind === "created") log.debug("trial Pod created", { namespace: rt.namespace, job: rt.name, trial: v.name });
     };
     const todo = rt.tuner.trials().filter((v) => !isFinished(v.phase) && !rt.stops.has(v.name) && !(rt.trialUids.has(v.name) && (rt.podsCreated.has(v.name) || deps.pods.get(rt.namespace, v.name))));
     // A wide job launches in slices, each followed by its status writes and an immediate requeue, so
