@@ -13,7 +13,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
 import { runScenario, type ScenarioResult } from "./scenario.ts";
-import { goalsTable, resultsTable, sizesTable, writesTable } from "./table.ts";
+import { goalsTable, limitsTable, resultsTable, sizesTable, writesTable } from "./table.ts";
 
 const Flags = z.strictObject({
   scenarios: z.string().regex(/^\d+x\d+(\/\d+)?(,\d+x\d+(\/\d+)?)*$/, "a comma-separated list of MxK or MxK/T").default("1x1000,50x20,200x5"),
@@ -64,6 +64,7 @@ async function main(): Promise<void> {
   console.log(`\n${new Date().toISOString().slice(0, 10)}, ${machine}; synthetic trials: ${f.steps} reports ${f["interval-ms"]} ms apart; ${heap}\n`);
   console.log(resultsTable(results));
   console.log(`\n${writesTable(results)}`);
+  console.log(`\n${limitsTable(results)}`);
   console.log(`\n${sizesTable([10, 1000, 10_000, 100_000])}`);
   console.log(`\n${goalsTable(results)}`);
   if (f.json) writeFileSync(f.json, JSON.stringify({ machine, flags: f, results }, null, 2));
