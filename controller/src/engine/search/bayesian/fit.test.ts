@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createRng } from "../rng.ts";
-import { defaultStart, fitHyperparameters } from "./fit.ts";
+import { defaultPrior, defaultStart, fitHyperparameters } from "./fit.ts";
 import { checkpoints, clearFitCache, hyperparametersFor } from "./hyper.ts";
 import { paramsFromLog, type KernelLayout } from "./kernel.ts";
 import { lbfgs } from "./lbfgs.ts";
@@ -50,6 +50,16 @@ test("the MAP fit finds a short lengthscale for a wiggly relevant input and a lo
   assert.ok(fast! > 0.03 && fast! < 0.25, `lengthscale ${fast} for period 0.25`);
   assert.ok(slow! > 2 * fast!, `lengthscale ${slow} for period 1 vs ${fast}`);
   assert.ok(irrelevant! > 5 * fast!, `irrelevant input got lengthscale ${irrelevant}`);
+});
+
+test("the lengthscale prior is centred near the cube's width for a few dimensions and grows as √D", () => {
+  // Prior median lengthscale of a D-dimensional continuous space (ρ = log θ = -2·log ℓ).
+  const median = (D: number): number => {
+    const metric = Array.from({ length: D }, (_, j) => j);
+    return Math.exp(-defaultPrior({ dims: D, metric, categorical: [] }).mean[0]! / 2);
+  };
+  assert.ok(median(4) > 0.8 && median(4) < 1.5, `median lengthscale ${median(4)} at D = 4`);
+  assert.ok(Math.abs(median(16) / median(4) - 2) < 1e-9);
 });
 
 test("checkpoints grow geometrically from 2", () => {
