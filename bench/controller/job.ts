@@ -13,9 +13,9 @@ export interface JobShape {
   intervalMs: number;
 }
 
-/** A multi-document YAML with `count` TuningJobs named `<prefix>-<i>`. */
-export function jobsManifest(prefix: string, count: number, shape: JobShape): string {
-  const docs = Array.from({ length: count }, (_, i) => stringify({
+/** A multi-document YAML with `count` TuningJobs named `<prefix>-<i>`, i from `first`. */
+export function jobsManifest(prefix: string, count: number, shape: JobShape, first = 0): string {
+  const docs = Array.from({ length: count }, (_, k) => first + k).map((i) => stringify({
     apiVersion: "kubetune.io/v1alpha1",
     kind: "TuningJob",
     metadata: { name: `${prefix}-${i}` },
