@@ -1,12 +1,15 @@
-"""Runs Optuna samplers on the problems described by bench/peers/run.ts and writes per-seed regrets.
+"""Runs the Optuna studies that bench/peers/run.ts asks for and stores each one's regret curve.
 
-Usage: optuna_bench.py PROBLEMS.json OUT.json SAMPLER[,SAMPLER] JOBS   (samplers: tpe, gp)
+Usage: optuna_bench.py PROBLEMS.json JOBS
+PROBLEMS.json holds the problems and the tasks (function, sampler tpe|gp, seed, trials, path); each
+finished study is written to its task's path (the cache run.ts reads), so an interrupted run keeps it.
 The test functions are re-implemented here; every problem's check points (evaluated by the
 TypeScript side) must match, so both sides provably optimize identical functions.
 """
 import json
 import math
 import multiprocessing
+import os
 import sys
 import time
 
@@ -110,6 +113,7 @@ def suggest(trial, spec):
     return trial.suggest_categorical(name, spec["values"])
 
 
+# The cache key holds the sampler's name only: after changing its settings here, rerun with --fresh.
 def sampler_for(name, seed):
     if name == "tpe":
         return optuna.samplers.TPESampler(seed=seed)
@@ -118,37 +122,50 @@ def sampler_for(name, seed):
     raise SystemExit(f"unknown sampler {name!r}: use tpe or gp")
 
 
-def run_one(task):
-    """One study: (problem, sampler, seed, budgets) -> regrets at each budget."""
-    problem, sampler, seed, budgets = task
+def run_one(job):
+    """One study; writes {function, sampler, seed, optuna, seconds, regret} to the task's path."""
+    problem, task = job
     torch.set_num_threads(1)  # one study per core; parallelism comes from the pool
+    started = time.time()
     fn = FUNCTIONS[problem["name"]]
-    study = optuna.create_study(sampler=sampler_for(sampler, seed))
-    study.optimize(lambda t: fn({p["name"]: suggest(t, p) for p in problem["parameters"]}), n_trials=max(budgets))
-    values = [t.value for t in study.trials]
-    return problem["name"], sampler, {str(b): max(0.0, min(values[:b]) - problem["optimum"]) for b in budgets}
+    study = optuna.create_study(sampler=sampler_for(task["sampler"], task["seed"]))
+    study.optimize(lambda t: fn({p["name"]: suggest(t, p) for p in problem["parameters"]}), n_trials=task["trials"])
+    regret, best = [], math.inf
+    for t in study.trials:
+        best = min(best, t.value)
+        regret.append(max(0.0, best - problem["optimum"]))
+    seconds = time.time() - started
+    result = {
+        "function": task["function"], "sampler": task["sampler"], "seed": task["seed"],
+        "optuna": optuna.__version__, "seconds": seconds, "regret": regret,
+    }
+    tmp = f"{task['path']}.{os.getpid()}.tmp"
+    with open(tmp, "w") as out:
+        json.dump(result, out)
+    os.replace(tmp, task["path"])  # atomic: a killed run never leaves a half-written study behind
+    return task, seconds
 
 
 def main():
-    problems_path, out_path, samplers, jobs = sys.argv[1], sys.argv[2], sys.argv[3].split(","), int(sys.argv[4])
+    problems_path, jobs = sys.argv[1], int(sys.argv[2])
     spec = json.load(open(problems_path))
+    problems = {p["name"]: p for p in spec["problems"]}
     for problem in spec["problems"]:
         fn = FUNCTIONS[problem["name"]]
         for check in problem["checks"]:
             got = fn(check["params"])
             if not math.isclose(got, check["value"], rel_tol=1e-9, abs_tol=1e-9):
                 raise SystemExit(f"{problem['name']}: Python gives {got} at {check['params']}, TypeScript {check['value']}")
-    tasks = [(p, s, seed, spec["budgets"]) for p in spec["problems"] for s in samplers for seed in spec["seeds"]]
-    out = {}
+    tasks = spec["tasks"]
     started = time.time()
     with multiprocessing.Pool(jobs) as pool:
-        for done, (name, sampler, regrets) in enumerate(pool.imap(run_one, tasks), 1):
-            cell = out.setdefault(name, {}).setdefault(f"optuna-{sampler}", {str(b): [] for b in spec["budgets"]})
-            for b, r in regrets.items():
-                cell[b].append(r)
-            print(f"\roptuna {done}/{len(tasks)} studies ({time.time() - started:.0f} s)   ", end="", file=sys.stderr, flush=True)
-    print(file=sys.stderr)
-    json.dump(out, open(out_path, "w"))
+        studies = pool.imap_unordered(run_one, [(problems[t["function"]], t) for t in tasks])
+        for done, (task, seconds) in enumerate(studies, 1):
+            print(
+                f"optuna {done}/{len(tasks)}: {task['function']} {task['sampler']} seed {task['seed']} "
+                f"in {seconds:.0f} s ({time.time() - started:.0f} s total)",
+                file=sys.stderr, flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -2,10 +2,12 @@
  * `npm run bench:peers`: Optuna's TPE and GP samplers against our algorithms on the same problems,
  * seeds and budgets. Creates bench/peers/.venv (pip install -r requirements.txt) on first use.
  * Flags: --quick, --seeds N, --functions a,b, --budgets 25,50,100, --algorithms a,b (ours),
- * --samplers tpe,gp (Optuna's), --jobs N (parallel Optuna studies; default 2), --ours FILE (reuse the
- * per-seed results of `bench:search --json FILE` for our algorithms instead of running them again).
+ * --samplers tpe,gp (Optuna's), --jobs N (parallel Optuna studies, one core each; default 2), --ours FILE
+ * (reuse the per-seed results of `bench:search --json FILE` for our algorithms instead of running them
+ * again), --fresh (rerun every Optuna study instead of reusing bench/peers/.cache/optuna).
  */
 import { execFileSync, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,6 +24,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const venv = join(here, ".venv");
 const python = join(venv, "bin", "python");
 const work = join(here, ".cache");
+const studyCache = join(work, "optuna");
 
 const csv = z.string().transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean));
 const positive = (flag: string) => z.string().transform(Number).pipe(z.number({ error: `${flag} takes positive integers` }).int({ error: `${flag} takes positive integers` }).positive({ error: `${flag} takes positive integers` }));
@@ -34,6 +37,7 @@ const Flags = z.object({
   samplers: csv.pipe(z.array(z.enum(["tpe", "gp"], { error: "--samplers: known samplers are tpe, gp" }))).optional(),
   jobs: positive("--jobs").default(2),
   ours: z.string().optional(),
+  fresh: z.boolean().default(false),
 });
 
 /** The part of `bench:search --json` output that is reused here. */
@@ -42,9 +46,20 @@ const SearchResults = z.object({
   results: z.record(z.string(), z.record(z.string(), z.record(z.string(), z.array(z.number())))),
 });
 
-/** Creates the virtual environment with Optuna, SciPy and torch unless it already imports them. */
+/** One finished Optuna study as optuna_bench.py stores it: regret[t] = simple regret after t + 1 trials. */
+const CachedStudy = z.object({
+  function: z.string(),
+  sampler: z.string(),
+  seed: z.number().int(),
+  optuna: z.string(),
+  seconds: z.number(),
+  regret: z.array(z.number().nonnegative()),
+});
+
+/** Creates the virtual environment with Optuna, SciPy, torch and greenlet unless it already imports them. */
 function ensureVenv(): void {
-  if (existsSync(python) && spawnSync(python, ["-c", "import optuna, scipy, torch"], { stdio: "ignore" }).status === 0) return;
+  // greenlet too: without it GPSampler silently runs its acquisition restarts one by one, much slower.
+  if (existsSync(python) && spawnSync(python, ["-c", "import optuna, scipy, torch, greenlet"], { stdio: "ignore" }).status === 0) return;
   process.stderr.write(`creating ${venv} (pip install -r requirements.txt; torch is large)\n`);
   execFileSync("python3", ["-m", "venv", venv], { stdio: "inherit" });
   execFileSync(python, ["-m", "pip", "install", "--quiet", "-r", join(here, "requirements.txt")], { stdio: "inherit" });
@@ -62,11 +77,24 @@ function checks(problem: Problem): { params: Record<string, number | string>; va
 
 type Regrets = Record<string, Record<string, Record<string, number[]>>>;
 
+/** What an Optuna study's result depends on, so a cached one is reused only for an identical study. */
+function cacheKey(definition: unknown, optuna: string, sampler: string): string {
+  return createHash("sha256").update(JSON.stringify({ definition, optuna, sampler })).digest("hex").slice(0, 16);
+}
+
+/** A cached study covering at least `trials` trials, or null. */
+function readCached(path: string, trials: number): z.infer<typeof CachedStudy> | null {
+  if (!existsSync(path)) return null;
+  const study = CachedStudy.safeParse(JSON.parse(readFileSync(path, "utf8")));
+  return study.success && study.data.regret.length >= trials ? study.data : null;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       quick: { type: "boolean" }, seeds: { type: "string" }, functions: { type: "string" }, budgets: { type: "string" },
       algorithms: { type: "string" }, samplers: { type: "string" }, jobs: { type: "string", default: "2" }, ours: { type: "string" },
+      fresh: { type: "boolean" },
     },
   });
   const parsed = Flags.safeParse(values);
@@ -79,16 +107,33 @@ async function main(): Promise<void> {
   const problems = PROBLEMS.filter((p) => !f.functions || f.functions.includes(p.name));
 
   ensureVenv();
-  mkdirSync(work, { recursive: true });
-  const problemsFile = join(work, "problems.json");
-  const optunaFile = join(work, "optuna.json");
-  writeFileSync(problemsFile, JSON.stringify({
-    seeds, budgets,
-    problems: problems.map((p) => ({ name: p.name, parameters: p.parameters, optimum: p.optimum, checks: checks(p) })),
+  const optuna = optunaVersion();
+  const trials = Math.max(...budgets);
+  const definitions = problems.map((p) => ({ name: p.name, parameters: p.parameters, optimum: p.optimum, checks: checks(p) }));
+  // Seeded samplers never look at n_trials, so a longer cached study's first `trials` trials are this study.
+  const studies = definitions.flatMap((d) => samplers.flatMap((sampler) => {
+    const key = cacheKey(d, optuna, sampler);
+    return seeds.map((seed) => ({ function: d.name, sampler, seed, trials, path: join(studyCache, `${d.name}-${sampler}-seed${seed}-${key}.json`) }));
   }));
-  const py = spawnSync(python, [join(here, "optuna_bench.py"), problemsFile, optunaFile, samplers.join(","), String(f.jobs)], { stdio: ["ignore", "inherit", "inherit"] });
-  if (py.status !== 0) throw new Error(`optuna_bench.py failed with exit code ${py.status}; see its output above`);
-  const regrets: Regrets = JSON.parse(readFileSync(optunaFile, "utf8")) as Regrets;
+  const missing = studies.filter((s) => f.fresh || readCached(s.path, trials) === null);
+  const fromCache = studies.length - missing.length;
+  process.stderr.write(`optuna ${optuna}: ${fromCache} of ${studies.length} studies from the cache (${studyCache}), ${missing.length} to run\n`);
+  if (missing.length) {
+    mkdirSync(studyCache, { recursive: true });
+    const problemsFile = join(work, "problems.json");
+    writeFileSync(problemsFile, JSON.stringify({ problems: definitions, tasks: missing }));
+    // One BLAS/OpenMP thread per study, so --jobs N uses N cores instead of N × nproc threads fighting.
+    const env = { ...process.env, OMP_NUM_THREADS: "1", OPENBLAS_NUM_THREADS: "1", MKL_NUM_THREADS: "1" };
+    const py = spawnSync(python, [join(here, "optuna_bench.py"), problemsFile, String(f.jobs)], { stdio: ["ignore", "inherit", "inherit"], env });
+    if (py.status !== 0) throw new Error(`optuna_bench.py failed with exit code ${py.status}; see its output above`);
+  }
+  const regrets: Regrets = {};
+  for (const s of studies) {
+    const study = readCached(s.path, trials);
+    if (!study) throw new Error(`optuna_bench.py left no ${trials}-trial result in ${s.path}`);
+    const cell = ((regrets[s.function] ??= {})[`optuna-${s.sampler}`] ??= {});
+    for (const b of budgets) (cell[String(b)] ??= []).push(study.regret[b - 1] as number);
+  }
 
   const reused = f.ours ? SearchResults.parse(JSON.parse(readFileSync(f.ours, "utf8"))) : null;
   if (reused && reused.seeds < seeds.length) throw new Error(`--ours ${f.ours} has ${reused.seeds} seeds but --seeds is ${seeds.length}; rerun bench:search with at least as many`);
@@ -106,7 +151,7 @@ async function main(): Promise<void> {
     for (const algorithm of algorithms) {
       const byBudget: Record<string, number[]> = {};
       for (const seed of seeds) {
-        const curve = await runStudy(problem, algorithm, seed, Math.max(...budgets));
+        const curve = await runStudy(problem, algorithm, seed, trials);
         if (curve === null) break;
         for (const b of budgets) (byBudget[b] ??= []).push(regretAt(curve, b, problem.optimum));
         process.stderr.write(`\r${problem.name} ${algorithm} seed ${seed} (${((Date.now() - started) / 1000).toFixed(0)} s)   `);
@@ -122,7 +167,7 @@ async function main(): Promise<void> {
       return r && r.length ? median(r).toPrecision(3) : "n/a";
     })]),
   );
-  console.log(`Median simple regret over ${seeds.length} seeds (lower is better); Optuna ${optunaVersion()}\n`);
+  console.log(`Median simple regret over ${seeds.length} seeds (lower is better); Optuna ${optuna} (${fromCache} of ${studies.length} studies from the cache)\n`);
   console.log(formatTable(["function", "budget", ...columns], rows));
   const wins = problems.flatMap((p) => budgets.filter((b) => b >= 50).map((b) => {
     const ours = median(regrets[p.name]?.bayesian?.[String(b)] ?? [Infinity]);
