@@ -1,4 +1,5 @@
 import { ApiException, type V1Pod } from "@kubernetes/client-node";
+import { z } from "zod";
 import type { Trial, TrialStatus } from "../api/trial.ts";
 import type { TuningJobStatus } from "../api/tuningjob.ts";
 import { jsonClient } from "./http.ts";
@@ -38,9 +39,14 @@ export interface KubeApi {
 
 const MERGE_PATCH = "application/merge-patch+json";
 
+/** What the controller reads of a created object: its identity (the uid owns the next object). */
+const Created = z.looseObject({ metadata: z.looseObject({ name: z.string(), namespace: z.string(), uid: z.string().min(1) }) });
+
 function created(obj: unknown): Meta {
-  const m = (obj as { metadata?: { name?: string; namespace?: string; uid?: string } } | undefined)?.metadata;
-  return { name: m?.name ?? "", namespace: m?.namespace ?? "", uid: m?.uid ?? "" };
+  const r = Created.safeParse(obj);
+  if (!r.success) throw new Error(`the API server's answer to a create has no name, namespace and uid: ${z.prettifyError(r.error)}`);
+  const { name, namespace, uid } = r.data.metadata;
+  return { name, namespace, uid };
 }
 
 async function create(call: () => Promise<unknown>): Promise<CreateResult<Meta>> {
