@@ -12,7 +12,7 @@ type Obj = KubernetesObject & { spec?: Record<string, unknown>; status?: Record<
 /** An in-memory cluster: caches the reconciler reads, and an API that writes into them. */
 function fakeCluster() {
   const store = { jobs: new Map<string, Obj>(), trials: new Map<string, Obj>(), pods: new Map<string, Obj>() };
-  const calls = { trialCreates: 0, podCreates: 0, trialPatches: 0, events: [] as string[], eventLog: [] as { kind: string; name: string; type: string; reason: string; message: string }[] };
+  const calls = { trialCreates: 0, podCreates: 0, trialPatches: 0, jobPatches: 0, events: [] as string[], eventLog: [] as { kind: string; name: string; type: string; reason: string; message: string }[] };
   let uid = 0;
   const cache = (m: Map<string, Obj>): Cache<KubernetesObject> => ({
     get: (_ns, name) => m.get(name),
@@ -42,6 +42,7 @@ function fakeCluster() {
       if (t) t.status = structuredClone(status) as Record<string, unknown>;
     },
     patchJobStatus: async (_ns, name, status) => {
+      calls.jobPatches++;
       const j = store.jobs.get(name);
       if (j) j.status = structuredClone(status) as Record<string, unknown>;
     },
@@ -303,7 +304,8 @@ test("launching costs a create each and no status patch (no status means Pending
   addJob(c.store, 4, 1, { parallelTrials: 3 });
   const r = c.reconciler();
   await r.reconcile("ns/j");
-  assert.deepEqual([c.calls.trialCreates, c.calls.podCreates, c.calls.trialPatches], [3, 3, 0]);
+  assert.deepEqual([c.calls.trialCreates, c.calls.podCreates, c.calls.trialPatches, c.calls.jobPatches], [3, 3, 0, 1], "one job status: Running with 3 pending, no Pending one before it");
+  assert.equal((c.store.jobs.get("j")?.status as { phase: string }).phase, "Running");
   assert.equal(c.store.trials.get("j-00000")?.status, undefined, "a pending Trial has no status");
   assert.deepEqual(c.calls.eventLog, [{ kind: "TuningJob", name: "j", type: "Normal", reason: "TrialsCreated", message: "created 3 trials: j-00000…j-00002" }]);
   assert.deepEqual((c.store.jobs.get("j")?.status as { trials: { pending: number } }).trials.pending, 3, "the job still counts them pending");

@@ -439,8 +439,9 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     return withLock(key, async () => {
       runtime.decided = false;
       let wake = await observePods(runtime);
-      // Record what the Pods said before asking for new trials, so it is stored whatever comes next.
-      await writeStatuses(runtime, job.status, job.metadata.generation);
+      // Record what the Pods said before asking for new trials, so it is stored whatever comes next. A job
+      // without trials has nothing to record: its first status is written below, with its first trials.
+      if (runtime.tuner.trials().length > 0 || runtime.fatal) await writeStatuses(runtime, job.status, job.metadata.generation);
       if (!runtime.fatal) {
         const started = performance.now();
         const actions = await runtime.tuner.next();
