@@ -51,9 +51,9 @@ export function trialStatus(input: { view: TrialView; stop?: StopRequest; previo
 }
 
 /**
- * Whether a Trial status says no more than "Pending": a Trial without status is Pending (the API, the
- * CLI and a restarted controller all read it so), so such a status is never patched, saving one API
- * write per trial.
+ * Whether a Trial status says no more than "Pending": a Trial without status is Pending (a restarted
+ * controller reads it so, and the job's counts say it), so such a status is never patched, saving one
+ * API write per trial.
  */
 export function saysOnlyPending(s: TrialStatus): boolean {
   return s.phase === "Pending" && Object.keys(s).every((k) => k === "phase" || k === "podName");
