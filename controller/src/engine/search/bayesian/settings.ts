@@ -20,9 +20,9 @@ export const BayesianSettings = z
   .object({
     /** Space-filling points before the GP takes over; default min(10, 2·dimensions + 1). */
     initialTrials: intIn(0, 1000).optional(),
-    /** Quasi-random candidates screened per suggestion (reduced automatically for large histories); default 1024. */
+    /** Quasi-random candidates screened per suggestion (reduced automatically for large histories); default 512. */
     candidates: intIn(16, 100000).optional(),
-    /** Best screened candidates refined by local search; default 5. */
+    /** Best screened candidates refined by local search; default 10. */
     localSearchStarts: intIn(0, 64).optional(),
     /** Observations the GP conditions on; beyond this a deterministic subsample is used; default 600. */
     maxObservations: intIn(20, 10000).optional(),
@@ -53,8 +53,8 @@ export type ResolvedBayesianSettings = Required<BayesianSettings>;
 export function resolveBayesianSettings(settings: BayesianSettings, dimensions: number): ResolvedBayesianSettings {
   return {
     initialTrials: settings.initialTrials ?? Math.min(10, 2 * dimensions + 1),
-    candidates: settings.candidates ?? 1024,
-    localSearchStarts: settings.localSearchStarts ?? 5,
+    candidates: settings.candidates ?? 512,
+    localSearchStarts: settings.localSearchStarts ?? 10,
     maxObservations: settings.maxObservations ?? 600,
     maxFitObservations: settings.maxFitObservations ?? 128,
     refitGrowth: settings.refitGrowth ?? 0.1,
