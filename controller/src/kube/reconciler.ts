@@ -489,7 +489,12 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       rt.reported.add(a.trial);
     },
     async persist(keys) {
+      let first = true;
       for (const key of keys) {
+        // A turn of the event loop between jobs: reports that arrive meanwhile are judged (and their stops
+        // sent) without waiting for every job's status writes.
+        if (!first) await new Promise((resolve) => setImmediate(resolve));
+        first = false;
         const rt = runtimes.get(key);
         if (!rt) continue;
         const raw = deps.jobs.get(rt.namespace, rt.name) as { status?: TuningJobStatus; metadata?: { generation?: number } } | undefined;
