@@ -2,6 +2,7 @@
 // reconciler and work queue on an in-memory cluster, fed by the real ingest (JetStream durable consumer,
 // or the same message handler on a core NATS subscription), publishing stop requests for real.
 // Usage (forked by main.ts): node controller.ts <nats-url> <jetstream|core> <jobs> <trials per job>
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { connect } from "@nats-io/transport-node";
 import { createMessageHandler, PERSIST_INTERVAL_MS, startIngest } from "../../controller/src/ingest/consumer.ts";
 import { publishStop } from "../../controller/src/ingest/control.ts";
@@ -100,6 +101,10 @@ const start = async (): Promise<void> => {
   stopIngest = async () => sub.unsubscribe();
 };
 
+// Event-loop delay, so the stop latency can be split into the controller's share and the rest's.
+const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+loopDelay.enable();
+
 const sample = async (): Promise<ControllerSample> => {
   const counts = (await metrics.metricMessages.get()).values;
   const cpu = process.cpuUsage();
@@ -111,6 +116,7 @@ const sample = async (): Promise<ControllerSample> => {
     cpuUs: cpu.user + cpu.system,
     atMs: performance.timeOrigin + performance.now(),
     trialPatches: cluster.calls.trialPatches,
+    loopDelayP99Ms: loopDelay.count > 0 ? loopDelay.percentile(99) / 1e6 : 0,
   };
 };
 
@@ -120,7 +126,10 @@ process.on("message", (raw) => {
     if (req.type === "start") {
       await start();
       send({ type: "started" });
-    } else if (req.type === "sample") send(await sample());
+    } else if (req.type === "sample") {
+      send(await sample());
+      loopDelay.reset();
+    }
     else {
       await stopIngest();
       await queue.shutdown();

@@ -30,6 +30,8 @@ export const ControllerSample = z.object({
   /** Wall clock, ms (performance.timeOrigin + performance.now()). */
   atMs: z.number(),
   trialPatches: z.number(),
+  /** 99th percentile of the controller's event-loop delay since the previous sample, ms: how long a report could wait on the controller itself. */
+  loopDelayP99Ms: z.number(),
 });
 export type ControllerSample = z.infer<typeof ControllerSample>;
 

@@ -18,6 +18,8 @@ export interface Window {
   cpuShare: number;
   /** Trial status patches per accepted report. */
   patchesPerMessage: number;
+  /** 99th percentile of the controller's event-loop delay over the window, ms. */
+  loopDelayP99Ms: number;
 }
 
 /** What the controller did between two samples. */
@@ -30,6 +32,7 @@ export function windowOf(a: ControllerSample, b: ControllerSample): Window {
     cpuUsPerMessage: cpuUs / accepted,
     cpuShare: cpuUs / 1000 / wallMs,
     patchesPerMessage: (b.trialPatches - a.trialPatches) / accepted,
+    loopDelayP99Ms: b.loopDelayP99Ms,
   };
 }
 
