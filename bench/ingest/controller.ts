@@ -4,7 +4,7 @@
 // Usage (forked by main.ts): node controller.ts <nats-url> <jetstream|core> <jobs> <trials per job>
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { connect } from "@nats-io/transport-node";
-import { createMessageHandler, PERSIST_INTERVAL_MS, startIngest } from "../../controller/src/ingest/consumer.ts";
+import { createMessageHandler, PERSIST_INTERVAL_MS, persistTurns, startIngest } from "../../controller/src/ingest/consumer.ts";
 import { publishStop } from "../../controller/src/ingest/control.ts";
 import { createReconciler } from "../../controller/src/kube/reconciler.ts";
 import { startWorkQueue } from "../../controller/src/kube/workqueue.ts";
@@ -71,17 +71,10 @@ const start = async (): Promise<void> => {
   const handle = createMessageHandler({ namespaces: [NAMESPACE], target: reconciler, metrics, log });
   let jobs = new Set<string>();
   let persisting = false;
-  let lastPersistAt = 0;
-  const turn = (): Promise<void> =>
-    new Promise((resolve) => {
-      const wait = lastPersistAt + PERSIST_INTERVAL_MS - Date.now();
-      if (wait > 0) setTimeout(resolve, wait);
-      else setImmediate(resolve);
-    });
+  const turn = persistTurns(PERSIST_INTERVAL_MS);
   const persist = async (): Promise<void> => {
     while (jobs.size > 0) {
       await turn();
-      lastPersistAt = Date.now();
       const batch = jobs;
       jobs = new Set();
       await reconciler.persist(batch);

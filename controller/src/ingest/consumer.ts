@@ -41,6 +41,24 @@ const ACK_WAIT_MS = 10_000;
  */
 export const PERSIST_INTERVAL_MS = 200;
 
+/**
+ * Turns for persisting: each resolves after the current I/O phase (so every message of that read joins
+ * the batch) and no sooner than `intervalMs` after the previous turn began.
+ */
+export function persistTurns(intervalMs: number): () => Promise<void> {
+  let last = 0;
+  return () =>
+    new Promise<void>((resolve) => {
+      const go = (): void => {
+        last = Date.now();
+        resolve();
+      };
+      const wait = last + intervalMs - Date.now();
+      if (wait > 0) setTimeout(go, wait);
+      else setImmediate(go);
+    });
+}
+
 /** What became of one message: applied to its job, settled for good (rejected or skipped), or to be retried once its job is loaded. */
 export type MessageOutcome = "applied" | "settled" | "retry";
 
@@ -152,20 +170,10 @@ export async function startIngest(options: { nc: NatsConnection; durable: string
       clearInterval(keepAlive);
     }
   };
-  const interval = options.persistIntervalMs ?? PERSIST_INTERVAL_MS;
-  let lastPersistAt = 0;
-  // After the current I/O phase (so every message of this read joins the batch), and no sooner than
-  // `interval` after the previous persist began.
-  const persistTurn = (): Promise<void> =>
-    new Promise<void>((resolve) => {
-      const wait = lastPersistAt + interval - Date.now();
-      if (wait > 0) setTimeout(resolve, wait);
-      else setImmediate(resolve);
-    });
+  const persistTurn = persistTurns(options.persistIntervalMs ?? PERSIST_INTERVAL_MS);
   const persistAll = async (): Promise<void> => {
     while (applied.length > 0) {
       await persistTurn();
-      lastPersistAt = Date.now();
       persistingBatch = applied;
       const batchJobs = jobs;
       applied = [];
