@@ -99,10 +99,9 @@ export function createMessageHandler(options: { namespaces: readonly string[]; t
 /**
  * Reads metric reports through one durable pull consumer: validates and applies each as it arrives,
  * persists the applied ones in batches, and only then acks, so a crash loses nothing (redelivered
- * reports are idempotent). `batch` is how many messages are pulled ahead; `persistIntervalMs` the least
- * time between two persists (default PERSIST_INTERVAL_MS).
+ * reports are idempotent). `batch` is how many messages are pulled ahead.
  */
-export async function startIngest(options: { nc: NatsConnection; durable: string; namespaces: readonly string[]; target: IngestTarget; metrics: ControllerMetrics; log: Logger; batch?: number; persistIntervalMs?: number }): Promise<Ingest> {
+export async function startIngest(options: { nc: NatsConnection; durable: string; namespaces: readonly string[]; target: IngestTarget; metrics: ControllerMetrics; log: Logger; batch?: number }): Promise<Ingest> {
   const { nc, target, log } = options;
   const jsm = await jetstreamManager(nc);
   await ensureMetricsStream(jsm);
@@ -145,7 +144,7 @@ export async function startIngest(options: { nc: NatsConnection; durable: string
   const handle = createMessageHandler(options);
 
   // Messages are handled as they arrive (so a stop decision goes out at once); the applied ones are
-  // persisted together after each burst (at most one persist per `interval`, one at a time) and
+  // persisted together after each burst (one persist at a time, at most one per PERSIST_INTERVAL_MS) and
   // acknowledged only then. Meanwhile the next batch grows; max_ack_pending bounds it (the server stops
   // delivering).
   let applied: JsMsg[] = [];
@@ -170,7 +169,7 @@ export async function startIngest(options: { nc: NatsConnection; durable: string
       clearInterval(keepAlive);
     }
   };
-  const persistTurn = persistTurns(options.persistIntervalMs ?? PERSIST_INTERVAL_MS);
+  const persistTurn = persistTurns(PERSIST_INTERVAL_MS);
   const persistAll = async (): Promise<void> => {
     while (applied.length > 0) {
       await persistTurn();
