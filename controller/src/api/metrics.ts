@@ -18,6 +18,25 @@ export const DUPLICATE_WINDOW_NS = 2 * 60 * 1_000_000_000;
 const TOKEN = /^[A-Za-z0-9_-]+$/;
 /** Pattern of a metric name (MetricName). */
 export const METRIC_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$/;
+/** Most metric names one report may carry; a report with more is rejected whole (too_many_metrics). */
+export const MAX_METRICS_PER_REPORT = 256;
+/**
+ * Most distinct metric names one trial may report over its life: new names past it are dropped from
+ * the report (names_dropped) while names already known still count. With MAX_CURVE_POINTS it bounds
+ * the Trial status (status.ts, TRIAL_STATUS_MAX_BYTES).
+ */
+export const MAX_METRIC_NAMES_PER_TRIAL = 256;
+/** Largest step a report may carry (int32, as Kubernetes integer fields): a step is an epoch or iteration count. */
+export const MAX_STEP = 2 ** 31 - 1;
+
+/**
+ * Names of Object.prototype's properties (`__proto__`, `constructor`, `toString`…): metrics live in
+ * plain objects, where `__proto__` cannot be stored as a key and the others read as inherited
+ * functions when absent, so such names are refused instead of silently dropped or misread.
+ */
+export function isReservedMetricName(name: string): boolean {
+  return name in Object.prototype;
+}
 
 /** Whether a string is a valid NATS subject token (SubjectToken). */
 export function isSubjectToken(s: string): boolean {
@@ -32,13 +51,16 @@ export const SubjectToken = z
 /** Metric name: a short identifier such as `val_loss`. */
 export const MetricName = z
   .string()
-  .regex(METRIC_NAME_PATTERN, { error: "must start with a letter or '_' and use letters, digits, '_', '.', ':' or '-' (max 128 chars)" });
+  .regex(METRIC_NAME_PATTERN, { error: "must start with a letter or '_' and use letters, digits, '_', '.', ':' or '-' (max 128 chars)" })
+  .refine((n) => !isReservedMetricName(n), { error: "is a reserved name (a property of JavaScript objects, such as __proto__ or constructor); rename the metric" });
 
 /** One metric report of one trial at one step; `final: true` marks the trial's last report. */
 export const MetricMessage = z.strictObject({
   trial: SubjectToken,
-  step: z.int().min(0, { error: "step must be an integer ≥ 0" }),
-  metrics: z.record(MetricName, z.number({ error: "metric values must be finite numbers" })),
+  step: z.int().min(0, { error: "step must be an integer ≥ 0" }).max(MAX_STEP, { error: `step must be at most ${MAX_STEP}` }),
+  metrics: z
+    .record(MetricName, z.number({ error: "metric values must be finite numbers" }))
+    .refine((m) => Object.keys(m).length <= MAX_METRICS_PER_REPORT, { error: `a report carries at most ${MAX_METRICS_PER_REPORT} metrics` }),
   final: z.literal(true).optional(),
 });
 export type MetricMessage = z.infer<typeof MetricMessage>;

@@ -1,6 +1,6 @@
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerConfig, type ConsumerMessages, type JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { METRICS_STREAM, METRICS_SUBJECT_PREFIX, ensureMetricsStream, metricsSubject, type MetricMessage, type TrialAddress } from "../api/metrics.ts";
+import { MAX_METRIC_NAMES_PER_TRIAL, METRICS_STREAM, METRICS_SUBJECT_PREFIX, ensureMetricsStream, metricsSubject, type MetricMessage, type TrialAddress } from "../api/metrics.ts";
 import { errorText, type Logger } from "../telemetry/log.ts";
 import type { ControllerMetrics } from "../telemetry/metrics.ts";
 import { validateMessage, type TrialState } from "./validate.ts";
@@ -8,6 +8,8 @@ import { validateMessage, type TrialState } from "./validate.ts";
 /** What the ingest needs from the controller: trial lookup, applying a report, and persisting applied reports. */
 export interface IngestTarget {
   trialState(a: TrialAddress): TrialState;
+  /** The metrics a running trial has reported so far (for the per-trial bound on metric names). */
+  knownMetrics(a: TrialAddress): Readonly<Record<string, number>> | undefined;
   /** Applies an accepted report to the job's engine (idempotent per step). */
   report(a: TrialAddress, m: MetricMessage): void;
   /** Writes the applied reports of these jobs (`namespace/job`) to their Trial statuses. */
@@ -75,7 +77,7 @@ export function createMessageHandler(options: { namespaces: readonly string[]; t
   return (subject, data, jobs) => {
     // Another controller's namespace: settling it here does not affect that controller's consumer.
     if (watched.size > 1 && !watched.has(subject.split(".")[2] ?? "")) return "settled";
-    const r = validateMessage(subject, data, (a) => target.trialState(a));
+    const r = validateMessage(subject, data, (a) => target.trialState(a), (a) => target.knownMetrics(a));
     // The job exists but its state is still being rebuilt: count nothing yet.
     if (!r.ok && r.result === "later") return "retry";
     if (!r.ok) {
@@ -90,7 +92,10 @@ export function createMessageHandler(options: { namespaces: readonly string[]; t
       log.warn("metric message could not be applied", { job: r.address.job, trial: r.address.trial, error: errorText(e) });
       return "settled";
     }
-    accepted.inc();
+    if (r.dropped.length > 0) {
+      metrics.metricMessages.inc({ result: "names_dropped" });
+      log.warn("metric names dropped: the trial reached its bound on distinct metric names", { job: r.address.job, trial: r.address.trial, dropped: r.dropped.length, first: r.dropped[0], bound: MAX_METRIC_NAMES_PER_TRIAL });
+    } else accepted.inc();
     jobs.add(`${r.address.namespace}/${r.address.job}`);
     return "applied";
   };

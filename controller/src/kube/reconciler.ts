@@ -48,6 +48,7 @@ export interface ReconcilerDeps {
 export interface Reconciler {
   reconcile(key: string): Promise<Outcome>;
   trialState(a: TrialAddress): TrialState;
+  knownMetrics(a: TrialAddress): Readonly<Record<string, number>> | undefined;
   report(a: TrialAddress, m: MetricMessage): void;
   persist(keys: ReadonlySet<string>): Promise<void>;
 }
@@ -477,6 +478,9 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       const v = rt.tuner.trial(a.trial);
       if (!v) return "unknown";
       return isFinished(v.phase) ? "finished" : "running";
+    },
+    knownMetrics(a) {
+      return runtimes.get(`${a.namespace}/${a.job}`)?.tuner.trial(a.trial)?.metrics;
     },
     report(a, m) {
       const rt = runtimes.get(`${a.namespace}/${a.job}`);
