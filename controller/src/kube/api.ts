@@ -24,6 +24,24 @@ function safeJson(s: string): unknown {
   }
 }
 
+/** A failed API call with its HTTP status (0 when no answer came back). */
+export class ApiCallError extends Error {
+  readonly code: number;
+  constructor(code: number, message: string) {
+    super(message);
+    this.name = "ApiCallError";
+    this.code = code;
+  }
+}
+
+/**
+ * Whether the API server refused a write for its content (413 too large, 422 invalid, 400 bad
+ * request): sending it again can never succeed.
+ */
+export function isRefusal(e: unknown): e is ApiCallError {
+  return e instanceof ApiCallError && (e.code === 413 || e.code === 422 || e.code === 400);
+}
+
 /** Result of a create: made now, already there (same deterministic name), or refused as invalid. */
 export type CreateResult<T> = { kind: "created"; object: T } | { kind: "exists" } | { kind: "invalid"; message: string };
 
@@ -73,7 +91,7 @@ export function kubeApi(kc: PooledKubeConfig, component: string, instance: strin
     } catch (e) {
       const err = apiError(e);
       if (err.code === 404) return;
-      throw new Error(`patching ${plural}/${name} status in ${namespace} failed (HTTP ${err.code}): ${err.message}`);
+      throw new ApiCallError(err.code, `patching ${plural}/${name} status in ${namespace} failed (HTTP ${err.code}): ${err.message.slice(0, 400)}`);
     }
   };
   return {
