@@ -1,6 +1,7 @@
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerConfig, type ConsumerMessages, type JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { MAX_METRIC_NAMES_PER_TRIAL, METRICS_STREAM, METRICS_SUBJECT_PREFIX, ensureMetricsStream, metricsSubject, type MetricMessage, type TrialAddress } from "../api/metrics.ts";
+import { backoffMs } from "../kube/workqueue.ts";
 import { errorText, type Logger } from "../telemetry/log.ts";
 import type { ControllerMetrics } from "../telemetry/metrics.ts";
 import { validateMessage, type TrialState } from "./validate.ts";
@@ -156,6 +157,7 @@ export async function startIngest(options: { nc: NatsConnection; durable: string
   let persistingBatch: JsMsg[] = [];
   let jobs = new Set<string>();
   let persisting: Promise<void> | undefined;
+  let persistFailures = 0;
   // A persist slower than ack_wait (an API server under load) would get every waiting report redelivered
   // and judged again; telling the server they are in progress keeps them ours.
   const stillWorking = (): void => {
@@ -185,17 +187,22 @@ export async function startIngest(options: { nc: NatsConnection; durable: string
       let stored = true;
       try {
         await target.persist(batchJobs);
+        persistFailures = 0;
       } catch (e) {
         stored = false;
-        log.warn("persisting metric reports failed; they will be redelivered", { error: errorText(e) });
+        persistFailures++;
+        log.warn("persisting metric reports failed; they will be redelivered", { error: errorText(e), failures: persistFailures });
       }
+      // Redelivered after a backoff that grows with consecutive failures (jittered, capped at 30 s), so a
+      // failing API server is not asked again every 2 s by every batch.
+      const redeliverMs = backoffMs(persistFailures, 2000, 30_000);
       try {
         for (const m of persistingBatch) {
           if (stored) m.ack();
           else {
             // Unacked messages come back after ack_wait; nak now so they return sooner.
             retrying.add(m.seq);
-            m.nak(2000);
+            m.nak(redeliverMs);
           }
         }
       } catch (e) {

@@ -2,6 +2,7 @@ import { ApiException, type V1Pod } from "@kubernetes/client-node";
 import { z } from "zod";
 import type { Trial, TrialStatus } from "../api/trial.ts";
 import type { TuningJobStatus } from "../api/tuningjob.ts";
+import type { Reachability } from "../telemetry/reachability.ts";
 import { jsonClient } from "./http.ts";
 import type { PooledKubeConfig } from "./kubeconfig.ts";
 import { API_GROUP, API_VERSION, PLURALS, type Meta } from "./objects.ts";
@@ -82,9 +83,9 @@ async function create(call: () => Promise<unknown>): Promise<CreateResult<Meta>>
 const seg = encodeURIComponent;
 const ours = (namespace: string, plural: string): string => `/apis/${API_GROUP}/${API_VERSION}/namespaces/${seg(namespace)}/${plural}`;
 
-/** The API calls of the reconciler, on the given cluster; `component` names the event source. */
-export function kubeApi(kc: PooledKubeConfig, component: string, instance: string): KubeApi {
-  const call = jsonClient(kc);
+/** The API calls of the reconciler, on the given cluster; `component` names the event source; each answer (or its absence) goes to `reachability`. */
+export function kubeApi(kc: PooledKubeConfig, component: string, instance: string, reachability?: Reachability): KubeApi {
+  const call = jsonClient(kc, Date.now, reachability);
   const patchStatus = async (plural: string, namespace: string, name: string, status: unknown): Promise<void> => {
     try {
       await call("PATCH", `${ours(namespace, plural)}/${seg(name)}/status`, { status }, MERGE_PATCH);

@@ -29,3 +29,10 @@ test("bad settings are refused with the setting named", () => {
   assert.throws(() => parseConfig(["--lease-duration=5", "--lease-renew=10"], {}), /renewSeconds/);
   assert.throws(() => parseConfig(["--namespaces=Bad_NS"], {}), /namespaces/);
 });
+
+test("how long the API server or NATS may be unreachable before /healthz fails: 60 s by default, from env or flag", () => {
+  assert.equal(parseConfig([], {}).unhealthyAfterSeconds, 60);
+  assert.equal(parseConfig([], { KUBETUNE_UNHEALTHY_AFTER_SECONDS: "90" }).unhealthyAfterSeconds, 90);
+  assert.equal(parseConfig(["--unhealthy-after=5"], { KUBETUNE_UNHEALTHY_AFTER_SECONDS: "90" }).unhealthyAfterSeconds, 5);
+  assert.throws(() => parseConfig(["--unhealthy-after=0"], {}), /unhealthyAfterSeconds: must be > 0/);
+});

@@ -31,6 +31,8 @@ export const ControllerConfig = z.object({
   stopGraceSeconds: seconds("grace before a stopped trial's Pod is deleted").default(15),
   // Longer than the consumer's ack wait (10 s), so reports a crashed controller held are redelivered in time.
   settleSeconds: seconds("wait for a finished Pod's last reports").default(30),
+  /** /healthz fails once the API server or NATS has been unreachable this long, so Kubernetes restarts the controller. */
+  unhealthyAfterSeconds: seconds("how long the API server or NATS may be unreachable before /healthz fails").default(60),
   /** JSON file of trial Pod defaults (the chart mounts its ConfigMap here); see trial-defaults.ts. */
   trialDefaults: z.string().min(1).optional(),
   logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),
@@ -41,7 +43,7 @@ const FLAGS: Record<string, keyof ControllerConfig> = {
   namespaces: "namespaces", kubeconfig: "kubeconfig", "nats-url": "natsUrl", "trial-nats-url": "trialNatsUrl", consumer: "consumer",
   "metrics-port": "metricsPort", "metrics-host": "metricsHost", "lease-name": "leaseName", "lease-namespace": "leaseNamespace", identity: "identity",
   "lease-duration": "leaseDurationSeconds", "lease-renew": "renewSeconds", "lease-retry": "retrySeconds", workers: "workers",
-  "stop-grace": "stopGraceSeconds", settle: "settleSeconds", "trial-defaults": "trialDefaults", "log-level": "logLevel",
+  "stop-grace": "stopGraceSeconds", settle: "settleSeconds", "unhealthy-after": "unhealthyAfterSeconds", "trial-defaults": "trialDefaults", "log-level": "logLevel",
 };
 
 // Secrets come from env or mounted files only, never flags (flags show up in `ps`).
@@ -51,6 +53,7 @@ const ENV: Record<string, keyof ControllerConfig> = {
   KUBETUNE_NATS_TLS_CA_FILE: "natsTlsCaFile", KUBETUNE_NATS_TLS_CERT_FILE: "natsTlsCertFile", KUBETUNE_NATS_TLS_KEY_FILE: "natsTlsKeyFile",
   KUBETUNE_CONSUMER: "consumer", KUBETUNE_METRICS_PORT: "metricsPort", KUBETUNE_LEASE_NAME: "leaseName", POD_NAMESPACE: "leaseNamespace",
   KUBETUNE_LEASE_NAMESPACE: "leaseNamespace", POD_NAME: "identity", KUBETUNE_LOG_LEVEL: "logLevel", KUBETUNE_TRIAL_DEFAULTS: "trialDefaults",
+  KUBETUNE_UNHEALTHY_AFTER_SECONDS: "unhealthyAfterSeconds",
 };
 
 /** Secret values that may instead be given as a path in `<NAME>_FILE` (a mounted Secret). */

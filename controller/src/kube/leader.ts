@@ -1,5 +1,6 @@
 import { CoordinationV1Api, type KubeConfig, type V1Lease } from "@kubernetes/client-node";
 import { errorText, type Logger } from "../telemetry/log.ts";
+import { answered, type Reachability } from "../telemetry/reachability.ts";
 import { apiError } from "./api.ts";
 
 /** Lease timing, in milliseconds. */
@@ -40,7 +41,7 @@ export interface Election {
  * Campaigns for a coordination.k8s.io Lease; calls `onLead` when it is won and `onLose` when it is
  * lost (renewal failed past the lease duration, or someone else holds it).
  */
-export function startElection(o: { kc: KubeConfig; namespace: string; name: string; identity: string; timing: LeaseTiming; log: Logger; onLead(): void; onLose(): void }): Election {
+export function startElection(o: { kc: KubeConfig; namespace: string; name: string; identity: string; timing: LeaseTiming; log: Logger; onLead(): void; onLose(): void; reachability?: Reachability }): Election {
   const api = o.kc.makeApiClient(CoordinationV1Api);
   const { namespace, name, identity, timing, log } = o;
   let leader = false;
@@ -79,6 +80,7 @@ export function startElection(o: { kc: KubeConfig; namespace: string; name: stri
     if (stopped) return;
     try {
       const held = await attempt();
+      o.reachability?.reached();
       if (held) lastRenew = Date.now();
       if (held && !leader) {
         leader = true;
@@ -91,6 +93,9 @@ export function startElection(o: { kc: KubeConfig; namespace: string; name: stri
       }
     } catch (e) {
       const err = apiError(e);
+      // A standby's only API calls are these: they tell /healthz whether the API server answers.
+      if (answered(err.code)) o.reachability?.reached();
+      else o.reachability?.missed(`lease ${namespace}/${name}: ${err.code > 0 ? `HTTP ${err.code}` : err.message}`);
       log.warn("lease update failed", { lease: `${namespace}/${name}`, code: err.code, error: err.code === 409 ? "conflict" : err.message });
       if (leader && Date.now() - lastRenew > timing.durationMs) {
         leader = false;
@@ -98,7 +103,8 @@ export function startElection(o: { kc: KubeConfig; namespace: string; name: stri
         o.onLose();
       }
     }
-    if (!stopped) timer = setTimeout(() => void (pending = tick()), leader ? timing.renewMs : timing.retryMs);
+    // A candidate's retries are jittered (up to +20 %), so standbys that start together do not ask in lockstep.
+    if (!stopped) timer = setTimeout(() => void (pending = tick()), leader ? timing.renewMs : timing.retryMs * (1 + 0.2 * Math.random()));
   };
   pending = tick();
 

@@ -4,7 +4,8 @@ import { startIngest, type Ingest } from "../ingest/consumer.ts";
 import { publishStop } from "../ingest/control.ts";
 import { createLogger, errorText, type Logger } from "../telemetry/log.ts";
 import { createMetrics, type ControllerMetrics } from "../telemetry/metrics.ts";
-import { startTelemetryServer, type Check } from "../telemetry/server.ts";
+import { createReachability } from "../telemetry/reachability.ts";
+import { livenessChecks, startTelemetryServer, type Check } from "../telemetry/server.ts";
 import { kubeApi } from "./api.ts";
 import { parseConfig, type ControllerConfig } from "./config.ts";
 import { withEventQueue } from "./events.ts";
@@ -59,7 +60,13 @@ export async function startController(config: ControllerConfig, log: Logger = cr
       },
     },
   ];
-  const server = await startTelemetryServer({ port: config.metricsPort, host: config.metricsHost, registry: metrics.registry, checks });
+  // What the API server and NATS answer to the calls made anyway (lease, writes, the connection's state).
+  const apiserver = createReachability();
+  const natsReach = createReachability();
+  // Unreachable until the first connection: a NATS that never answers fails /healthz too.
+  natsReach.missed(`not connected to ${config.natsUrl} yet`);
+  const liveness = livenessChecks([{ name: "apiserver", reachability: apiserver }, { name: "nats", reachability: natsReach }], config.unhealthyAfterSeconds * 1000);
+  const server = await startTelemetryServer({ port: config.metricsPort, host: config.metricsHost, registry: metrics.registry, checks, liveness: () => liveness });
   log.info("serving /metrics, /healthz and /readyz", { port: server.port });
 
   try {
@@ -75,7 +82,11 @@ export async function startController(config: ControllerConfig, log: Logger = cr
         ...(config.natsTlsKeyFile !== undefined ? { tlsKeyFile: config.natsTlsKeyFile } : {}),
       },
       log,
-      (up) => metrics.natsConnected.set(up ? 1 : 0),
+      (up) => {
+        metrics.natsConnected.set(up ? 1 : 0);
+        if (up) natsReach.reached();
+        else natsReach.missed(`the connection to ${config.natsUrl} is down`);
+      },
     );
   } catch (e) {
     // A bad NATS setting (an unreadable creds file…) must not leave the metrics server holding the process.
@@ -110,7 +121,7 @@ export async function startController(config: ControllerConfig, log: Logger = cr
     const pods = startCache<KubernetesObject>(kc, "pods", config.namespaces, enqueueOwner, log);
     a.caches = [jobs, trials, pods];
     const reconciler = createReconciler({
-      api: withEventQueue(kubeApi(kc, "kubetune-controller", config.identity), { inFlight: EVENTS_IN_FLIGHT, backlog: EVENT_BACKLOG, log }),
+      api: withEventQueue(kubeApi(kc, "kubetune-controller", config.identity, apiserver), { inFlight: EVENTS_IN_FLIGHT, backlog: EVENT_BACKLOG, log }),
       jobs,
       trials,
       pods,
@@ -174,6 +185,7 @@ export async function startController(config: ControllerConfig, log: Logger = cr
     identity: config.identity,
     timing: { durationMs: config.leaseDurationSeconds * 1000, renewMs: config.renewSeconds * 1000, retryMs: config.retrySeconds * 1000 },
     log,
+    reachability: apiserver,
     onLead: () => {
       metrics.leader.set(1);
       active = lead();
