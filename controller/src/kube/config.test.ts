@@ -36,3 +36,11 @@ test("how long the API server or NATS may be unreachable before /healthz fails: 
   assert.equal(parseConfig(["--unhealthy-after=5"], { KUBETUNE_UNHEALTHY_AFTER_SECONDS: "90" }).unhealthyAfterSeconds, 5);
   assert.throws(() => parseConfig(["--unhealthy-after=0"], {}), /unhealthyAfterSeconds: must be > 0/);
 });
+
+test("the metrics stream's limits: defaults, env and flags, refused when too small", () => {
+  const d = parseConfig([], {});
+  assert.deepEqual([d.streamMaxAgeSeconds, d.streamMaxBytes, d.streamMaxMessagesPerSubject], [604_800, 1024 ** 3, 10_000]);
+  const c = parseConfig(["--stream-max-age=3600", "--stream-max-msgs-per-subject=500"], { KUBETUNE_STREAM_MAX_BYTES: "2097152", KUBETUNE_STREAM_MAX_AGE_SECONDS: "99999" });
+  assert.deepEqual([c.streamMaxAgeSeconds, c.streamMaxBytes, c.streamMaxMessagesPerSubject], [3600, 2_097_152, 500]);
+  assert.throws(() => parseConfig(["--stream-max-bytes=1000"], {}), /streamMaxBytes: must be at least 1 MiB/);
+});
