@@ -28,7 +28,7 @@ export function createRetrying(): Retrying {
       const gone: number[] = [];
       for (const seq of stale) {
         if (await stored(seq)) continue;
-        // Delivered again meanwhile: it was still there, and is tracked anew.
+        // Came back while the stream was being asked: not discarded after all.
         if (handedBack.get(seq) === undefined) continue;
         handedBack.delete(seq);
         gone.push(seq);
