@@ -30,6 +30,18 @@ export function microTime(d: Date): Date {
   return d.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z") as unknown as Date;
 }
 
+/**
+ * `p`, or a rejection after `ms` saying what did not answer: an API server that accepts connections
+ * but never answers must count as unreachable (for /healthz and the lease), not hang the election.
+ */
+export function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
 /** A running election. */
 export interface Election {
   isLeader(): boolean;
@@ -79,7 +91,7 @@ export function startElection(o: { kc: KubeConfig; namespace: string; name: stri
   const tick = async (): Promise<void> => {
     if (stopped) return;
     try {
-      const held = await attempt();
+      const held = await withDeadline(attempt(), timing.durationMs, `lease ${namespace}/${name}`);
       o.reachability?.reached();
       if (held) lastRenew = Date.now();
       if (held && !leader) {
