@@ -10,6 +10,7 @@ import { clients, irisJob, root, scrape, startTestController, until, type Starte
 
 let cluster: TestCluster;
 let ctl: Started | undefined;
+let standby: Started | undefined;
 let proxy: ApiProxy | undefined;
 
 before(async () => {
@@ -18,6 +19,7 @@ before(async () => {
   assert.equal(r.code, 0, r.stderr);
 });
 after(async () => {
+  await standby?.controller.stop();
   await ctl?.controller.stop();
   await proxy?.stop();
   await cluster?.cleanup();
@@ -135,6 +137,11 @@ test("one trial's 2,400-metric-names attack: its excess names are rejected and c
   assert.ok(ctl.controller.isLeader(), "the controller kept its lease");
   assert.ok(!ctl.logs.some((l) => /HTTP 413/.test(l)), "no write was refused as too large");
 
+  // A standby replica that reaches the API server directly: healthy while it reaches both.
+  standby = await startTestController(cluster, ["--unhealthy-after=5"], "ctl-b");
+  assert.equal((await healthz(standby)).status, 200);
+  assert.equal(standby.controller.isLeader(), false);
+
   // /healthz reflects reality: the API server gone for this controller only (its proxy stopped) fails it, and back passes it.
   await proxy.stop();
   const down = await until("/healthz to fail", async () => {
@@ -143,6 +150,10 @@ test("one trial's 2,400-metric-names attack: its excess names are rejected and c
   }, 60_000, describe);
   assert.match(down.body, /\[-\]apiserver failed: unreachable for \d+ s \(limit 5 s\)/);
   assert.match(down.body, /\[\+\]nats ok/);
+  assert.equal((await healthz(standby)).status, 200, "the other replica still reaches the API server");
   await proxy.start();
   await until("/healthz to pass again", async () => ((await healthz(ctl!)).status === 200 ? true : undefined), 60_000, describe);
+  await until("the other replica to lead", async () => (standby!.controller.isLeader() ? true : undefined), 30_000, describe);
+  assert.equal(ctl.controller.isLeader(), false);
+  assert.equal((await healthz(ctl)).status, 200, "a standby that reaches the API server and NATS is healthy");
 });
