@@ -35,8 +35,9 @@ export const MAX_STEP = 2 ** 31 - 1;
  * functions when absent, so such names are refused instead of silently dropped or misread.
  */
 export function isReservedMetricName(name: string): boolean {
-  return name in Object.prototype;
+  return RESERVED_NAMES.has(name);
 }
+const RESERVED_NAMES: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
 
 /** Whether a string is a valid NATS subject token (SubjectToken). */
 export function isSubjectToken(s: string): boolean {
