@@ -25,13 +25,15 @@ function safeJson(s: string): unknown {
   }
 }
 
-/** A failed API call with its HTTP status (0 when no answer came back). */
+/** A failed API call with its HTTP status (0 when no answer came back) and the API server's own message. */
 export class ApiCallError extends Error {
   readonly code: number;
-  constructor(code: number, message: string) {
+  readonly detail: string;
+  constructor(code: number, message: string, detail = message) {
     super(message);
     this.name = "ApiCallError";
     this.code = code;
+    this.detail = detail;
   }
 }
 
@@ -92,7 +94,7 @@ export function kubeApi(kc: PooledKubeConfig, component: string, instance: strin
     } catch (e) {
       const err = apiError(e);
       if (err.code === 404) return;
-      throw new ApiCallError(err.code, `patching ${plural}/${name} status in ${namespace} failed (HTTP ${err.code}): ${err.message.slice(0, 400)}`);
+      throw new ApiCallError(err.code, `patching ${plural}/${name} status in ${namespace} failed (HTTP ${err.code}): ${err.message.slice(0, 400)}`, err.message.slice(0, 400));
     }
   };
   return {

@@ -329,7 +329,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
    * without the refused content (the last one stored, with the new phase and reason) is written once.
    */
   const statusRefused = async (rt: JobRuntime, trial: string, e: ApiCallError): Promise<void> => {
-    const refusal = `the API server refused the trial's status (HTTP ${e.code}): ${e.message}`;
+    const refusal = `the API server refused the trial's status (HTTP ${e.code}): ${e.detail}`;
     log.error("a Trial status was refused; the trial fails", { namespace: rt.namespace, job: rt.name, trial, code: e.code, error: e.message });
     rt.tuner.exited(trial, { ok: false, reason: refusal });
     rt.decided = true;
@@ -338,6 +338,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     const previous = rt.written.get(trial);
     const status: TrialStatus = { ...(previous ?? {}), phase: v?.phase ?? "Failed", podName: trial, reason: boundedText(v?.reason ?? refusal), message: boundedText(refusal), completionTime: previous?.completionTime ?? iso() };
     if (!status.startTime) status.startTime = status.completionTime as string;
+    // The Pod is deleted at once; the stop request only lets the trainer say why before it goes.
     deps.publishStop({ namespace: rt.namespace, job: rt.name, trial }, refusal).catch(() => undefined);
     void api.deletePod(rt.namespace, trial).catch((err: unknown) => log.warn("deleting a failed trial's Pod failed", { trial, error: errorText(err) }));
     try {
