@@ -117,10 +117,13 @@ for t in "${targets[@]}"; do
   esac
   if [ "$t" = nats ]; then
     # nats-server is a static Go binary; the chart's StatefulSet passes --config and runs as 1000.
-    rootfs nats-server "$RUNTIME_PKGS,nats-server"
-    import "$ref" "$W/nats-server" --entrypoint '["/usr/bin/nats-server"]' --user 1000:1000 \
-      --env PATH=/usr/bin:/bin --port 4222 --port 8222
-    rm -rf "$W/nats-server"
+    # Made from Debian packages only: kept while the tag (the suite) is the same.
+    image_exists "$ref" || rootfs nats-server "$RUNTIME_PKGS,nats-server"
+    if [ -d "$W/nats-server" ]; then
+      import "$ref" "$W/nats-server" --entrypoint '["/usr/sbin/nats-server"]' --user 1000:1000 \
+        --env PATH=/usr/sbin:/usr/bin:/bin --port 4222 --port 8222
+      rm -rf "$W/nats-server"
+    fi
   else
     log "buildah bud --target $t -> $ref"
     buildah bud --quiet --layers --network none \
