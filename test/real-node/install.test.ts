@@ -106,7 +106,7 @@ test('helm install with bundled NATS on the real node; iris-quickstart succeeds 
   assert.equal(installed.code, 0, `helm install: ${installed.out}\n${await controllerLogs()}`);
 
   // The Deployment and the NATS StatefulSet are ready, their Pods on the real node as containers.
-  for (const what of [`deployment/${release()}-kubetune`, `statefulset/${release()}-kubetune-nats`]) {
+  for (const what of [`deployment/${release()}-kubetune-controller`, `statefulset/${release()}-kubetune-nats`]) {
     const r = await cluster.kubectl(['rollout', 'status', what, '--timeout=120s'], { timeoutMs: 130_000 });
     assert.equal(r.code, 0, `${what}: ${r.stdout}${r.stderr}`);
   }
