@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds kubetune's images offline with buildah from images/Containerfile (no registry is needed):
 # Debian 12 stand-ins for NODE_IMAGE and BASE_IMAGE are made with mmdebstrap from the apt mirror this
-# machine already uses, Node is the `node` devDependency's binary, and `npm ci` reads the host's npm
-# cache (filled by `npm ci --offline` first, which fails if the cache lacks a locked package).
+# machine already uses, Node is the `node` devDependency's binary, and `npm ci` runs offline from the
+# host's npm cache (which `npm ci` on this machine filled).
 # Installs buildah, mmdebstrap and runc from Debian when missing. Prints each image's size.
 # Usage: images/build.sh [controller] [trainer-cpu] [nats]     (default: controller trainer-cpu)
 #   nats: a NATS image from Debian's nats-server, for the real-node install test (not a kubetune image).
@@ -99,13 +99,7 @@ REVISION="$(git -C "$REPO_ROOT" rev-parse HEAD 2>/dev/null || echo unknown)"
 git -C "$REPO_ROOT" diff --quiet HEAD 2>/dev/null || REVISION="$REVISION-dirty"
 SOURCE="$(git -C "$REPO_ROOT" remote get-url origin 2>/dev/null || echo unknown)"
 
-# The offline npm ci inside the build needs every locked package in the cache: check on the host first.
 NPM_CACHE="$(npm config get cache)"
-check="$W/npm-check"; rm -rf "$check"; mkdir -p "$check"
-cp "$REPO_ROOT/package.json" "$REPO_ROOT/package-lock.json" "$check/"
-(cd "$check" && npm ci --offline --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null) \
-  || die "the npm cache $NPM_CACHE lacks packages of package-lock.json: run 'npm ci' once with the registry reachable"
-rm -rf "$check"
 
 built=()
 for t in "${targets[@]}"; do
@@ -131,7 +125,7 @@ for t in "${targets[@]}"; do
       --build-arg NODE_IMAGE="$NODE_REF" --build-arg BASE_IMAGE="$BASE_REF" --build-arg npm_config_offline=true \
       --build-arg VERSION="$VERSION" --build-arg REVISION="$REVISION" --build-arg SOURCE="$SOURCE" \
       -f "$REPO_ROOT/images/Containerfile" --target "$t" -t "$ref" "$REPO_ROOT" >/dev/null \
-      || die "buildah bud --target $t failed (rerun without --quiet in images/build.sh to see the step)"
+      || die "buildah bud --target $t failed; if at npm ci, the npm cache $NPM_CACHE lacks a package of package-lock.json (run 'npm ci' once with the registry reachable); rerun without --quiet in images/build.sh to see the step"
   fi
   log "built $ref in $(( $(date +%s) - t0 ))s"
   built+=("$ref")
