@@ -126,6 +126,12 @@ for t in "${targets[@]}"; do
       --build-arg VERSION="$VERSION" --build-arg REVISION="$REVISION" --build-arg SOURCE="$SOURCE" \
       -f "$REPO_ROOT/images/Containerfile" --target "$t" -t "$ref" "$REPO_ROOT" >/dev/null \
       || die "buildah bud --target $t failed; if at npm ci, the npm cache $NPM_CACHE lacks a package of package-lock.json (run 'npm ci' once with the registry reachable); rerun without --quiet in images/build.sh to see the step"
+    # buildah 1.28's layer cache ignores build args, so a cached LABEL step would keep an old revision:
+    # set the build's own labels on the result (a config change, no new files).
+    c="$(buildah from "$ref")"
+    buildah config --label org.opencontainers.image.version="$VERSION" --label org.opencontainers.image.revision="$REVISION" \
+      --label org.opencontainers.image.source="$SOURCE" "$c"
+    buildah commit --quiet --rm "$c" "$ref" >/dev/null
   fi
   log "built $ref in $(( $(date +%s) - t0 ))s"
   built+=("$ref")
