@@ -3,9 +3,12 @@
 # JetStream) and the process kubelet, each on a free loopback port, unless already running.
 # Idempotent and safe to run concurrently (a lock file serialises runs). Builds binaries on first use.
 # Writes $KUBETUNE_CLUSTER_DIR/env (KUBECONFIG, NATS_URL, KUBETUNE_KUBECTL, KUBETUNE_HELM) and prints it.
+# Usage: up.sh [--real-node]   (--real-node: then also the real node, real-node-up.sh)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 started_at=$(date +%s)
+real_node=0
+case "${1:-}" in --real-node) real_node=1 ;; "") ;; *) die "unknown argument $1 (usage: up.sh [--real-node])" ;; esac
 
 D="$KUBETUNE_CLUSTER_DIR"
 mkdir -p "$D"/{pki,run,logs,etcd-data,nats-store,pods}
@@ -134,3 +137,7 @@ ENV
 mv "$D/env.tmp" "$D/env"
 log "cluster ready in $(( $(date +%s) - started_at ))s (stop: make cluster-down; logs: $D/logs)"
 cat "$D/env"
+if [ "$real_node" = 1 ]; then
+  exec 9>&-   # real-node-up.sh runs up.sh itself, which takes up.lock
+  bash "$REPO_ROOT/test/cluster/real-node-up.sh" >&2
+fi
