@@ -1,5 +1,5 @@
 # Thin wrappers over npm scripts and the test-cluster scripts; npm scripts are the source of truth.
-.PHONY: test typecheck crds cluster-up cluster-down
+.PHONY: test typecheck crds cluster-up cluster-down images
 
 test:
 	npm test
@@ -15,3 +15,7 @@ cluster-up:
 
 cluster-down:
 	bash test/cluster/down.sh
+
+# Builds the controller and CPU trainer images offline with buildah and prints their sizes (images/build.sh).
+images:
+	npm run images

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds kube-apiserver, kube-controller-manager, kubectl, etcd and helm from published Go modules into
 # $KUBETUNE_CACHE/k8s-<version>-<goversion>/. Idempotent: exits at once when the binaries exist.
+# Usage: build.sh [--real-node]   (--real-node: also kubelet and kube-scheduler, for real-node-up.sh)
 #
 # k8s.io/kubernetes pins its ~30 staging modules at v0.0.0 with `replace => ./staging/...`, which a
 # module download does not contain, so a throwaway wrapper module replaces each of them with its
@@ -11,6 +12,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_cmds go:golang-go
 OUT="$(bin_dir)"
 BINS=(kube-apiserver kube-controller-manager kubectl etcd helm)
+KUBE_CMDS=(kube-apiserver kubectl kube-controller-manager)
+if [ "${1:-}" = --real-node ]; then BINS+=(kubelet kube-scheduler); KUBE_CMDS+=(kubelet kube-scheduler)
+elif [ $# -gt 0 ]; then die "unknown argument $1 (usage: build.sh [--real-node])"; fi
 HELM_VERSION="${KUBETUNE_HELM_VERSION:-v3.22.0}"
 
 all_built() { local b; for b in "${BINS[@]}"; do [ -x "$OUT/$b" ] || return 1; done; }
@@ -41,17 +45,11 @@ go mod edit "${args[@]}"
 # Same Go language/godebug defaults as the release itself.
 go mod edit -go="$(sed -n 's/^go \([0-9.]*\)$/\1/p' "$KMOD")"
 grep -q '^godebug' "$KMOD" && go mod edit -godebug="$(sed -n 's/^godebug \(.*\)$/\1/p' "$KMOD" | head -1)"
-cat > tools.go <<'GO'
-//go:build tools
-
-package tools
-
-import (
-	_ "k8s.io/kubernetes/cmd/kube-apiserver"
-	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
-	_ "k8s.io/kubernetes/cmd/kubectl"
-)
-GO
+{
+  printf '//go:build tools\n\npackage tools\n\nimport (\n'
+  for b in "${KUBE_CMDS[@]}"; do printf '\t_ "k8s.io/kubernetes/cmd/%s"\n' "$b"; done
+  printf ')\n'
+} > tools.go
 log "resolving kubernetes dependencies"
 go mod tidy -e >/dev/null 2>"$WORK/kube/tidy.log" || true
 
@@ -62,7 +60,7 @@ for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
   LD+=" -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$MINOR"
   LD+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=$BUILD_DATE -X $pkg.gitCommit=kubetune-module-build"
 done
-for b in kube-apiserver kubectl kube-controller-manager; do
+for b in "${KUBE_CMDS[@]}"; do
   [ -x "$OUT/$b" ] && continue
   t0=$(date +%s)
   log "go build $b (slow the first time)"

@@ -3,6 +3,7 @@
 # process's command line so a recycled pid is never killed).
 # Usage: down.sh [--purge] [--only NAME]
 #   --purge      also delete the cluster's state (etcd data, NATS store, PKI, logs) for a clean start
+# A real node (real-node-up.sh) is stopped too, and everything it added to the machine removed.
 #   --only NAME  stop one component (etcd, kube-apiserver, kube-controller-manager, nats-server, kubelet)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -40,6 +41,10 @@ if [ -n "$only" ]; then
   [ -n "${MATCH[$only]:-}" ] || die "unknown component $only (one of: ${ORDER[*]})"
   stop_one "$only"
   exit 0
+fi
+# The real node first (real-node-up.sh): it deletes its Node while the API server still runs.
+if [ -d "$D/real-node/run" ]; then
+  if [ "$purge" = 1 ]; then bash "$REPO_ROOT/test/cluster/real-node-down.sh" --purge; else bash "$REPO_ROOT/test/cluster/real-node-down.sh"; fi
 fi
 for name in "${ORDER[@]}"; do stop_one "$name"; done
 rm -f "$D/env"

@@ -30,3 +30,49 @@ ensure_cmds() {
   apt-get -o DPkg::Lock::Timeout=300 update -qq >&2 || die "apt-get update failed (is the Debian mirror reachable?)"
   DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq "${missing[@]}" >&2 || die "apt-get install ${missing[*]} failed"
 }
+
+# --- daemon bookkeeping for up.sh and real-node-up.sh: the caller sets RUN_DIR (pid and port files)
+# and LOG_DIR (one log per daemon), and holds its lock on fd 9.
+# running NAME MATCH: true when run/NAME.pid names a live process whose command line contains MATCH,
+# so a recycled pid never counts as ours.
+running() {
+  local pid
+  pid="$(cat "$RUN_DIR/$1.pid" 2>/dev/null)" || return 1
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$2"
+}
+# spawn NAME CMD...: start CMD in its own session (so a test runner's signals do not reach it).
+spawn() {
+  local name="$1"; shift
+  log "starting $name"
+  # 9>&-: the daemon must not inherit the lock fd, or it would hold up.lock for its whole life.
+  setsid "$@" >>"$LOG_DIR/$name.log" 2>&1 </dev/null 9>&- &
+  echo $! > "$RUN_DIR/$name.pid"
+}
+
+# port_free PORT: nothing listens on 127.0.0.1:PORT.
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# port_for NAME: the port remembered for NAME, or a new free one (30000-59999).
+port_for() {
+  local f="$RUN_DIR/$1.port" p
+  if [ -f "$f" ]; then cat "$f"; return; fi
+  while :; do
+    p=$(( 30000 + RANDOM % 30000 ))
+    port_free "$p" && ! grep -qx "$p" "$RUN_DIR"/*.port 2>/dev/null && break
+  done
+  echo "$p" > "$f"; echo "$p"
+}
+# fresh_port NAME: forget NAME's port when something that is not ours now listens on it.
+fresh_port() { [ -f "$RUN_DIR/$1.port" ] && ! port_free "$(cat "$RUN_DIR/$1.port")" && rm -f "$RUN_DIR/$1.port"; return 0; }
+
+# wait_until SECONDS WHAT CMD...: poll CMD every 0.2 s; on timeout show the component's log tail.
+wait_until() {
+  local secs="$1" what="$2"; shift 2
+  local deadline=$(( $(date +%s) + secs ))
+  until "$@" >/dev/null 2>&1; do
+    if [ "$(date +%s)" -ge "$deadline" ]; then
+      tail -n 30 "$LOG_DIR/$what.log" >&2 2>/dev/null || true
+      die "$what not healthy after ${secs}s; full log: $LOG_DIR/$what.log"
+    fi
+    sleep 0.2
+  done
+}

@@ -43,6 +43,9 @@ client_cert admin kubetune-admin system:masters
 client_cert controller-manager system:kube-controller-manager ""
 # The process kubelet is also the scheduler (it binds Pods); up.sh grants it a ClusterRole.
 client_cert kubelet kubetune:process-kubelet kubetune:process-kubelets
+# The real node (real-node-up.sh): a kubelet under the Node authorizer, and the scheduler's bootstrap identity.
+client_cert real-node-kubelet system:node:kubetune-real-node system:nodes
+client_cert kube-scheduler system:kube-scheduler ""
 
 # Service-account token signing pair (the API server signs, and verifies with the public half).
 if [ ! -f sa.key ]; then

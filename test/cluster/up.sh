@@ -3,9 +3,12 @@
 # JetStream) and the process kubelet, each on a free loopback port, unless already running.
 # Idempotent and safe to run concurrently (a lock file serialises runs). Builds binaries on first use.
 # Writes $KUBETUNE_CLUSTER_DIR/env (KUBECONFIG, NATS_URL, KUBETUNE_KUBECTL, KUBETUNE_HELM) and prints it.
+# Usage: up.sh [--real-node]   (--real-node: then also the real node, real-node-up.sh)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 started_at=$(date +%s)
+real_node=0
+case "${1:-}" in --real-node) real_node=1 ;; "") ;; *) die "unknown argument $1 (usage: up.sh [--real-node])" ;; esac
 
 D="$KUBETUNE_CLUSTER_DIR"
 mkdir -p "$D"/{pki,run,logs,etcd-data,nats-store,pods}
@@ -26,51 +29,9 @@ bash "$REPO_ROOT/test/cluster/pki.sh" "$D/pki"
 P="$D/pki"
 NODE_NAME="${KUBETUNE_NODE_NAME:-kubetune-node}"
 
-# --- process bookkeeping -------------------------------------------------------------------------
-# running NAME MATCH: true when run/NAME.pid names a live process whose command line contains MATCH,
-# so a recycled pid never counts as ours.
-running() {
-  local pid
-  pid="$(cat "$D/run/$1.pid" 2>/dev/null)" || return 1
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$2"
-}
-# spawn NAME CMD...: start CMD in its own session (so a test runner's signals do not reach it).
-spawn() {
-  local name="$1"; shift
-  log "starting $name"
-  # 9>&-: the daemon must not inherit the lock fd, or it would hold up.lock for its whole life.
-  setsid "$@" >>"$D/logs/$name.log" 2>&1 </dev/null 9>&- &
-  echo $! > "$D/run/$name.pid"
-}
+# --- process bookkeeping (helpers in lib.sh) -----------------------------------------------------
+RUN_DIR="$D/run"; LOG_DIR="$D/logs"
 stop() { bash "$REPO_ROOT/test/cluster/down.sh" --only "$1"; }
-
-# port_free PORT: nothing listens on 127.0.0.1:PORT.
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-# port_for NAME: the port remembered for NAME, or a new free one (30000-59999).
-port_for() {
-  local f="$D/run/$1.port" p
-  if [ -f "$f" ]; then cat "$f"; return; fi
-  while :; do
-    p=$(( 30000 + RANDOM % 30000 ))
-    port_free "$p" && ! grep -qx "$p" "$D"/run/*.port 2>/dev/null && break
-  done
-  echo "$p" > "$f"; echo "$p"
-}
-# fresh_port NAME: forget NAME's port when something that is not ours now listens on it.
-fresh_port() { [ -f "$D/run/$1.port" ] && ! port_free "$(cat "$D/run/$1.port")" && rm -f "$D/run/$1.port"; return 0; }
-
-# wait_until SECONDS WHAT CMD...: poll CMD every 0.2 s; on timeout show the component's log tail.
-wait_until() {
-  local secs="$1" what="$2"; shift 2
-  local deadline=$(( $(date +%s) + secs ))
-  until "$@" >/dev/null 2>&1; do
-    if [ "$(date +%s)" -ge "$deadline" ]; then
-      tail -n 30 "$D/logs/$what.log" >&2 2>/dev/null || true
-      die "$what not healthy after ${secs}s; full log: $D/logs/$what.log"
-    fi
-    sleep 0.2
-  done
-}
 
 # --- etcd + kube-apiserver (restarted together: the API server is bound to etcd's port) -----------
 if ! running etcd "$BIN/etcd" || ! running kube-apiserver "$BIN/kube-apiserver"; then
@@ -128,7 +89,10 @@ KUBECTL="$BIN/kubectl"
   || die "could not apply test/cluster/rbac.yaml"
 
 # --- kube-controller-manager: garbage collection, namespace deletion, default service accounts ----
-if ! running kube-controller-manager "$BIN/kube-controller-manager"; then
+# --root-ca-file: what the root-CA publisher puts in every namespace's kube-root-ca.crt, which Pods on the
+# real node (real-node-up.sh) use to verify the API server; without it the ConfigMap is empty.
+if ! running kube-controller-manager "--root-ca-file"; then
+  stop kube-controller-manager
   fresh_port kube-controller-manager
   KCM_PORT=$(port_for kube-controller-manager)
   spawn kube-controller-manager "$BIN/kube-controller-manager" \
@@ -137,6 +101,7 @@ if ! running kube-controller-manager "$BIN/kube-controller-manager"; then
     --authorization-kubeconfig "$D/controller-manager.kubeconfig" --authentication-skip-lookup \
     --bind-address 127.0.0.1 --secure-port "$KCM_PORT" \
     --controllers garbage-collector-controller,namespace-controller,serviceaccount-controller,root-ca-certificate-publisher-controller \
+    --root-ca-file "$P/ca.crt" \
     --use-service-account-credentials --leader-elect=false --v 1
 fi
 KCM_PORT=$(cat "$D/run/kube-controller-manager.port")
@@ -172,3 +137,7 @@ ENV
 mv "$D/env.tmp" "$D/env"
 log "cluster ready in $(( $(date +%s) - started_at ))s (stop: make cluster-down; logs: $D/logs)"
 cat "$D/env"
+if [ "$real_node" = 1 ]; then
+  exec 9>&-   # real-node-up.sh runs up.sh itself, which takes up.lock
+  bash "$REPO_ROOT/test/cluster/real-node-up.sh" >&2
+fi

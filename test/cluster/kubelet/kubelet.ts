@@ -1,4 +1,4 @@
-// The process kubelet's shell: watches Pods, binds unscheduled ones to its Node (no scheduler runs),
+// The process kubelet's shell: watches Pods, binds the unscheduled ones whose nodeSelector its Node meets,
 // runs each bound Pod's containers as local processes, reports their status, and finalizes deletes.
 // All decisions about states and phases are in status.ts; this file only does the I/O.
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import {
 import { describeError, isStatus } from './api-errors.ts';
 import { containerEnv, expandVars, type DataLookup } from './env.ts';
 import { resolveBuiltin, resolveCommand, type ImageTable } from './images.ts';
+import { PROCESS_NODE_LABELS, selectsNode } from './placement.ts';
 import { startProcess, type Exit, type RunningProcess } from './process.ts';
 import { parseSyntheticArgs, startSynthetic, syntheticTrial, type SyntheticBus } from './synthetic.ts';
 import {
@@ -237,7 +238,8 @@ export async function startKubelet(o: KubeletOptions): Promise<{ stop(): Promise
     const uid = pod.metadata?.uid ?? '';
     if (!pod.spec?.nodeName) {
       const scheduler = pod.spec?.schedulerName ?? 'default-scheduler';
-      if (o.bind && !pod.metadata?.deletionTimestamp && scheduler === 'default-scheduler') await bind(pod);
+      const mine = selectsNode(pod, { 'kubernetes.io/hostname': o.nodeName, ...PROCESS_NODE_LABELS });
+      if (o.bind && mine && !pod.metadata?.deletionTimestamp && scheduler === 'default-scheduler') await bind(pod);
       return;
     }
     if (pod.spec.nodeName !== o.nodeName || stopping) return;

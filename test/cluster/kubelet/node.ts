@@ -2,6 +2,7 @@
 import { cpus, hostname, release, totalmem } from 'node:os';
 import { PatchStrategy, setHeaderOptions, type CoreV1Api, type V1Node, type V1NodeCondition } from '@kubernetes/client-node';
 import { isStatus } from './api-errors.ts';
+import { PROCESS_NODE_LABELS } from './placement.ts';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
@@ -37,7 +38,7 @@ export function nodeStatus(nodeName: string, kubeletVersion: string, now: Date, 
  * creation (no node-lifecycle controller runs to do it), and reports it Ready.
  */
 export async function registerNode(core: CoreV1Api, nodeName: string, kubeletVersion: string, since: Date): Promise<void> {
-  const labels = { 'kubernetes.io/hostname': nodeName, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', 'kubetune.io/process-kubelet': 'true' };
+  const labels = { 'kubernetes.io/hostname': nodeName, ...PROCESS_NODE_LABELS };
   try {
     await core.createNode({ body: { apiVersion: 'v1', kind: 'Node', metadata: { name: nodeName, labels } } });
   } catch (err) {
