@@ -2,6 +2,7 @@ import { ApiException, type V1Pod } from "@kubernetes/client-node";
 import { z } from "zod";
 import type { Trial, TrialStatus } from "../api/trial.ts";
 import type { TuningJobStatus } from "../api/tuningjob.ts";
+import { errorText } from "../telemetry/log.ts";
 import { jsonClient } from "./http.ts";
 import type { PooledKubeConfig } from "./kubeconfig.ts";
 import { API_GROUP, API_VERSION, PLURALS, type Meta } from "./objects.ts";
@@ -13,7 +14,8 @@ export function apiError(e: unknown): { code: number; message: string; reason?: 
     const b = (body ?? {}) as { message?: string; reason?: string };
     return { code: e.code, message: b.message ?? String(e.body ?? e.message), ...(b.reason ? { reason: b.reason } : {}) };
   }
-  return { code: 0, message: e instanceof Error ? e.message : String(e) };
+  // No answer from the API server: the cause says why (connect ECONNREFUSED 127.0.0.1:6443, a TLS error…).
+  return { code: 0, message: errorText(e) };
 }
 
 function safeJson(s: string): unknown {

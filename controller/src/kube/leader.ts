@@ -1,5 +1,5 @@
 import { CoordinationV1Api, type KubeConfig, type V1Lease } from "@kubernetes/client-node";
-import { errorText, type Logger } from "../telemetry/log.ts";
+import { errorText, sampled, type Logger } from "../telemetry/log.ts";
 import { apiError } from "./api.ts";
 
 /** Lease timing, in milliseconds. */
@@ -43,6 +43,9 @@ export interface Election {
 export function startElection(o: { kc: KubeConfig; namespace: string; name: string; identity: string; timing: LeaseTiming; log: Logger; onLead(): void; onLose(): void }): Election {
   const api = o.kc.makeApiClient(CoordinationV1Api);
   const { namespace, name, identity, timing, log } = o;
+  const server = o.kc.getCurrentCluster()?.server ?? "";
+  // Retried every few seconds while the API server is away: the first lines, then a count.
+  const failures = sampled(log, { keys: ["code", "error"] });
   let leader = false;
   let lastRenew = 0;
   let stopped = false;
@@ -91,7 +94,7 @@ export function startElection(o: { kc: KubeConfig; namespace: string; name: stri
       }
     } catch (e) {
       const err = apiError(e);
-      log.warn("lease update failed", { lease: `${namespace}/${name}`, code: err.code, error: err.code === 409 ? "conflict" : err.message });
+      failures.warn("lease update failed", { lease: `${namespace}/${name}`, server, code: err.code, error: err.code === 409 ? "conflict" : err.message });
       if (leader && Date.now() - lastRenew > timing.durationMs) {
         leader = false;
         log.warn("could not renew the lease in time; standing down", { lease: `${namespace}/${name}` });
