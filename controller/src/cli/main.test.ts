@@ -57,3 +57,12 @@ test("an unknown command prints the usage and exits 2", async () => {
   assert.equal(r.code, 2);
   assert.match(r.err, /unknown command "frobnicate"[\s\S]*Usage:/);
 });
+
+test("controller --help prints every controller flag with its environment variable and default, and exits 0", async () => {
+  const r = await run(["controller", "--help"]);
+  assert.equal(r.code, 0, r.err);
+  for (const flag of ["--namespaces", "--nats-url", "--metrics-port", "--lease-duration", "--settle", "--log-level", "--startup-timeout"]) assert.match(r.out, new RegExp(`^  ${flag}=`, "m"), flag);
+  assert.match(r.out, /--nats-url=…\n\s+NATS server\(s\).*env KUBETUNE_NATS_URL; default nats:\/\/nats:4222/);
+  assert.match(r.out, /KUBETUNE_NATS_PASSWORD_FILE/, "secrets are named as environment variables");
+  assert.equal((await run(["controller", "-h"])).code, 0);
+});

@@ -12,7 +12,7 @@ Usage:
   kubetune report <run-dir>       regenerate a run's report.html from its results.json
   kubetune validate <file|->...   check TuningJob manifests; prints every problem with its path
   kubetune controller [--namespaces=a,b] [--nats-url=URL] [--metrics-port=N] ...
-                                  run the Kubernetes controller (docs/controller.md)
+                                  run the Kubernetes controller (kubetune controller --help lists its flags)
   kubetune crds                   print the CustomResourceDefinitions (kubetune crds | kubectl apply -f -)
   kubetune version                print the version
   kubetune help                   show this help
@@ -39,7 +39,7 @@ export async function main(argv: string[], io: Io, term?: Terminal): Promise<num
     case "controller": {
       // Loaded on demand so that validate and run never load the Kubernetes client.
       const { controllerCommand } = await import("../kube/main.ts");
-      return controllerCommand(rest, io.err);
+      return controllerCommand(rest, io);
     }
     case "validate":
       return validateCommand(rest, io);
