@@ -35,7 +35,8 @@ export interface KubeApi {
   createPod(pod: V1Pod): Promise<CreateResult<Meta>>;
   deletePod(namespace: string, name: string): Promise<void>;
   patchTrialStatus(namespace: string, name: string, status: TrialStatus): Promise<void>;
-  patchJobStatus(namespace: string, name: string, status: TuningJobStatus): Promise<void>;
+  /** Merges `status` into the job's status; the `clear` fields are removed (a merge patch keeps what it does not name). */
+  patchJobStatus(namespace: string, name: string, status: TuningJobStatus, clear?: readonly (keyof TuningJobStatus)[]): Promise<void>;
   event(involved: { kind: string; apiVersion: string; namespace: string; name: string; uid?: string }, type: "Normal" | "Warning", reason: string, message: string): Promise<void>;
 }
 
@@ -90,7 +91,7 @@ export function kubeApi(kc: PooledKubeConfig, component: string, instance: strin
       }
     },
     patchTrialStatus: (namespace, name, status) => patchStatus(PLURALS.trial, namespace, name, status),
-    patchJobStatus: (namespace, name, status) => patchStatus(PLURALS.job, namespace, name, status),
+    patchJobStatus: (namespace, name, status, clear = []) => patchStatus(PLURALS.job, namespace, name, { ...status, ...Object.fromEntries(clear.map((k) => [k, null])) }),
     event: async (involved, type, reason, message) => {
       const now = new Date().toISOString();
       await call("POST", `/api/v1/namespaces/${seg(involved.namespace)}/events`, {
