@@ -2,6 +2,7 @@ import type { Condition } from "../api/meta.ts";
 import { MAX_CURVE_POINTS, type TrialStatus } from "../api/trial.ts";
 import type { BestTrial, TuningJobStatus } from "../api/tuningjob.ts";
 import { isFinished, progress, trialCounts, type JobEnd, type TrialView } from "../engine/job.ts";
+import { fmt } from "../engine/stopping/rule.ts";
 import { thinCurve } from "./objects.ts";
 
 /** A stop the controller has decided but the trial's process has not acted on yet. */
@@ -32,7 +33,10 @@ export function trialStatus(input: { view: TrialView; stop?: StopRequest; previo
   const status: TrialStatus = { phase, podName: view.name };
   const reason = view.reason ?? stop?.reason;
   if (reason !== undefined && phase !== "Pending" && phase !== "Running") status.reason = reason;
-  if (view.value !== undefined) status.value = view.value;
+  if (view.value !== undefined) {
+    status.value = view.value;
+    status.valueText = fmt(view.value);
+  }
   const metrics = Object.fromEntries(Object.entries(view.metrics).filter(([k, v]) => Number.isFinite(v) && (input.metricNames === null || input.metricNames.has(k))));
   if (Object.keys(metrics).length > 0) status.metrics = { ...(previous?.metrics ?? {}), ...metrics };
   else if (previous?.metrics) status.metrics = previous.metrics;
