@@ -104,7 +104,9 @@ export function createMessageHandler(options: { namespaces: readonly string[]; t
  * reports are idempotent). `batch` is how many messages are pulled ahead.
  */
 export async function startIngest(options: { nc: NatsConnection; durable: string; namespaces: readonly string[]; target: IngestTarget; metrics: ControllerMetrics; log: Logger; batch?: number }): Promise<Ingest> {
-  const { nc, target, log } = options;
+  const { nc, target } = options;
+  // Its warnings repeat per batch or per retry while NATS or the API server is away: sampled by message.
+  const log = sampled(options.log, { keys: [] });
   const jsm = await jetstreamManager(nc);
   await ensureMetricsStream(jsm);
   const config: Partial<ConsumerConfig> = {

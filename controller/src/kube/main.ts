@@ -2,7 +2,7 @@ import type { KubernetesObject } from "@kubernetes/client-node";
 import { connectNats, natsOptions, type TrackedConnection } from "../ingest/nats.ts";
 import { startIngest, type Ingest } from "../ingest/consumer.ts";
 import { publishStop } from "../ingest/control.ts";
-import { createLogger, errorText, type Logger } from "../telemetry/log.ts";
+import { createLogger, errorText, sampled, type Logger } from "../telemetry/log.ts";
 import { createMetrics, type ControllerMetrics } from "../telemetry/metrics.ts";
 import { startTelemetryServer, type Check } from "../telemetry/server.ts";
 import { kubeApi } from "./api.ts";
@@ -91,6 +91,9 @@ export async function startController(config: ControllerConfig, log: Logger = cr
   }
   const nc = nats.nc;
 
+  // Retries repeat for every job while the API server or NATS is away: the first lines, then counts.
+  const retries = sampled(log, { keys: [] });
+
   const lead = (): Active => {
     const q = startWorkQueue((key) => reconciler.reconcile(key), {
       workers: config.workers,
@@ -104,7 +107,7 @@ export async function startController(config: ControllerConfig, log: Logger = cr
       onError: (key, e, attempt) => {
         metrics.reconcileErrors.inc({ controller: "tuningjob" });
         metrics.reconcileTotal.inc({ controller: "tuningjob", result: "error" });
-        log.error("reconcile failed; will retry", { key, attempt, error: errorText(e) });
+        retries.error("reconcile failed; will retry", { key, attempt, error: errorText(e) });
       },
     });
     const a: Active = { caches: [], queue: q, stopped: false };
@@ -156,7 +159,7 @@ export async function startController(config: ControllerConfig, log: Logger = cr
           return;
         } catch (e) {
           if (a.stopped) return;
-          log.warn("starting metric ingestion failed; retrying", { error: errorText(e) });
+          retries.warn("starting metric ingestion failed; retrying", { error: errorText(e) });
           await new Promise((r) => setTimeout(r, 2000));
         }
       }
