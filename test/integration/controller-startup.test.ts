@@ -43,8 +43,8 @@ function deadKubeconfig(port: number): string {
 }
 
 /** `kubetune controller` as a child process, with its log lines and exit code. */
-function controller(args: string[]) {
-  const child = spawn(process.execPath, [join(root, "controller/src/cli/bin.ts"), "controller", "--metrics-port=0", "--metrics-host=127.0.0.1", `--lease-namespace=${cluster.namespace}`, `--lease-name=startup-${Math.random().toString(36).slice(2, 8)}`, ...args], { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
+function controller(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [join(root, "controller/src/cli/bin.ts"), "controller", "--metrics-port=0", "--metrics-host=127.0.0.1", `--lease-namespace=${cluster.namespace}`, `--lease-name=startup-${Math.random().toString(36).slice(2, 8)}`, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
   const lines: string[] = [];
   let rest = "";
   child.stderr.setEncoding("utf8").on("data", (d: string) => {
@@ -103,6 +103,18 @@ test("an unreachable API server past --startup-timeout: exit 1 with the address 
   try {
     assert.deepEqual(await c.exit(60_000), { code: 1, signal: null }, c.lines.join("\n"));
     assert.ok(c.lines.some((l) => new RegExp(`cannot reach the API server at https://127\\.0\\.0\\.1:${port}: connect ECONNREFUSED 127\\.0\\.0\\.1:${port}; gave up after 2 s`).test(l)), c.lines.join("\n"));
+  } finally {
+    c.child.kill("SIGKILL");
+  }
+});
+
+test("a bad setting found at start (an unreadable NATS creds file) exits 2 at once, without waiting", async () => {
+  const port = await closedPort();
+  const c = controller([`--kubeconfig=${deadKubeconfig(port)}`, `--nats-url=${cluster.natsUrl}`], { KUBETUNE_NATS_CREDS_FILE: "/nonexistent/nats.creds" });
+  try {
+    assert.deepEqual(await c.exit(30_000), { code: 2, signal: null }, c.lines.join("\n"));
+    assert.ok(c.lines.some((l) => l.includes("cannot read the NATS creds file /nonexistent/nats.creds")), c.lines.join("\n"));
+    assert.ok(!c.lines.some((l) => l.includes("cannot reach")), "nothing is waited for");
   } finally {
     c.child.kill("SIGKILL");
   }

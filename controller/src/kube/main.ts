@@ -11,7 +11,7 @@ import { withEventQueue } from "./events.ts";
 import { startCache, type Cache } from "./informers.ts";
 import { PooledKubeConfig } from "./kubeconfig.ts";
 import { startElection, type Election } from "./leader.ts";
-import { StartupAborted, probeApiServer, retryUntil } from "./startup.ts";
+import { StartupAborted, StartupTimedOut, probeApiServer, retryUntil } from "./startup.ts";
 import { JOB_LABEL } from "./objects.ts";
 import { createReconciler } from "./reconciler.ts";
 import { loadTrialDefaults } from "./trial-defaults.ts";
@@ -247,7 +247,8 @@ export async function controllerCommand(argv: readonly string[], io: { out(line:
       }
       log.error("start-up failed", { error: errorText(e) });
       io.err(`kubetune controller: ${errorText(e)}`);
-      return 1;
+      // Unreachable is 1; anything else is a setting (an unreadable creds or trial-defaults file): 2.
+      return e instanceof StartupTimedOut ? 1 : 2;
     }
     if (!stopping.signal.aborted) await new Promise((resolve) => stopping.signal.addEventListener("abort", resolve, { once: true }));
     await controller.stop();

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { KubeConfig } from "@kubernetes/client-node";
 import { createLogger, errorText } from "../telemetry/log.ts";
-import { StartupAborted, probeApiServer, retryUntil } from "./startup.ts";
+import { StartupAborted, StartupTimedOut, probeApiServer, retryUntil } from "./startup.ts";
 
 const target = { what: "NATS", address: "nats://127.0.0.1:1", hint: "Check --nats-url." };
 const refused = (): Promise<never> => Promise.reject(new Error("connection refused", { cause: new Error("connect ECONNREFUSED 127.0.0.1:1") }));
@@ -30,6 +30,7 @@ test("a start-up wait gives up after its timeout with the address, the cause and
     return refused();
   };
   await assert.rejects(retryUntil(target, attempt, { timeoutMs: 10_000, log, now: () => clock }), (e: Error) => {
+    assert.ok(e instanceof StartupTimedOut);
     assert.equal(e.message, "cannot reach NATS at nats://127.0.0.1:1: connection refused: connect ECONNREFUSED 127.0.0.1:1; gave up after 10 s (--startup-timeout). Check --nats-url.");
     return true;
   });

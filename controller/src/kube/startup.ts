@@ -9,6 +9,9 @@ export class StartupAborted extends Error {
   }
 }
 
+/** Thrown when the API server or NATS could not be reached within --startup-timeout. */
+export class StartupTimedOut extends Error {}
+
 /** A sleep that ends early (rejecting with StartupAborted) when `signal` aborts. */
 function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -54,7 +57,7 @@ export async function retryUntil<T>(target: Target, attempt: () => Promise<T>, o
       cause = errorText(e);
     }
     const left = deadline - now();
-    if (left <= 0) throw new Error(`cannot reach ${target.what} at ${target.address}: ${cause}; gave up after ${o.timeoutMs / 1000} s (--startup-timeout). ${target.hint}`);
+    if (left <= 0) throw new StartupTimedOut(`cannot reach ${target.what} at ${target.address}: ${cause}; gave up after ${o.timeoutMs / 1000} s (--startup-timeout). ${target.hint}`);
     const delay = Math.min(backoffMs(failures, 500, 5000), left);
     log.warn(`cannot reach ${target.what}; retrying`, { server: target.address, error: cause, retryInMs: delay });
     await pause(delay, o.signal);
