@@ -66,3 +66,15 @@ test("controller --help prints every controller flag with its environment variab
   assert.match(r.out, /KUBETUNE_NATS_PASSWORD_FILE/, "secrets are named as environment variables");
   assert.equal((await run(["controller", "-h"])).code, 0);
 });
+
+test("a SIGTERM while the controller is still loading stops it with exit 0 (as PID 1 an unhandled signal is lost)", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "kubetune-cli-"));
+  const kubeconfig = join(dir, "kubeconfig");
+  // An API server nobody answers for: without the signal the controller would wait --startup-timeout.
+  writeFileSync(kubeconfig, JSON.stringify({ apiVersion: "v1", kind: "Config", clusters: [{ name: "c", cluster: { server: "https://127.0.0.1:1", "insecure-skip-tls-verify": true } }], users: [{ name: "u", user: { token: "t" } }], contexts: [{ name: "x", context: { cluster: "c", user: "u" } }], "current-context": "x" }));
+  const pending = run(["controller", `--kubeconfig=${kubeconfig}`, "--metrics-port=0", "--metrics-host=127.0.0.1", "--log-level=error", "--startup-timeout=600"]);
+  process.emit("SIGTERM", "SIGTERM");
+  const r = await pending;
+  assert.equal(r.code, 0, r.err);
+  assert.equal(process.listenerCount("SIGTERM"), 0, "no handler is left behind");
+});

@@ -213,10 +213,11 @@ export async function startController(config: ControllerConfig, log: Logger = cr
 /**
  * `kubetune controller [--flag=value...]`: runs until SIGTERM/SIGINT, then shuts down gracefully. The
  * signal handlers come first, so a controller still waiting for NATS or the API server stops at once
- * (as PID 1 in a container nothing else would stop it). Exit codes: 0 after a signal, 2 for a bad
+ * (as PID 1 in a container nothing else would stop it); `signalledEarly` says one came even before
+ * (while the CLI loaded this module). Exit codes: 0 after a signal, 2 for a bad
  * setting, 1 when start-up fails (unreachable past --startup-timeout).
  */
-export async function controllerCommand(argv: readonly string[], io: { out(line: string): void; err(line: string): void }): Promise<number> {
+export async function controllerCommand(argv: readonly string[], io: { out(line: string): void; err(line: string): void }, signalledEarly?: AbortSignal): Promise<number> {
   if (argv.some((a) => a === "--help" || a === "-h")) {
     io.out(controllerUsage());
     return 0;
@@ -236,6 +237,11 @@ export async function controllerCommand(argv: readonly string[], io: { out(line:
   };
   process.once("SIGTERM", onSignal);
   process.once("SIGINT", onSignal);
+  // A signal that came while this module was loading (the CLI caught it).
+  if (signalledEarly?.aborted) {
+    log.info("signal received while loading");
+    stopping.abort();
+  }
   try {
     let controller: Controller;
     try {
