@@ -1,6 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
+  MAX_METRICS_PER_REPORT,
+  MAX_STEP,
   controlSubject,
   decodeControlMessage,
   decodeMetricMessage,
@@ -50,11 +52,19 @@ test("metric messages round-trip and invalid ones are rejected with the reason",
   assert.throws(() => encodeMetricMessage({ trial: "t", step: 1, metrics: { loss: Number.NaN } }), /finite/);
 });
 
-test("messages over 64 KiB are refused on both sides", () => {
+test("the most metrics a report may carry, with the longest names, fit in a message; one more is refused", () => {
   const metrics: Record<string, number> = {};
-  for (let i = 0; i < 4000; i++) metrics[`metric_number_${i}`] = i + 0.123456789;
-  assert.throws(() => encodeMetricMessage({ trial: "t", step: 1, metrics }), /over the 65536-byte limit/);
-  const body = JSON.stringify({ trial: "t", step: 1, metrics });
+  for (let i = 0; i < MAX_METRICS_PER_REPORT; i++) metrics[`m${String(i).padStart(127, "0")}`] = -1.2345678901234567e-300;
+  assert.ok(Buffer.byteLength(encodeMetricMessage({ trial: "t", step: MAX_STEP, metrics })) <= MAX_MESSAGE_BYTES);
+  metrics.one_more = 1;
+  assert.throws(() => encodeMetricMessage({ trial: "t", step: 1, metrics }), /at most 256 metrics/);
+});
+
+test("messages over 64 KiB are refused on both sides", () => {
+  const metrics = { loss: 1 };
+  const trial = "t".repeat(70_000);
+  assert.throws(() => encodeMetricMessage({ trial, step: 1, metrics }), /over the 65536-byte limit/);
+  const body = JSON.stringify({ trial, step: 1, metrics });
   assert.ok(body.length > MAX_MESSAGE_BYTES);
   assert.match(String(decodeMetricMessage(body)), /over the 65536-byte limit/);
 });

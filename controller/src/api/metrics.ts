@@ -18,6 +18,26 @@ export const DUPLICATE_WINDOW_NS = 2 * 60 * 1_000_000_000;
 const TOKEN = /^[A-Za-z0-9_-]+$/;
 /** Pattern of a metric name (MetricName). */
 export const METRIC_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$/;
+/** Most metric names one report may carry; a report with more is rejected whole (too_many_metrics). */
+export const MAX_METRICS_PER_REPORT = 256;
+/**
+ * Most distinct metric names one trial may report over its life: new names past it are dropped from
+ * the report (names_dropped) while names already known still count. With MAX_CURVE_POINTS it bounds
+ * the Trial status (status.ts, TRIAL_STATUS_MAX_BYTES).
+ */
+export const MAX_METRIC_NAMES_PER_TRIAL = 256;
+/** Largest step a report may carry (int32, as Kubernetes integer fields): a step is an epoch or iteration count. */
+export const MAX_STEP = 2 ** 31 - 1;
+
+/**
+ * Names of Object.prototype's properties (`__proto__`, `constructor`, `toString`…): metrics live in
+ * plain objects, where `__proto__` cannot be stored as a key and the others read as inherited
+ * functions when absent, so such names are refused instead of silently dropped or misread.
+ */
+export function isReservedMetricName(name: string): boolean {
+  return RESERVED_NAMES.has(name);
+}
+const RESERVED_NAMES: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
 
 /** Whether a string is a valid NATS subject token (SubjectToken). */
 export function isSubjectToken(s: string): boolean {
@@ -32,13 +52,16 @@ export const SubjectToken = z
 /** Metric name: a short identifier such as `val_loss`. */
 export const MetricName = z
   .string()
-  .regex(METRIC_NAME_PATTERN, { error: "must start with a letter or '_' and use letters, digits, '_', '.', ':' or '-' (max 128 chars)" });
+  .regex(METRIC_NAME_PATTERN, { error: "must start with a letter or '_' and use letters, digits, '_', '.', ':' or '-' (max 128 chars)" })
+  .refine((n) => !isReservedMetricName(n), { error: "is a reserved name (a property of JavaScript objects, such as __proto__ or constructor); rename the metric" });
 
 /** One metric report of one trial at one step; `final: true` marks the trial's last report. */
 export const MetricMessage = z.strictObject({
   trial: SubjectToken,
-  step: z.int().min(0, { error: "step must be an integer ≥ 0" }),
-  metrics: z.record(MetricName, z.number({ error: "metric values must be finite numbers" })),
+  step: z.int().min(0, { error: "step must be an integer ≥ 0" }).max(MAX_STEP, { error: `step must be at most ${MAX_STEP}` }),
+  metrics: z
+    .record(MetricName, z.number({ error: "metric values must be finite numbers" }))
+    .refine((m) => Object.keys(m).length <= MAX_METRICS_PER_REPORT, { error: `a report carries at most ${MAX_METRICS_PER_REPORT} metrics` }),
   final: z.literal(true).optional(),
 });
 export type MetricMessage = z.infer<typeof MetricMessage>;
@@ -150,17 +173,48 @@ export function parseReportLine(line: string): MetricMessage | null | Error {
   return r instanceof Error ? new Error(`bad kubetune report line: ${r.message}`) : r;
 }
 
-/** Creates the metrics stream if it does not exist yet; returns its info either way. */
-export async function ensureMetricsStream(jsm: JetStreamManager): Promise<StreamInfo> {
+/** Limits of the metrics stream, so no trial can fill the NATS volume; the oldest reports go first. */
+export interface StreamLimits {
+  maxAgeSeconds: number;
+  maxBytes: number;
+  maxMessagesPerSubject: number;
+}
+
+/**
+ * Defaults of the stream limits (the chart's values): reports matter until the controller has applied
+ * them, seconds after they are sent, so a week, 1 GiB and 10,000 reports per trial leave room for a
+ * long controller outage and a long run while bounding what a trial can store.
+ */
+export const DEFAULT_STREAM_LIMITS: StreamLimits = { maxAgeSeconds: 7 * 24 * 3600, maxBytes: 1024 ** 3, maxMessagesPerSubject: 10_000 };
+
+/** The stream settings that carry the limits, as JetStream names them (max_age in nanoseconds). */
+export function streamLimitConfig(l: StreamLimits): { max_age: number; max_bytes: number; max_msgs_per_subject: number } {
+  return { max_age: l.maxAgeSeconds * 1_000_000_000, max_bytes: l.maxBytes, max_msgs_per_subject: l.maxMessagesPerSubject };
+}
+
+/**
+ * Creates the metrics stream if it does not exist yet (with `limits`, or the defaults), and brings an
+ * existing one to `limits` when they are given and differ (the controller passes its configured
+ * limits; other users, such as `kubetune run --nats`, leave an existing stream as it is).
+ */
+export async function ensureMetricsStream(jsm: JetStreamManager, limits?: StreamLimits): Promise<StreamInfo> {
+  const wanted = streamLimitConfig(limits ?? DEFAULT_STREAM_LIMITS);
+  let info: StreamInfo | undefined;
   try {
-    return await jsm.streams.info(METRICS_STREAM);
+    info = await jsm.streams.info(METRICS_STREAM);
   } catch (e) {
     if (!/not found/i.test((e as Error).message)) throw e;
   }
-  return jsm.streams.add({
-    name: METRICS_STREAM,
-    subjects: [`${METRICS_SUBJECT_PREFIX}.>`],
-    max_msg_size: MAX_MESSAGE_BYTES,
-    duplicate_window: DUPLICATE_WINDOW_NS,
-  });
+  if (!info) {
+    return jsm.streams.add({
+      name: METRICS_STREAM,
+      subjects: [`${METRICS_SUBJECT_PREFIX}.>`],
+      max_msg_size: MAX_MESSAGE_BYTES,
+      duplicate_window: DUPLICATE_WINDOW_NS,
+      ...wanted,
+    });
+  }
+  const c = info.config;
+  if (!limits || (c.max_age === wanted.max_age && c.max_bytes === wanted.max_bytes && c.max_msgs_per_subject === wanted.max_msgs_per_subject)) return info;
+  return jsm.streams.update(METRICS_STREAM, { ...c, ...wanted });
 }

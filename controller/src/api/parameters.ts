@@ -8,6 +8,9 @@ const name = z
   .regex(IDENTIFIER, { error: "must be a C identifier (letters, digits, _; not starting with a digit)" })
   .max(63, { error: "must be at most 63 characters" });
 
+/** Longest categorical value, in characters: a value is passed to the trial and stored on its Trial, whose size is bounded. */
+export const MAX_CATEGORICAL_CHARS = 1024;
+
 const scale = z.enum(["linear", "log"], { error: 'must be "linear" or "log"' });
 
 /** Checks shared by double and int ranges; issues are attached to the offending field. */
@@ -91,7 +94,7 @@ export const CategoricalParameter = z
   .object({
     name,
     type: z.literal("categorical"),
-    values: z.array(z.string().min(1, { error: "must not be empty" })).min(1, { error: "must list at least one value" }).max(256).meta(VALUE_SET),
+    values: z.array(z.string().min(1, { error: "must not be empty" }).max(MAX_CATEGORICAL_CHARS, { error: `must be at most ${MAX_CATEGORICAL_CHARS} characters` })).min(1, { error: "must list at least one value" }).max(256).meta(VALUE_SET),
   })
   .strict()
   .superRefine((p, ctx) => checkUnique(p.values, ctx));

@@ -3,6 +3,16 @@ import { Condition, GROUP_VERSION, ObjectMeta } from "./meta.ts";
 
 /** Most learning-curve points kept on a Trial; longer curves are thinned so objects stay small. */
 export const MAX_CURVE_POINTS = 200;
+/** Longest reason or message kept on a status, in characters (a Pod's termination message, an API server's refusal). */
+export const MAX_REASON_CHARS = 1024;
+/**
+ * Most bytes of a Trial status as the controller writes it (JSON): the worst case of the bounds on
+ * metric names (MAX_METRIC_NAMES_PER_TRIAL, 128 characters each), curve points and reasons, with room
+ * to spare; a unit test (status.test.ts) builds that worst case. The API server takes request bodies
+ * up to 3 MiB and etcd objects up to 1.5 MiB, so a Trial (status, its managedFields, a spec of at most
+ * 64 parameters) stays far below both.
+ */
+export const TRIAL_STATUS_MAX_BYTES = 64 * 1024;
 
 export const TRIAL_PHASES = ["Pending", "Running", "Succeeded", "Failed", "EarlyStopped"] as const;
 export type TrialPhase = (typeof TRIAL_PHASES)[number];

@@ -64,6 +64,7 @@ test("controller --help prints every controller flag with its environment variab
   for (const flag of ["--namespaces", "--nats-url", "--metrics-port", "--lease-duration", "--settle", "--log-level", "--startup-timeout"]) assert.match(r.out, new RegExp(`^  ${flag}=`, "m"), flag);
   assert.match(r.out, /--nats-url=…\n\s+NATS server\(s\).*env KUBETUNE_NATS_URL; default nats:\/\/nats:4222/);
   assert.match(r.out, /KUBETUNE_NATS_PASSWORD_FILE/, "secrets are named as environment variables");
+  assert.doesNotMatch(r.out, /undefined/, "every flag has its line of help");
   assert.equal((await run(["controller", "-h"])).code, 0);
 });
 

@@ -1,13 +1,17 @@
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerConfig, type ConsumerMessages, type JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { METRICS_STREAM, METRICS_SUBJECT_PREFIX, ensureMetricsStream, metricsSubject, type MetricMessage, type TrialAddress } from "../api/metrics.ts";
+import { MAX_METRIC_NAMES_PER_TRIAL, METRICS_STREAM, METRICS_SUBJECT_PREFIX, ensureMetricsStream, metricsSubject, type MetricMessage, type StreamLimits, type TrialAddress } from "../api/metrics.ts";
+import { backoffMs } from "../kube/workqueue.ts";
 import { errorText, sampled, type Logger } from "../telemetry/log.ts";
 import type { ControllerMetrics } from "../telemetry/metrics.ts";
+import { createRetrying } from "./discarded.ts";
 import { validateMessage, type TrialState } from "./validate.ts";
 
 /** What the ingest needs from the controller: trial lookup, applying a report, and persisting applied reports. */
 export interface IngestTarget {
   trialState(a: TrialAddress): TrialState;
+  /** The metrics a running trial has reported so far (for the per-trial bound on metric names). */
+  knownMetrics(a: TrialAddress): Readonly<Record<string, number>> | undefined;
   /** Applies an accepted report to the job's engine (idempotent per step). */
   report(a: TrialAddress, m: MetricMessage): void;
   /** Writes the applied reports of these jobs (`namespace/job`) to their Trial statuses. */
@@ -33,6 +37,8 @@ export function filterSubject(namespaces: readonly string[]): string {
 
 /** How long JetStream waits for an ack before redelivering a report. */
 const ACK_WAIT_MS = 10_000;
+/** A report handed back this long ago and not delivered again (longest nak delay 30 s, plus an ack wait) is checked for having been discarded. */
+const DISCARDED_AFTER_MS = 30_000 + 2 * ACK_WAIT_MS;
 
 /**
  * Least time between the starts of two persists. Under a stream of reports, each persist then carries
@@ -77,7 +83,7 @@ export function createMessageHandler(options: { namespaces: readonly string[]; t
   return (subject, data, jobs) => {
     // Another controller's namespace: settling it here does not affect that controller's consumer.
     if (watched.size > 1 && !watched.has(subject.split(".")[2] ?? "")) return "settled";
-    const r = validateMessage(subject, data, (a) => target.trialState(a));
+    const r = validateMessage(subject, data, (a) => target.trialState(a), (a) => target.knownMetrics(a));
     // The job exists but its state is still being rebuilt: count nothing yet.
     if (!r.ok && r.result === "later") return "retry";
     if (!r.ok) {
@@ -92,7 +98,10 @@ export function createMessageHandler(options: { namespaces: readonly string[]; t
       rejects.warn("metric message could not be applied", { job: r.address.job, trial: r.address.trial, error: errorText(e) });
       return "settled";
     }
-    accepted.inc();
+    if (r.dropped.length > 0) {
+      metrics.metricMessages.inc({ result: "names_dropped" });
+      log.warn("metric names dropped: the trial reached its bound on distinct metric names", { job: r.address.job, trial: r.address.trial, dropped: r.dropped.length, first: r.dropped[0], bound: MAX_METRIC_NAMES_PER_TRIAL });
+    } else accepted.inc();
     jobs.add(`${r.address.namespace}/${r.address.job}`);
     return "applied";
   };
@@ -103,12 +112,12 @@ export function createMessageHandler(options: { namespaces: readonly string[]; t
  * persists the applied ones in batches, and only then acks, so a crash loses nothing (redelivered
  * reports are idempotent). `batch` is how many messages are pulled ahead.
  */
-export async function startIngest(options: { nc: NatsConnection; durable: string; namespaces: readonly string[]; target: IngestTarget; metrics: ControllerMetrics; log: Logger; batch?: number }): Promise<Ingest> {
+export async function startIngest(options: { nc: NatsConnection; durable: string; namespaces: readonly string[]; target: IngestTarget; metrics: ControllerMetrics; log: Logger; batch?: number; streamLimits?: StreamLimits }): Promise<Ingest> {
   const { nc, target } = options;
   // Its warnings repeat per batch or per retry while NATS or the API server is away: sampled by message.
   const log = sampled(options.log, { keys: [] });
   const jsm = await jetstreamManager(nc);
-  await ensureMetricsStream(jsm);
+  await ensureMetricsStream(jsm, options.streamLimits);
   const config: Partial<ConsumerConfig> = {
     durable_name: options.durable,
     ack_policy: AckPolicy.Explicit,
@@ -140,8 +149,8 @@ export async function startIngest(options: { nc: NatsConnection; durable: string
   const redelivered = new Set<number>();
   /** Highest stream sequence delivered so far: first deliveries come in stream order. */
   let lastSeq = startInfo.delivered.stream_seq;
-  /** Reports handed back (nak) until their job is loaded; they come again. */
-  const retrying = new Set<number>();
+  /** Reports handed back (nak) until their job is loaded or a persist succeeds; they come again, unless the stream's limits discard them. */
+  const retrying = createRetrying();
   let stopped = false;
   let caughtUp = 0;
   let headStoredAt = 0;
@@ -155,6 +164,7 @@ export async function startIngest(options: { nc: NatsConnection; durable: string
   let persistingBatch: JsMsg[] = [];
   let jobs = new Set<string>();
   let persisting: Promise<void> | undefined;
+  let persistFailures = 0;
   // A persist slower than ack_wait (an API server under load) would get every waiting report redelivered
   // and judged again; telling the server they are in progress keeps them ours.
   const stillWorking = (): void => {
@@ -184,17 +194,22 @@ export async function startIngest(options: { nc: NatsConnection; durable: string
       let stored = true;
       try {
         await target.persist(batchJobs);
+        persistFailures = 0;
       } catch (e) {
         stored = false;
-        log.warn("persisting metric reports failed; they will be redelivered", { error: errorText(e) });
+        persistFailures++;
+        log.warn("persisting metric reports failed; they will be redelivered", { error: errorText(e), failures: persistFailures });
       }
+      // Redelivered after a backoff that grows with consecutive failures (jittered, capped at 30 s), so a
+      // failing API server is not asked again every 2 s by every batch.
+      const redeliverMs = backoffMs(persistFailures, 2000, 30_000);
       try {
         for (const m of persistingBatch) {
           if (stored) m.ack();
           else {
             // Unacked messages come back after ack_wait; nak now so they return sooner.
-            retrying.add(m.seq);
-            m.nak(2000);
+            retrying.add(m.seq, Date.now());
+            m.nak(redeliverMs);
           }
         }
       } catch (e) {
@@ -204,7 +219,7 @@ export async function startIngest(options: { nc: NatsConnection; durable: string
       persistingBatch = [];
     }
     // Everything delivered is applied and stored; if the last delivery left nothing pending, so is the stream.
-    if (headStoredAt > 0 && retrying.size === 0 && predecessorDone()) caughtUp = Math.max(caughtUp, headStoredAt);
+    if (headStoredAt > 0 && retrying.size() === 0 && predecessorDone()) caughtUp = Math.max(caughtUp, headStoredAt);
   };
   const startPersist = (): Promise<void> =>
     persist()
@@ -227,7 +242,7 @@ export async function startIngest(options: { nc: NatsConnection; durable: string
     const outcome = handle(m.subject, m.data, jobs);
     if (outcome === "applied") applied.push(m);
     else if (outcome === "retry") {
-      retrying.add(seq);
+      retrying.add(seq, Date.now());
       m.nak(1000);
     }
     // A bad message never becomes good: acknowledge it so it is not redelivered.
@@ -240,7 +255,7 @@ export async function startIngest(options: { nc: NatsConnection; durable: string
     let upTo = lastSeq;
     for (const m of persistingBatch) upTo = Math.min(upTo, m.seq - 1);
     for (const m of applied) upTo = Math.min(upTo, m.seq - 1);
-    for (const seq of retrying) upTo = Math.min(upTo, seq - 1);
+    for (const seq of retrying.seqs()) upTo = Math.min(upTo, seq - 1);
     return upTo;
   };
 
@@ -274,6 +289,9 @@ export async function startIngest(options: { nc: NatsConnection; durable: string
         throw e;
       });
       if (!last) return true;
+      // A report handed back but discarded by the stream's limits never comes again: stop waiting for it.
+      const gone = await retrying.dropDiscarded((seq) => jsm.streams.getMessage(METRICS_STREAM, { seq }).then(() => true, (e: unknown) => !/not found/i.test(errorText(e))), Date.now(), DISCARDED_AFTER_MS);
+      if (gone.length > 0) log.warn("reports handed back for redelivery were discarded by the stream's limits; not waiting for them", { count: gone.length, first: gone[0] });
       // Delivered (first deliveries come in order) and settled, with no predecessor's report still due to come back.
       return predecessorDone() && last.seq <= settledUpTo();
     },

@@ -1,21 +1,25 @@
 import { z } from "zod";
-import { isSubjectToken, MAX_MESSAGE_BYTES, METRIC_NAME_PATTERN, MetricMessage, parseMetricsSubject, type TrialAddress } from "../api/metrics.ts";
+import { isReservedMetricName, isSubjectToken, MAX_MESSAGE_BYTES, MAX_METRIC_NAMES_PER_TRIAL, MAX_METRICS_PER_REPORT, MAX_STEP, METRIC_NAME_PATTERN, MetricMessage, parseMetricsSubject, type TrialAddress } from "../api/metrics.ts";
 import type { MessageResult } from "../telemetry/metrics.ts";
 
 /** Where a trial stands, as far as accepting its reports goes. */
 export type TrialState = "running" | "finished" | "unknown" | "later";
 
-/** A message that passed every check, with the trial it belongs to. */
+/** A message that passed every check, with the trial it belongs to; `dropped` names new metrics past the trial's bound, left out of `message`. */
 export interface Accepted {
   ok: true;
   address: TrialAddress;
   message: MetricMessage;
+  dropped: string[];
 }
+
+/** The metrics a running trial has reported so far (last value of each), for the per-trial name bound. */
+export type KnownMetrics = (a: TrialAddress) => Readonly<Record<string, number>> | undefined;
 
 /** A message that failed a check: the reason (a metrics label) and what exactly was wrong; "later" means retry it once the job is loaded. */
 export interface Rejected {
   ok: false;
-  result: Exclude<MessageResult, "accepted"> | "later";
+  result: Exclude<MessageResult, "accepted" | "names_dropped"> | "later";
   detail: string;
 }
 
@@ -36,12 +40,12 @@ export function isWellFormedReport(v: unknown): v is MetricMessage {
   for (const key in v) if (key !== "trial" && key !== "step" && key !== "metrics" && key !== "final") return false;
   const { trial, step, metrics } = v;
   if (typeof trial !== "string" || !isSubjectToken(trial)) return false;
-  if (!Number.isSafeInteger(step) || (step as number) < 0) return false;
+  if (!Number.isSafeInteger(step) || (step as number) < 0 || (step as number) > MAX_STEP) return false;
   if ("final" in v && v.final !== true) return false;
   if (!isRecord(metrics)) return false;
+  let count = 0;
   for (const name in metrics) {
-    // The schema drops a "__proto__" key instead of keeping it; let it decide.
-    if (name === "__proto__" || !METRIC_NAME_PATTERN.test(name)) return false;
+    if (++count > MAX_METRICS_PER_REPORT || !METRIC_NAME_PATTERN.test(name) || isReservedMetricName(name)) return false;
     const value = metrics[name];
     if (typeof value !== "number" || !Number.isFinite(value)) return false;
   }
@@ -49,10 +53,39 @@ export function isWellFormedReport(v: unknown): v is MetricMessage {
 }
 
 /**
- * Checks one NATS metric message (ARCHITECTURE.md rules): size, subject form, JSON, schema, finite
- * numbers, subject matching the body, and the trial existing and running.
+ * Keeps the metrics of a report within the trial's bound: names it already has always pass, new ones
+ * only while the trial has fewer than MAX_METRIC_NAMES_PER_TRIAL names; returns the rest as dropped.
  */
-export function validateMessage(subject: string, data: Uint8Array, trialState: (a: TrialAddress) => TrialState): Accepted | Rejected {
+export function boundMetricNames(metrics: Readonly<Record<string, number>>, known: Readonly<Record<string, number>>, bound = MAX_METRIC_NAMES_PER_TRIAL): { metrics: Record<string, number>; dropped: string[] } {
+  let fresh: string[] | undefined;
+  for (const name in metrics) if (!Object.hasOwn(known, name)) (fresh ??= []).push(name);
+  // The common case (no new name, or room for all): the report as it is.
+  if (!fresh) return { metrics: metrics as Record<string, number>, dropped: [] };
+  const room = bound - Object.keys(known).length;
+  if (fresh.length <= room) return { metrics: metrics as Record<string, number>, dropped: [] };
+  const dropped = new Set(fresh.slice(Math.max(0, room)));
+  const kept: Record<string, number> = {};
+  for (const name in metrics) if (!dropped.has(name)) kept[name] = metrics[name] as number;
+  return { metrics: kept, dropped: [...dropped] };
+}
+
+/** A reserved own key of the report's metrics (JSON.parse makes `__proto__` an own key; the schema would drop it silently). */
+function reservedMetricName(v: unknown): string | undefined {
+  if (!isRecord(v) || !isRecord(v.metrics)) return undefined;
+  return Object.keys(v.metrics).find(isReservedMetricName);
+}
+
+/** How many metrics the report carries, when it carries a metrics object. */
+function metricCount(v: unknown): number {
+  return isRecord(v) && isRecord(v.metrics) ? Object.keys(v.metrics).length : 0;
+}
+
+/**
+ * Checks one NATS metric message (ARCHITECTURE.md rules): size, subject form, JSON, schema, finite
+ * numbers, bounds (metrics per report, step), subject matching the body, and the trial existing and
+ * running; `known` bounds the names per trial (new names past it are dropped, see boundMetricNames).
+ */
+export function validateMessage(subject: string, data: Uint8Array, trialState: (a: TrialAddress) => TrialState, known: KnownMetrics = () => undefined): Accepted | Rejected {
   if (data.byteLength > MAX_MESSAGE_BYTES) return { ok: false, result: "too_large", detail: `message on ${subject} is ${data.byteLength} bytes, over the ${MAX_MESSAGE_BYTES}-byte limit` };
   const address = parseMetricsSubject(subject);
   if (!address) return { ok: false, result: "bad_subject", detail: `subject ${JSON.stringify(subject.slice(0, 200))} is not kubetune.metrics.<namespace>.<job>.<trial>` };
@@ -65,6 +98,10 @@ export function validateMessage(subject: string, data: Uint8Array, trialState: (
   let message: MetricMessage;
   if (isWellFormedReport(value)) message = value;
   else {
+    const count = metricCount(value);
+    if (count > MAX_METRICS_PER_REPORT) return { ok: false, result: "too_many_metrics", detail: `message on ${subject} carries ${count} metrics, over the ${MAX_METRICS_PER_REPORT} a report may carry; report fewer metrics per step` };
+    const reserved = reservedMetricName(value);
+    if (reserved !== undefined) return { ok: false, result: "invalid_schema", detail: `message on ${subject}: metric name ${JSON.stringify(reserved)} is reserved (a property of JavaScript objects); rename the metric` };
     const parsed = MetricMessage.safeParse(value);
     if (!parsed.success) return { ok: false, result: "invalid_schema", detail: `message on ${subject}: ${z.prettifyError(parsed.error).replaceAll("\n", "; ").slice(0, 400)}` };
     message = parsed.data;
@@ -74,5 +111,8 @@ export function validateMessage(subject: string, data: Uint8Array, trialState: (
   if (state === "unknown") return { ok: false, result: "unknown_trial", detail: `no trial ${address.namespace}/${address.trial} of job ${address.job} is known to this controller` };
   if (state === "later") return { ok: false, result: "later", detail: `job ${address.namespace}/${address.job} is not loaded yet` };
   if (state === "finished") return { ok: false, result: "trial_not_running", detail: `trial ${address.namespace}/${address.trial} has already finished` };
-  return { ok: true, address, message };
+  const have = known(address);
+  if (!have) return { ok: true, address, message, dropped: [] };
+  const bounded = boundMetricNames(message.metrics, have);
+  return { ok: true, address, message: bounded.dropped.length > 0 ? { ...message, metrics: bounded.metrics } : message, dropped: bounded.dropped };
 }

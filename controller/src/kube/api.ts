@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Trial, TrialStatus } from "../api/trial.ts";
 import type { TuningJobStatus } from "../api/tuningjob.ts";
 import { errorText } from "../telemetry/log.ts";
+import type { Reachability } from "../telemetry/reachability.ts";
 import { jsonClient } from "./http.ts";
 import type { PooledKubeConfig } from "./kubeconfig.ts";
 import { API_GROUP, API_VERSION, PLURALS, type Meta } from "./objects.ts";
@@ -24,6 +25,26 @@ function safeJson(s: string): unknown {
   } catch {
     return { message: s };
   }
+}
+
+/** A failed API call with its HTTP status (0 when no answer came back) and the API server's own message. */
+export class ApiCallError extends Error {
+  readonly code: number;
+  readonly detail: string;
+  constructor(code: number, message: string, detail = message) {
+    super(message);
+    this.name = "ApiCallError";
+    this.code = code;
+    this.detail = detail;
+  }
+}
+
+/**
+ * Whether the API server refused a write for its content (413 too large, 422 invalid, 400 bad
+ * request): sending it again can never succeed.
+ */
+export function isRefusal(e: unknown): e is ApiCallError {
+  return e instanceof ApiCallError && (e.code === 413 || e.code === 422 || e.code === 400);
 }
 
 /** Result of a create: made now, already there (same deterministic name), or refused as invalid. */
@@ -67,16 +88,16 @@ async function create(call: () => Promise<unknown>): Promise<CreateResult<Meta>>
 const seg = encodeURIComponent;
 const ours = (namespace: string, plural: string): string => `/apis/${API_GROUP}/${API_VERSION}/namespaces/${seg(namespace)}/${plural}`;
 
-/** The API calls of the reconciler, on the given cluster; `component` names the event source. */
-export function kubeApi(kc: PooledKubeConfig, component: string, instance: string): KubeApi {
-  const call = jsonClient(kc);
+/** The API calls of the reconciler, on the given cluster; `component` names the event source; each answer (or its absence) goes to `reachability`. */
+export function kubeApi(kc: PooledKubeConfig, component: string, instance: string, reachability?: Reachability): KubeApi {
+  const call = jsonClient(kc, Date.now, reachability);
   const patchStatus = async (plural: string, namespace: string, name: string, status: unknown): Promise<void> => {
     try {
       await call("PATCH", `${ours(namespace, plural)}/${seg(name)}/status`, { status }, MERGE_PATCH);
     } catch (e) {
       const err = apiError(e);
       if (err.code === 404) return;
-      throw new Error(`patching ${plural}/${name} status in ${namespace} failed (HTTP ${err.code}): ${err.message}`);
+      throw new ApiCallError(err.code, `patching ${plural}/${name} status in ${namespace} failed (HTTP ${err.code}): ${err.message.slice(0, 400)}`, err.message.slice(0, 400));
     }
   };
   return {

@@ -36,3 +36,18 @@ test("the start-up timeout is a flag or KUBETUNE_STARTUP_TIMEOUT, 120 s by defau
   assert.equal(parseConfig(["--startup-timeout=5"], { KUBETUNE_STARTUP_TIMEOUT: "30" }).startupTimeoutSeconds, 5);
   assert.throws(() => parseConfig(["--startup-timeout=0"], {}), /startupTimeoutSeconds: must be > 0/);
 });
+
+test("how long the API server or NATS may be unreachable before /healthz fails: 60 s by default, from env or flag", () => {
+  assert.equal(parseConfig([], {}).unhealthyAfterSeconds, 60);
+  assert.equal(parseConfig([], { KUBETUNE_UNHEALTHY_AFTER_SECONDS: "90" }).unhealthyAfterSeconds, 90);
+  assert.equal(parseConfig(["--unhealthy-after=5"], { KUBETUNE_UNHEALTHY_AFTER_SECONDS: "90" }).unhealthyAfterSeconds, 5);
+  assert.throws(() => parseConfig(["--unhealthy-after=0"], {}), /unhealthyAfterSeconds: must be > 0/);
+});
+
+test("the metrics stream's limits: defaults, env and flags, refused when too small", () => {
+  const d = parseConfig([], {});
+  assert.deepEqual([d.streamMaxAgeSeconds, d.streamMaxBytes, d.streamMaxMessagesPerSubject], [604_800, 1024 ** 3, 10_000]);
+  const c = parseConfig(["--stream-max-age=3600", "--stream-max-msgs-per-subject=500"], { KUBETUNE_STREAM_MAX_BYTES: "2097152", KUBETUNE_STREAM_MAX_AGE_SECONDS: "99999" });
+  assert.deepEqual([c.streamMaxAgeSeconds, c.streamMaxBytes, c.streamMaxMessagesPerSubject], [3600, 2_097_152, 500]);
+  assert.throws(() => parseConfig(["--stream-max-bytes=1000"], {}), /streamMaxBytes: must be at least 1 MiB/);
+});

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { DEFAULT_STREAM_LIMITS } from "../api/metrics.ts";
 
 const seconds = (what: string) => z.coerce.number({ error: `must be a number of seconds (${what})` }).positive({ error: `must be > 0 (${what})` });
 
@@ -31,6 +32,12 @@ export const ControllerConfig = z.object({
   stopGraceSeconds: seconds("grace before a stopped trial's Pod is deleted").default(15),
   // Longer than the consumer's ack wait (10 s), so reports a crashed controller held are redelivered in time.
   settleSeconds: seconds("wait for a finished Pod's last reports").default(30),
+  /** Limits of the KUBETUNE_METRICS stream (applied when the controller creates or finds it). */
+  streamMaxAgeSeconds: z.coerce.number({ error: "must be a whole number of seconds (stream max age)" }).int().min(60, { error: "must be at least 60 s (stream max age)" }).default(DEFAULT_STREAM_LIMITS.maxAgeSeconds),
+  streamMaxBytes: z.coerce.number({ error: "must be a whole number of bytes (stream max bytes)" }).int().min(1024 * 1024, { error: "must be at least 1 MiB (stream max bytes)" }).default(DEFAULT_STREAM_LIMITS.maxBytes),
+  streamMaxMessagesPerSubject: z.coerce.number({ error: "must be a whole number of reports (stream max per trial)" }).int().min(10, { error: "must be at least 10 (stream max per trial)" }).default(DEFAULT_STREAM_LIMITS.maxMessagesPerSubject),
+  /** /healthz fails once the API server or NATS has been unreachable this long, so Kubernetes restarts the controller. */
+  unhealthyAfterSeconds: seconds("how long the API server or NATS may be unreachable before /healthz fails").default(60),
   /** JSON file of trial Pod defaults (the chart mounts its ConfigMap here); see trial-defaults.ts. */
   trialDefaults: z.string().min(1).optional(),
   logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),
@@ -43,7 +50,8 @@ const FLAGS: Record<string, keyof ControllerConfig> = {
   namespaces: "namespaces", kubeconfig: "kubeconfig", "nats-url": "natsUrl", "trial-nats-url": "trialNatsUrl", consumer: "consumer",
   "metrics-port": "metricsPort", "metrics-host": "metricsHost", "lease-name": "leaseName", "lease-namespace": "leaseNamespace", identity: "identity",
   "lease-duration": "leaseDurationSeconds", "lease-renew": "renewSeconds", "lease-retry": "retrySeconds", workers: "workers",
-  "stop-grace": "stopGraceSeconds", settle: "settleSeconds", "trial-defaults": "trialDefaults", "log-level": "logLevel",
+  "stop-grace": "stopGraceSeconds", settle: "settleSeconds", "unhealthy-after": "unhealthyAfterSeconds",
+  "stream-max-age": "streamMaxAgeSeconds", "stream-max-bytes": "streamMaxBytes", "stream-max-msgs-per-subject": "streamMaxMessagesPerSubject", "trial-defaults": "trialDefaults", "log-level": "logLevel",
   "startup-timeout": "startupTimeoutSeconds",
 };
 
@@ -54,6 +62,8 @@ const ENV: Record<string, keyof ControllerConfig> = {
   KUBETUNE_NATS_TLS_CA_FILE: "natsTlsCaFile", KUBETUNE_NATS_TLS_CERT_FILE: "natsTlsCertFile", KUBETUNE_NATS_TLS_KEY_FILE: "natsTlsKeyFile",
   KUBETUNE_CONSUMER: "consumer", KUBETUNE_METRICS_PORT: "metricsPort", KUBETUNE_LEASE_NAME: "leaseName", POD_NAMESPACE: "leaseNamespace",
   KUBETUNE_LEASE_NAMESPACE: "leaseNamespace", POD_NAME: "identity", KUBETUNE_LOG_LEVEL: "logLevel", KUBETUNE_TRIAL_DEFAULTS: "trialDefaults",
+  KUBETUNE_UNHEALTHY_AFTER_SECONDS: "unhealthyAfterSeconds", KUBETUNE_STREAM_MAX_AGE_SECONDS: "streamMaxAgeSeconds",
+  KUBETUNE_STREAM_MAX_BYTES: "streamMaxBytes", KUBETUNE_STREAM_MAX_MSGS_PER_SUBJECT: "streamMaxMessagesPerSubject",
   KUBETUNE_STARTUP_TIMEOUT: "startupTimeoutSeconds",
 };
 
@@ -105,6 +115,10 @@ const FLAG_HELP: Record<keyof typeof FLAGS, string> = {
   workers: "jobs reconciled at once",
   "stop-grace": "seconds a stopped trial has to exit before its Pod is deleted",
   settle: "longest wait in seconds for a finished Pod's last reports",
+  "unhealthy-after": "seconds the API server or NATS may be unreachable before /healthz fails",
+  "stream-max-age": "seconds the metrics stream keeps a report",
+  "stream-max-bytes": "bytes the metrics stream holds at most",
+  "stream-max-msgs-per-subject": "reports the metrics stream keeps per trial",
   "trial-defaults": "JSON file of trial Pod defaults",
   "log-level": "debug, info, warn or error",
   "startup-timeout": "seconds to wait at start for the API server and NATS before exiting 1",

@@ -1,4 +1,5 @@
 import { ApiException, HttpMethod, RequestContext } from "@kubernetes/client-node";
+import { answered, type Reachability } from "../telemetry/reachability.ts";
 import type { PooledKubeConfig } from "./kubeconfig.ts";
 
 type Dispatcher = NonNullable<ReturnType<RequestContext["getDispatcher"]>>;
@@ -38,7 +39,7 @@ export async function send(dispatcher: Dispatcher | undefined, url: URL, method:
  * same way (client-node's applySecurityAuthentication), once a second, so a rotated token or
  * certificate is picked up within a second; the pooled config keeps one connection pool meanwhile.
  */
-export function jsonClient(kc: PooledKubeConfig, now: () => number = Date.now): JsonCall {
+export function jsonClient(kc: PooledKubeConfig, now: () => number = Date.now, reachability?: Reachability): JsonCall {
   let auth: { at: number; done: Promise<{ headers: Record<string, string>; dispatcher: Dispatcher | undefined }> } | undefined;
   const credentials = (): Promise<{ headers: Record<string, string>; dispatcher: Dispatcher | undefined }> => {
     if (auth && now() - auth.at < AUTH_TTL_MS) return auth.done;
@@ -58,7 +59,15 @@ export function jsonClient(kc: PooledKubeConfig, now: () => number = Date.now): 
     const url = new URL(`${(kc.getCurrentCluster()?.server ?? "").replace(/\/$/, "")}${path}`);
     const h: Record<string, string> = { ...headers, accept: "application/json" };
     if (body !== undefined) h["content-type"] = contentType;
-    const r = await send(dispatcher, url, method, h, body === undefined ? undefined : JSON.stringify(body));
+    let r: { status: number; text: string };
+    try {
+      r = await send(dispatcher, url, method, h, body === undefined ? undefined : JSON.stringify(body));
+    } catch (e) {
+      reachability?.missed(`${method} ${path}: ${(e as Error).message}`);
+      throw e;
+    }
+    if (answered(r.status)) reachability?.reached();
+    else reachability?.missed(`${method} ${path}: HTTP ${r.status}`);
     const parsed = r.text === "" ? undefined : parse(r.text);
     if (r.status >= 200 && r.status < 300) return parsed;
     throw new ApiException(r.status, `${method} ${path}`, parsed, {});

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { canAcquire, microTime } from "./leader.ts";
+import { canAcquire, microTime, withDeadline } from "./leader.ts";
 
 test("a lease can be taken when free, released, expired, or already ours — not while another holder renews it", () => {
   const now = Date.parse("2026-01-01T00:00:10Z");
@@ -14,4 +14,9 @@ test("a lease can be taken when free, released, expired, or already ours — not
 
 test("lease times carry microseconds, as the API server requires", () => {
   assert.equal(String(microTime(new Date("2026-01-01T00:00:00.123Z"))), "2026-01-01T00:00:00.123000Z");
+});
+
+test("a lease call that never answers fails after its deadline, naming what did not answer; one that answers passes", async () => {
+  await assert.rejects(withDeadline(new Promise<never>(() => {}), 20, "lease ns/l"), /lease ns\/l: no answer within 20 ms/);
+  assert.equal(await withDeadline(Promise.resolve(true), 1000, "lease ns/l"), true);
 });

@@ -1,5 +1,6 @@
 import { CoordinationV1Api, type KubeConfig, type V1Lease } from "@kubernetes/client-node";
 import { errorText, sampled, type Logger } from "../telemetry/log.ts";
+import { answered, type Reachability } from "../telemetry/reachability.ts";
 import { apiError } from "./api.ts";
 
 /** Lease timing, in milliseconds. */
@@ -29,6 +30,18 @@ export function microTime(d: Date): Date {
   return d.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z") as unknown as Date;
 }
 
+/**
+ * `p`, or a rejection after `ms` saying what did not answer: an API server that accepts connections
+ * but never answers must count as unreachable (for /healthz and the lease), not hang the election.
+ */
+export function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
 /** A running election. */
 export interface Election {
   isLeader(): boolean;
@@ -40,7 +53,7 @@ export interface Election {
  * Campaigns for a coordination.k8s.io Lease; calls `onLead` when it is won and `onLose` when it is
  * lost (renewal failed past the lease duration, or someone else holds it).
  */
-export function startElection(o: { kc: KubeConfig; namespace: string; name: string; identity: string; timing: LeaseTiming; log: Logger; onLead(): void; onLose(): void }): Election {
+export function startElection(o: { kc: KubeConfig; namespace: string; name: string; identity: string; timing: LeaseTiming; log: Logger; onLead(): void; onLose(): void; reachability?: Reachability }): Election {
   const api = o.kc.makeApiClient(CoordinationV1Api);
   const { namespace, name, identity, timing, log } = o;
   const server = o.kc.getCurrentCluster()?.server ?? "";
@@ -81,7 +94,8 @@ export function startElection(o: { kc: KubeConfig; namespace: string; name: stri
   const tick = async (): Promise<void> => {
     if (stopped) return;
     try {
-      const held = await attempt();
+      const held = await withDeadline(attempt(), timing.durationMs, `lease ${namespace}/${name}`);
+      o.reachability?.reached();
       if (held) lastRenew = Date.now();
       if (held && !leader) {
         leader = true;
@@ -94,6 +108,9 @@ export function startElection(o: { kc: KubeConfig; namespace: string; name: stri
       }
     } catch (e) {
       const err = apiError(e);
+      // A standby's only API calls are these: they tell /healthz whether the API server answers.
+      if (answered(err.code)) o.reachability?.reached();
+      else o.reachability?.missed(`lease ${namespace}/${name}: ${err.code > 0 ? `HTTP ${err.code}` : err.message}`);
       failures.warn("lease update failed", { lease: `${namespace}/${name}`, server, code: err.code, error: err.code === 409 ? "conflict" : err.message });
       if (leader && Date.now() - lastRenew > timing.durationMs) {
         leader = false;
@@ -101,7 +118,8 @@ export function startElection(o: { kc: KubeConfig; namespace: string; name: stri
         o.onLose();
       }
     }
-    if (!stopped) timer = setTimeout(() => void (pending = tick()), leader ? timing.renewMs : timing.retryMs);
+    // A candidate's retries are jittered (up to +20 %), so standbys that start together do not ask in lockstep.
+    if (!stopped) timer = setTimeout(() => void (pending = tick()), leader ? timing.renewMs : timing.retryMs * (1 + 0.2 * Math.random()));
   };
   pending = tick();
 

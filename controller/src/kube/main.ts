@@ -4,7 +4,8 @@ import { startIngest, type Ingest } from "../ingest/consumer.ts";
 import { publishStop } from "../ingest/control.ts";
 import { createLogger, errorText, sampled, type Logger } from "../telemetry/log.ts";
 import { createMetrics, type ControllerMetrics } from "../telemetry/metrics.ts";
-import { startTelemetryServer, type Check } from "../telemetry/server.ts";
+import { createReachability } from "../telemetry/reachability.ts";
+import { livenessChecks, startTelemetryServer, type Check } from "../telemetry/server.ts";
 import { kubeApi } from "./api.ts";
 import { controllerUsage, parseConfig, type ControllerConfig } from "./config.ts";
 import { withEventQueue } from "./events.ts";
@@ -64,7 +65,13 @@ export async function startController(config: ControllerConfig, log: Logger = cr
       },
     },
   ];
-  const server = await startTelemetryServer({ port: config.metricsPort, host: config.metricsHost, registry: metrics.registry, checks });
+  // What the API server and NATS answer to the calls made anyway (lease, writes, the connection's state).
+  const apiserver = createReachability();
+  const natsReach = createReachability();
+  // Unreachable until the first connection: a NATS that never answers fails /healthz too.
+  natsReach.missed(`not connected to ${config.natsUrl} yet`);
+  const liveness = livenessChecks([{ name: "apiserver", reachability: apiserver }, { name: "nats", reachability: natsReach }], config.unhealthyAfterSeconds * 1000);
+  const server = await startTelemetryServer({ port: config.metricsPort, host: config.metricsHost, registry: metrics.registry, checks, liveness: () => liveness });
   log.info("serving /metrics, /healthz and /readyz", { port: server.port });
 
   const server0 = kc.getCurrentCluster()?.server ?? "";
@@ -82,8 +89,13 @@ export async function startController(config: ControllerConfig, log: Logger = cr
       ...(config.natsTlsKeyFile !== undefined ? { tlsKeyFile: config.natsTlsKeyFile } : {}),
     });
     await retryUntil({ what: "the API server", address: server0, hint: "Check --kubeconfig (or the in-cluster ServiceAccount) and that the API server runs." }, () => probeApiServer(kc, signal), wait);
+    apiserver.reached();
     log.info("the API server answers", { server: server0 });
-    nats = await retryUntil({ what: "NATS", address: config.natsUrl, hint: "Check --nats-url / KUBETUNE_NATS_URL and that nats-server runs." }, () => connectNats(natsOpts, log, (up) => metrics.natsConnected.set(up ? 1 : 0)), wait);
+    nats = await retryUntil({ what: "NATS", address: config.natsUrl, hint: "Check --nats-url / KUBETUNE_NATS_URL and that nats-server runs." }, () => connectNats(natsOpts, log, (up) => {
+      metrics.natsConnected.set(up ? 1 : 0);
+      if (up) natsReach.reached();
+      else natsReach.missed(`the connection to ${config.natsUrl} is down`);
+    }), wait);
   } catch (e) {
     // Unreachable past the timeout, a signal, or a bad NATS setting: the metrics server must not hold the process.
     await server.close();
@@ -120,7 +132,7 @@ export async function startController(config: ControllerConfig, log: Logger = cr
     const pods = startCache<KubernetesObject>(kc, "pods", config.namespaces, enqueueOwner, log);
     a.caches = [jobs, trials, pods];
     const reconciler = createReconciler({
-      api: withEventQueue(kubeApi(kc, "kubetune-controller", config.identity), { inFlight: EVENTS_IN_FLIGHT, backlog: EVENT_BACKLOG, log }),
+      api: withEventQueue(kubeApi(kc, "kubetune-controller", config.identity, apiserver), { inFlight: EVENTS_IN_FLIGHT, backlog: EVENT_BACKLOG, log }),
       jobs,
       trials,
       pods,
@@ -153,7 +165,8 @@ export async function startController(config: ControllerConfig, log: Logger = cr
       for (const ns of scopes) for (const j of jobs.list(ns)) if (j.metadata?.name) q.add(`${j.metadata.namespace}/${j.metadata.name}`);
       for (;;) {
         try {
-          const ingest = await startIngest({ nc, durable: config.consumer, namespaces: config.namespaces, target: reconciler, metrics, log });
+          const streamLimits = { maxAgeSeconds: config.streamMaxAgeSeconds, maxBytes: config.streamMaxBytes, maxMessagesPerSubject: config.streamMaxMessagesPerSubject };
+          const ingest = await startIngest({ nc, durable: config.consumer, namespaces: config.namespaces, target: reconciler, metrics, log, streamLimits });
           if (a.stopped) await ingest.stop();
           else a.ingest = ingest;
           return;
@@ -184,6 +197,7 @@ export async function startController(config: ControllerConfig, log: Logger = cr
     identity: config.identity,
     timing: { durationMs: config.leaseDurationSeconds * 1000, renewMs: config.renewSeconds * 1000, retryMs: config.retrySeconds * 1000 },
     log,
+    reachability: apiserver,
     onLead: () => {
       metrics.leader.set(1);
       active = lead();

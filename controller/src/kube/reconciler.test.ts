@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { createLogger } from "../telemetry/log.ts";
 import { createMetrics } from "../telemetry/metrics.ts";
-import type { KubeApi } from "./api.ts";
+import { ApiCallError, type KubeApi } from "./api.ts";
 import type { Cache } from "./informers.ts";
 import { createReconciler, type Reconciler } from "./reconciler.ts";
 
@@ -72,7 +72,7 @@ function fakeCluster() {
       settleMs: 0,
       synced: () => true,
     });
-  return { store, calls, reconciler };
+  return { store, calls, reconciler, api };
 }
 
 function addJob(store: ReturnType<typeof fakeCluster>["store"], maxTrials: number, generation = 1, over: { goal?: number; parallelTrials?: number; earlyStopping?: object } = {}): void {
@@ -390,4 +390,38 @@ test("an InvalidSpec job re-applied with a fix runs, with a clean status; re-app
   assert.deepEqual([...c.store.trials.keys()], ["j-00000"]);
   await finishTrial(c, r, "j-00000", 0.5);
   assert.equal((c.store.jobs.get("j")?.status as { phase: string }).phase, "Succeeded");
+});
+
+test("a Trial status the API server refuses (413) fails that trial with the reason, once; the job goes on", async () => {
+  const c = fakeCluster();
+  addJob(c.store, 2);
+  let refusals = 0;
+  const patch = c.api.patchTrialStatus;
+  // Stands for a status over the API server's request limit: any status recording the metric "huge".
+  c.api.patchTrialStatus = async (ns, name, status) => {
+    if (status.metrics?.huge !== undefined) {
+      refusals++;
+      throw new ApiCallError(413, `patching trials/${name} status in ns failed (HTTP 413): Request entity too large: limit is 3145728`, "Request entity too large: limit is 3145728");
+    }
+    return patch(ns, name, status);
+  };
+  const r = c.reconciler();
+  await r.reconcile("ns/j");
+  c.store.pods.get("j-00000")!.status = { phase: "Running" };
+  await r.reconcile("ns/j");
+  r.report(addr("j-00000"), { trial: "j-00000", step: 1, metrics: { loss: 0.5, huge: 1 } });
+  await r.persist(new Set(["ns/j"]));
+  assert.equal(refusals, 1);
+  const s = c.store.trials.get("j-00000")?.status as { phase?: string; reason?: string; metrics?: object };
+  assert.equal(s.phase, "Failed");
+  assert.equal(s.reason, "the API server refused the trial's status (HTTP 413): Request entity too large: limit is 3145728");
+  assert.equal(s.metrics, undefined, "the refused content is not written again");
+  assert.equal(c.store.pods.has("j-00000"), false, "the failed trial's Pod is deleted");
+  assert.ok(c.calls.eventLog.some((e) => e.name === "j-00000" && e.reason === "TrialFailed" && /HTTP 413/.test(e.message)));
+  // Not retried: later reconciles leave it, and the next trial starts.
+  await r.reconcile("ns/j");
+  await r.reconcile("ns/j");
+  assert.equal(refusals, 1);
+  assert.equal(r.trialState(addr("j-00000")), "finished");
+  assert.ok(c.store.trials.has("j-00001"), "the job goes on with its next trial");
 });

@@ -9,13 +9,13 @@ import { createTuner, type Action } from "../engine/tuner.ts";
 import type { TrialState } from "../ingest/validate.ts";
 import { errorText, type Logger } from "../telemetry/log.ts";
 import type { ControllerMetrics } from "../telemetry/metrics.ts";
-import type { KubeApi } from "./api.ts";
+import { isRefusal, type ApiCallError, type KubeApi } from "./api.ts";
 import type { Cache } from "./informers.ts";
 import { JOB_LABEL, finishedOrder, parseTrial, podOutcome, trialObject, trialPod, trialViewOf } from "./objects.ts";
 import { forEachLimit } from "./limit.ts";
 import type { JobRuntime } from "./runtime.ts";
 import type { TrialDefaults } from "./trial-defaults.ts";
-import { createdSummary, jobStatus, sameJson, saysOnlyPending, shownPhase, trialStatus } from "./status.ts";
+import { boundedText, createdSummary, jobStatus, sameJson, saysOnlyPending, shownPhase, trialStatus } from "./status.ts";
 import type { Outcome } from "./workqueue.ts";
 
 /** What the reconciler works with. */
@@ -48,6 +48,7 @@ export interface ReconcilerDeps {
 export interface Reconciler {
   reconcile(key: string): Promise<Outcome>;
   trialState(a: TrialAddress): TrialState;
+  knownMetrics(a: TrialAddress): Readonly<Record<string, number>> | undefined;
   report(a: TrialAddress, m: MetricMessage): void;
   persist(keys: ReadonlySet<string>): Promise<void>;
 }
@@ -324,6 +325,36 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     return todo.length > CREATES_PER_RECONCILE ? 0 : wake;
   };
 
+  /**
+   * A Trial status the API server refuses for its content (too large, invalid) would be refused again
+   * on every retry: the trial fails with the refusal as its reason, its Pod is deleted, and a status
+   * without the refused content (the last one stored, with the new phase and reason) is written once.
+   */
+  const statusRefused = async (rt: JobRuntime, trial: string, e: ApiCallError): Promise<void> => {
+    const refusal = `the API server refused the trial's status (HTTP ${e.code}): ${e.detail}`;
+    log.error("a Trial status was refused; the trial fails", { namespace: rt.namespace, job: rt.name, trial, code: e.code, error: e.message });
+    rt.tuner.exited(trial, { ok: false, reason: refusal });
+    rt.decided = true;
+    const v = rt.tuner.trial(trial);
+    const stop = rt.stops.get(trial);
+    const previous = rt.written.get(trial);
+    const status: TrialStatus = { ...(previous ?? {}), phase: v?.phase ?? "Failed", podName: trial, reason: boundedText(v?.reason ?? refusal), message: boundedText(refusal), completionTime: previous?.completionTime ?? iso() };
+    if (!status.startTime) status.startTime = status.completionTime as string;
+    // The Pod is deleted at once; the stop request only lets the trainer say why before it goes.
+    deps.publishStop({ namespace: rt.namespace, job: rt.name, trial }, refusal).catch(() => undefined);
+    void api.deletePod(rt.namespace, trial).catch((err: unknown) => log.warn("deleting a failed trial's Pod failed", { trial, error: errorText(err) }));
+    try {
+      await api.patchTrialStatus(rt.namespace, trial, status);
+    } catch (err) {
+      // Not even the stored status with a new reason passes: record it as written, never retry it.
+      if (!isRefusal(err)) throw err;
+      log.error("the failed trial's status was refused too; it stays as last stored", { namespace: rt.namespace, job: rt.name, trial, error: err.message });
+    }
+    rt.written.set(trial, status);
+    rt.writtenFrom.set(trial, `${v?.phase ?? ""}\n${v?.reason ?? ""}\n${stop?.reason ?? ""}`);
+    deps.enqueue(rt.key);
+  };
+
   /** Patches Trial statuses that changed, then the job status; counts finished trials once. */
   const writeStatuses = async (rt: JobRuntime, jobStatusNow: TuningJobStatus | undefined, generation: number | undefined): Promise<void> => {
     const o = rt.spec.objective;
@@ -353,6 +384,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       try {
         await api.patchTrialStatus(rt.namespace, p.name, p.status);
       } catch (e) {
+        if (isRefusal(e)) return statusRefused(rt, p.name, e);
         rt.reported.add(p.name);
         throw e;
       }
@@ -499,6 +531,9 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       const v = rt.tuner.trial(a.trial);
       if (!v) return "unknown";
       return isFinished(v.phase) ? "finished" : "running";
+    },
+    knownMetrics(a) {
+      return runtimes.get(`${a.namespace}/${a.job}`)?.tuner.trial(a.trial)?.metrics;
     },
     report(a, m) {
       const rt = runtimes.get(`${a.namespace}/${a.job}`);

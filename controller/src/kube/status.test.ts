@@ -1,5 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { MAX_METRIC_NAMES_PER_TRIAL } from "../api/metrics.ts";
+import { MAX_CATEGORICAL_CHARS } from "../api/parameters.ts";
+import { MAX_CURVE_POINTS, TRIAL_STATUS_MAX_BYTES } from "../api/trial.ts";
 import type { TrialView } from "../engine/job.ts";
 import { createdSummary, jobStatus, sameJson, saysOnlyPending, setCondition, shownPhase, trialStatus } from "./status.ts";
 
@@ -80,4 +83,31 @@ test("a trial's value is also kept as 4 significant digits, the text kubectl get
   assert.equal(trialStatus({ view: view({ value: 123456.789 }), metricNames: null, now: T0 }).valueText, "123500");
   assert.equal(trialStatus({ view: view({ value: -0.000123456 }), metricNames: null, now: T0 }).valueText, "-0.0001235");
   assert.equal(trialStatus({ view: view({}), metricNames: null, now: T0 }).valueText, undefined);
+});
+
+test("the worst-case Trial status fits TRIAL_STATUS_MAX_BYTES, and a Trial with it fits the API server's and etcd's limits", () => {
+  // Every field at its longest: names of 128 characters, the longest JSON numbers, a reason of
+  // control characters (6 bytes each in JSON), more names and points than the bounds let through.
+  const longest = -1.2345678901234567e-300;
+  const name = (i: number) => `m${String(i).padStart(127, "0")}`;
+  const names = (from: number) => Object.fromEntries(Array.from({ length: 2 * MAX_METRIC_NAMES_PER_TRIAL }, (_, i) => [name(from + i), longest]));
+  const curve = Array.from({ length: 10 * MAX_CURVE_POINTS }, (_, i) => ({ step: Number.MAX_SAFE_INTEGER - i, value: longest }));
+  const reason = "\u0001".repeat(100_000);
+  const podName = "j".repeat(63);
+  const previous = { phase: "Running" as const, podName, metrics: names(10_000), curve: curve.slice(0, MAX_CURVE_POINTS), lastStep: Number.MAX_SAFE_INTEGER, startTime: T0 };
+  const v = view({ name: podName, phase: "Failed", reason, value: longest, curve, metrics: names(0) });
+  const status = trialStatus({ view: v, stop: { reason, at: T1 }, previous, metricNames: null, now: T1 });
+  assert.equal(Object.keys(status.metrics ?? {}).length, MAX_METRIC_NAMES_PER_TRIAL);
+  assert.equal(status.curve?.length, MAX_CURVE_POINTS);
+  const bytes = Buffer.byteLength(JSON.stringify(status));
+  assert.ok(bytes <= TRIAL_STATUS_MAX_BYTES, `worst-case status is ${bytes} bytes, over ${TRIAL_STATUS_MAX_BYTES}`);
+  // The status patch body is {"status":…}; the stored Trial adds its spec (at most 64 parameters of
+  // 63-character names and categorical values of the job's own spec), metadata, and managedFields,
+  // which list the status's field names (no longer than the status itself).
+  const patchBody = bytes + '{"status":}'.length;
+  assert.ok(patchBody < 3 * 1024 * 1024, "the API server's request body limit");
+  const spec = JSON.stringify({ index: 99_999, params: Object.fromEntries(Array.from({ length: 64 }, (_, i) => [`p${String(i).padStart(62, "0")}`, "v".repeat(MAX_CATEGORICAL_CHARS)])) });
+  const metadataAllowance = 16 * 1024;
+  const trial = Buffer.byteLength(spec) + bytes + bytes + metadataAllowance;
+  assert.ok(trial < 1.5 * 1024 * 1024, `a worst-case Trial is ${trial} bytes, over etcd's 1.5 MiB`);
 });

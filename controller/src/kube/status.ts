@@ -1,5 +1,6 @@
 import type { Condition } from "../api/meta.ts";
-import { MAX_CURVE_POINTS, type TrialStatus } from "../api/trial.ts";
+import { isReservedMetricName, MAX_METRIC_NAMES_PER_TRIAL, METRIC_NAME_PATTERN } from "../api/metrics.ts";
+import { MAX_CURVE_POINTS, MAX_REASON_CHARS, type TrialStatus } from "../api/trial.ts";
 import type { BestTrial, TuningJobStatus } from "../api/tuningjob.ts";
 import { isFinished, progress, trialCounts, type JobEnd, type TrialView } from "../engine/job.ts";
 import { fmt } from "../engine/stopping/rule.ts";
@@ -26,20 +27,44 @@ export function setCondition(conditions: readonly Condition[], next: Condition, 
   return [...conditions.filter((c) => c.type !== next.type), merged].sort((a, b) => a.type.localeCompare(b.type));
 }
 
+/** A reason or message cut to MAX_REASON_CHARS, saying so. */
+export function boundedText(text: string): string {
+  return text.length <= MAX_REASON_CHARS ? text : `${text.slice(0, MAX_REASON_CHARS - 1)}…`;
+}
+
+/**
+ * The metrics a status records: finite values of valid names (`keep` says which), the newest first
+ * (`current` over `previous`), at most MAX_METRIC_NAMES_PER_TRIAL of them, whatever the engine or an
+ * older stored status holds.
+ */
+export function boundedMetrics(current: Readonly<Record<string, number>>, previous: Readonly<Record<string, number>> = {}, keep: (name: string) => boolean = () => true): Record<string, number> {
+  const out: Record<string, number> = {};
+  let n = 0;
+  for (const source of [current, previous]) {
+    for (const [name, value] of Object.entries(source)) {
+      if (n >= MAX_METRIC_NAMES_PER_TRIAL) return out;
+      if (Object.hasOwn(out, name) || !Number.isFinite(value) || !METRIC_NAME_PATTERN.test(name) || isReservedMetricName(name) || !keep(name)) continue;
+      out[name] = value;
+      n++;
+    }
+  }
+  return out;
+}
+
 /** What a Trial's status should say now, from the engine's view, a pending stop and the stored status. */
 export function trialStatus(input: { view: TrialView; stop?: StopRequest; previous?: TrialStatus; metricNames: ReadonlySet<string> | null; now: string }): TrialStatus {
   const { view, stop, previous, now } = input;
   const phase = shownPhase(view, stop);
   const status: TrialStatus = { phase, podName: view.name };
   const reason = view.reason ?? stop?.reason;
-  if (reason !== undefined && phase !== "Pending" && phase !== "Running") status.reason = reason;
+  if (reason !== undefined && phase !== "Pending" && phase !== "Running") status.reason = boundedText(reason);
   if (view.value !== undefined) {
     status.value = view.value;
     status.valueText = fmt(view.value);
   }
-  const metrics = Object.fromEntries(Object.entries(view.metrics).filter(([k, v]) => Number.isFinite(v) && (input.metricNames === null || input.metricNames.has(k))));
-  if (Object.keys(metrics).length > 0) status.metrics = { ...(previous?.metrics ?? {}), ...metrics };
-  else if (previous?.metrics) status.metrics = previous.metrics;
+  const names = input.metricNames;
+  const metrics = boundedMetrics(view.metrics, previous?.metrics, names === null ? undefined : (k) => names.has(k));
+  if (Object.keys(metrics).length > 0) status.metrics = metrics;
   // thinCurve copies it, so filter only when there is something to drop.
   const curve = view.curve.every((p) => Number.isFinite(p.value)) ? view.curve : view.curve.filter((p) => Number.isFinite(p.value));
   const last = curve[curve.length - 1];
@@ -89,9 +114,9 @@ export function jobStatus(input: {
   const phase = end ? end.phase : trials.length > 0 ? "Running" : "Pending";
   let conditions = previous?.conditions ?? [];
   const running = phase === "Running" || phase === "Pending";
-  conditions = setCondition(conditions, { type: "Running", status: running ? "True" : "False", reason: running ? "TrialsRunning" : (end?.reason ?? "Finished"), message: running ? `${counts.running + counts.pending} trials active, ${progress(trials, input.maxTrials)} finished` : (end?.message ?? "") }, now);
-  conditions = setCondition(conditions, { type: "Succeeded", status: end?.phase === "Succeeded" ? "True" : end ? "False" : "Unknown", reason: end?.reason ?? "InProgress", message: end?.message ?? "the job is still running" }, now);
-  conditions = setCondition(conditions, { type: "Failed", status: end?.phase === "Failed" ? "True" : "False", reason: end?.phase === "Failed" ? end.reason : "NoFailure", message: end?.phase === "Failed" ? end.message : "" }, now);
+  conditions = setCondition(conditions, { type: "Running", status: running ? "True" : "False", reason: running ? "TrialsRunning" : (end?.reason ?? "Finished"), message: running ? `${counts.running + counts.pending} trials active, ${progress(trials, input.maxTrials)} finished` : boundedText(end?.message ?? "") }, now);
+  conditions = setCondition(conditions, { type: "Succeeded", status: end?.phase === "Succeeded" ? "True" : end ? "False" : "Unknown", reason: end?.reason ?? "InProgress", message: boundedText(end?.message ?? "the job is still running") }, now);
+  conditions = setCondition(conditions, { type: "Failed", status: end?.phase === "Failed" ? "True" : "False", reason: end?.phase === "Failed" ? end.reason : "NoFailure", message: end?.phase === "Failed" ? boundedText(end.message) : "" }, now);
   if (input.generation !== undefined) conditions = conditions.map((c) => ({ ...c, observedGeneration: input.generation }));
   const status: TuningJobStatus = {
     phase,
@@ -104,13 +129,14 @@ export function jobStatus(input: {
   if (input.generation !== undefined) status.observedGeneration = input.generation;
   if (end) {
     status.reason = end.reason;
-    status.message = end.message;
+    status.message = boundedText(end.message);
     status.completionTime = previous?.completionTime ?? now;
   }
   const best = input.best;
   if (best?.value !== undefined) {
     const b: BestTrial = { name: best.name, params: best.params, value: best.value };
-    if (Object.keys(best.metrics).length > 0) b.metrics = Object.fromEntries(Object.entries(best.metrics).filter(([, v]) => Number.isFinite(v)));
+    const metrics = boundedMetrics(best.metrics);
+    if (Object.keys(metrics).length > 0) b.metrics = metrics;
     status.bestTrial = b;
   }
   return status;

@@ -1,15 +1,20 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
-/** Why a metric message was accepted or rejected; the `result` label of kubetune_metric_messages_total. */
+/**
+ * Why a metric message was accepted or rejected; the `result` label of kubetune_metric_messages_total.
+ * `names_dropped` is applied like `accepted` but without its new metric names past the trial's bound.
+ */
 export const MESSAGE_RESULTS = [
   "accepted",
   "too_large",
+  "too_many_metrics",
   "invalid_json",
   "invalid_schema",
   "subject_mismatch",
   "bad_subject",
   "unknown_trial",
   "trial_not_running",
+  "names_dropped",
 ] as const;
 export type MessageResult = (typeof MESSAGE_RESULTS)[number];
 

@@ -2,7 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createLogger, errorText, formatLine, sampled } from "./log.ts";
 import { createMetrics } from "./metrics.ts";
-import { readiness, startTelemetryServer } from "./server.ts";
+import { answered, createReachability } from "./reachability.ts";
+import { livenessChecks, readiness, startTelemetryServer } from "./server.ts";
 
 test("log lines are one JSON object each, with level filtering and inherited fields", () => {
   const lines: string[] = [];
@@ -107,6 +108,49 @@ test("the HTTP endpoint serves /metrics with the architecture's names, /healthz 
     natsUp = true;
     assert.equal((await fetch(`${base}/readyz`)).status, 200);
     assert.equal((await fetch(`${base}/nope`)).status, 404);
+  } finally {
+    await server.close();
+  }
+});
+
+test("reachability: down from the first miss until an answer, with the latest error", () => {
+  let t = 1000;
+  const r = createReachability(() => t);
+  assert.deepEqual(r.down(), { forMs: 0 });
+  r.missed("ECONNREFUSED");
+  t += 5000;
+  r.missed("socket hang up");
+  assert.deepEqual(r.down(), { forMs: 5000, error: "socket hang up" });
+  r.reached();
+  assert.deepEqual(r.down(), { forMs: 0 });
+  assert.ok(answered(404) && answered(413) && answered(409), "the API server answered, if only to refuse");
+  assert.ok(!answered(0) && !answered(503) && !answered(502), "no answer of its own");
+});
+
+test("/healthz fails (500, naming the dependency and the error) once a dependency is unreachable past the limit, and recovers", async () => {
+  let t = 0;
+  const api = createReachability(() => t);
+  const nats = createReachability(() => t);
+  const server = await startTelemetryServer({ port: 0, host: "127.0.0.1", registry: createMetrics().registry, checks: () => [], liveness: () => livenessChecks([{ name: "apiserver", reachability: api }, { name: "nats", reachability: nats }], 60_000) });
+  try {
+    const healthz = async () => {
+      const r = await fetch(`http://127.0.0.1:${server.port}/healthz`);
+      return { status: r.status, body: await r.text() };
+    };
+    assert.equal((await healthz()).status, 200);
+    api.missed("connect ECONNREFUSED 127.0.0.1:6443");
+    t = 60_000;
+    assert.equal((await healthz()).status, 200, "a short outage is ridden out");
+    t = 61_000;
+    const failed = await healthz();
+    assert.equal(failed.status, 500);
+    assert.match(failed.body, /\[-\]apiserver failed: unreachable for 61 s \(limit 60 s\): connect ECONNREFUSED/);
+    assert.match(failed.body, /\[\+\]nats ok/);
+    api.reached();
+    assert.equal((await healthz()).status, 200);
+    nats.missed("disconnected");
+    t = 200_000;
+    assert.match((await healthz()).body, /\[-\]nats failed/);
   } finally {
     await server.close();
   }
