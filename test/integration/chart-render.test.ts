@@ -67,6 +67,7 @@ test('the controller runs non-root on a read-only root filesystem, with probes a
   assert.equal(env(c, 'KUBETUNE_NAMESPACES'), undefined, 'all namespaces by default');
   assert.deepEqual((c as unknown as { args: string[] }).args, ['controller', '--lease-duration=15', '--lease-renew=5', '--lease-retry=2', '--workers=4', '--stop-grace=30', '--settle=10', '--unhealthy-after=60', '--stream-max-age=604800', '--stream-max-bytes=1073741824', '--stream-max-msgs-per-subject=10000']);
   assert.equal(env(c, 'KUBETUNE_NATS_URL')?.value, 'nats://nats:4222');
+  assert.equal(env(c, 'KUBETUNE_STARTUP_TIMEOUT')?.value, '120', 'a controller that cannot reach the API server or NATS exits, so Kubernetes shows it');
 });
 
 test('RBAC grants only what the controller uses: no Secrets, no wildcards, Leases in its own namespace', async () => {

@@ -47,3 +47,30 @@ test("a job whose Pod template the API server refuses ends Failed with the API s
   await new Promise((r) => setTimeout(r, 2000));
   assert.equal((await api.trials()).length, trials.length);
 });
+
+test("an InvalidSpec job re-applied with the fix runs to the end", async () => {
+  ctl ??= await startTestController(cluster);
+  const api = clients(cluster);
+  const budget = { maxTrials: 1, parallelTrials: 1, maxFailedTrials: 0 };
+  const template = (args: string[]) => ({ spec: { restartPolicy: "Never", containers: [{ name: "trainer", image: "kubetune/trainer:0.1.0", command: [join(root, "bin/kubetune-trainer")], args }] } });
+  const good = ["--dataset=iris", "--model=mlp", "--epochs=2", "--layers=1", "--units=${params.units}", "--learningRate=${params.learningRate}", "--batchSize=16"];
+  // The API server cannot check ${params.x} references (beyond a CRD's CEL budget); the controller does.
+  const bad = irisJob("fixme", { budget, trialTemplate: template([...good, "--momentum=${params.momentum}"]) });
+  assert.equal((await cluster.kubectl(["apply", "-f", "-"], { input: bad })).code, 0);
+  const failed = await until("the job to be refused as InvalidSpec", async () => {
+    const j = await api.job("fixme");
+    return j.status?.reason === "InvalidSpec" ? j : undefined;
+  }, 60_000);
+  assert.match(String(failed.status?.message), /params\.momentum.*fix the manifest \(kubetune validate\) and re-apply/);
+
+  const fixed = await cluster.kubectl(["apply", "-f", "-"], { input: irisJob("fixme", { budget, trialTemplate: template(good) }) });
+  assert.equal(fixed.code, 0, fixed.stderr);
+  const done = await until("the fixed job to succeed", async () => {
+    const j = await api.job("fixme");
+    return j.status?.phase === "Succeeded" ? j : undefined;
+  }, 120_000, async () => `${JSON.stringify((await api.job("fixme")).status)}\n${ctl?.logs.slice(-20).join("\n")}`);
+  const s = done.status as { observedGeneration: number; reason: string; trials: { succeeded: number } };
+  assert.equal(s.observedGeneration, done.metadata?.generation);
+  assert.equal(s.reason, "MaxTrialsReached");
+  assert.equal(s.trials.succeeded, 1);
+});

@@ -2,7 +2,8 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse } from "yaml";
+import { parse, stringify } from "yaml";
+import { validateYaml } from "../../controller/src/api/validate.ts";
 import { withCluster, type TestCluster } from "../cluster/with-cluster.ts";
 import { INVALID_CASES, invalidJob, validJob } from "../fixtures/invalid-jobs.ts";
 
@@ -78,3 +79,26 @@ for (const c of INVALID_CASES) {
     assert.ok(r.stderr.includes(c.api), `expected "${c.api}" in:\n${r.stderr}`);
   });
 }
+
+test("kubectl get tr shows the value to 4 significant digits and why a trial ended", async () => {
+  const trial = { apiVersion: "kubetune.io/v1alpha1", kind: "Trial", metadata: { name: "shown-00000" }, spec: { index: 0, params: { lr: 0.01 } } };
+  const created = await cluster.kubectl(["create", "-f", "-"], { input: JSON.stringify(trial) });
+  assert.equal(created.code, 0, created.stderr);
+  const status = { phase: "EarlyStopped", value: 0.345678912345, valueText: "0.3457", lastStep: 3, reason: "asha: val_loss 0.3457 at step 3 is not in the top 1/3 of the rung at step 3" };
+  const patched = await cluster.kubectl(["patch", "tr", "shown-00000", "--subresource=status", "--type=merge", "-p", JSON.stringify({ status })]);
+  assert.equal(patched.code, 0, patched.stderr);
+  const [header, row] = (await cluster.kubectl(["get", "tr", "shown-00000"])).stdout.split("\n");
+  assert.match(header ?? "", /^NAME\s+PHASE\s+VALUE\s+STEP\s+AGE\s+REASON$/);
+  assert.match(row ?? "", /^shown-00000\s+EarlyStopped\s+0\.3457\s+3\s+\S+\s+asha: val_loss 0\.3457 at step 3 is not in the top 1\/3/);
+});
+
+test("kubectl reads an unquoted y as the boolean true (YAML 1.1) and refuses it, as kubetune validate says; quoted it passes", async () => {
+  const withName = (name: string) => stringify({ ...validJob(), metadata: { name: "yaml11-job" } }).replace(/^(\s*- )name: lr$/m, `$1name: ${name}`).replaceAll("${params.lr}", `\${params.${name.replace(/"/g, "")}}`);
+  const bare = await cluster.kubectl(["create", "--dry-run=server", "-o", "name", "-f", "-"], { input: withName("y") });
+  assert.notEqual(bare.code, 0, "kubectl accepted an unquoted y as a parameter name");
+  assert.match(bare.stderr, /spec\.parameters\[0\]\.name: Invalid value: "boolean"/);
+  assert.match(validateYaml(withName("y"))[0]?.problems[0]?.message ?? "", /the unquoted y is the boolean true to kubectl/);
+  const quoted = await cluster.kubectl(["create", "--dry-run=server", "-o", "name", "-f", "-"], { input: withName('"y"') });
+  assert.equal(quoted.code, 0, quoted.stderr);
+  assert.deepEqual(validateYaml(withName('"y"'))[0]?.problems, []);
+});

@@ -34,6 +34,7 @@ export const TrialStatus = z.object({
   message: z.string().optional(),
   podName: z.string().optional(),
   value: z.number().optional().meta({ description: "The trial's objective value." }),
+  valueText: z.string().max(32).optional().meta({ description: "The objective value to 4 significant digits, as kubectl get shows it (a number column would print every digit)." }),
   metrics: z.record(z.string(), z.number()).optional().meta({ description: "Last reported value of each recorded metric." }),
   lastStep: z.int().min(0).optional(),
   curve: z.array(CurvePoint).max(MAX_CURVE_POINTS).optional(),

@@ -68,3 +68,20 @@ test("parseTuningJob lists every problem in its error", () => {
     (e: unknown) => e instanceof ManifestError && /bad\.yaml is not a valid manifest:\n {2}spec\.parameters\[0\]\.max: must be greater than min \(0\.5\)/.test(e.message),
   );
 });
+
+test("a name kubectl reads as a boolean (YAML 1.1: y, yes, on, off…) is refused with the fix; quoted, or a plain string in both, it passes", () => {
+  // The fixture's first parameter (lr), renamed where it is declared and where the template uses it.
+  const withName = (name: string) => stringify(validJob()).replace(/^(\s*- )name: lr$/m, `$1name: ${name}`).replaceAll("${params.lr}", `\${params.${name.replace(/["']/g, "")}}`);
+  assert.deepEqual(validateYaml(withName("rate"))[0]?.problems, [], "the renamed fixture is valid");
+  for (const bare of ["y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF"]) {
+    const [r] = validateYaml(withName(bare));
+    assert.equal(r?.problems.length, 1, `${bare}: ${JSON.stringify(r?.problems)}`);
+    assert.equal(r?.problems[0]?.path, "spec.parameters[0].name");
+    assert.match(r?.problems[0]?.message ?? "", new RegExp(`^the unquoted ${bare} is the boolean (true|false) to kubectl \\(YAML 1\\.1\\), so kubectl apply would refuse it .*; write "${bare}" in quotes$`));
+  }
+  for (const fine of ['"y"', "'on'", "yEs", "oN"]) assert.deepEqual(validateYaml(withName(fine))[0]?.problems, [], fine);
+  const nameProblem = (name: string) => validateYaml(withName(name))[0]?.problems.find((p) => p.path === "spec.parameters[0].name")?.message ?? "";
+  assert.match(nameProblem("True"), /expected string.*\(the unquoted True is the boolean true; write "True" in quotes for the string\)/);
+  assert.match(nameProblem("~"), /\(the unquoted ~ is null; write "~" in quotes for the string\)/);
+  assert.throws(() => parseTuningJob(withName("y"), "job.yaml"), /spec\.parameters\[0\]\.name: the unquoted y is the boolean true to kubectl/, "kubetune run refuses what kubectl would");
+});

@@ -1,4 +1,4 @@
-import { parseAllDocuments } from "yaml";
+import { isMap, isScalar, isSeq, parseAllDocuments, type Document } from "yaml";
 import type { z } from "zod";
 import { TuningJob } from "./tuningjob.ts";
 import { Trial } from "./trial.ts";
@@ -61,9 +61,58 @@ export function validateObject(doc: unknown, index = 0): DocumentResult {
   return { index, kind, name, problems: parsed.success ? [] : problemsOf(parsed.error) };
 }
 
+/** An unquoted scalar: where, as written, and what YAML 1.2 (kubetune) and YAML 1.1 (kubectl) read it as. */
+interface PlainScalar {
+  source: string;
+  v12: unknown;
+  v11: unknown;
+}
+
+/** Every unquoted scalar of a document by its path (spec.parameters[0].name), with both readings. */
+function plainScalars(doc: Document.Parsed, doc11: Document.Parsed | undefined): Map<string, PlainScalar> {
+  const out = new Map<string, PlainScalar>();
+  const walk = (node: unknown, path: (string | number)[]): void => {
+    if (isMap(node)) {
+      for (const pair of node.items) if (isScalar(pair.key)) walk(pair.value, [...path, String(pair.key.value)]);
+    } else if (isSeq(node)) node.items.forEach((n, i) => walk(n, [...path, i]));
+    else if (isScalar(node) && node.type === "PLAIN") out.set(formatPath(path), { source: String(node.source), v12: node.value, v11: doc11?.getIn(path) });
+  };
+  walk(doc.contents, []);
+  return out;
+}
+
+/** A YAML value as a sentence says it: the boolean true, null, the number 493. */
+const said = (v: unknown): string => (typeof v === "boolean" ? `the boolean ${v}` : typeof v === "number" ? `the number ${v}` : JSON.stringify(v));
+
+/**
+ * The problems of a document as kubetune reads it (YAML 1.2) and as kubectl does (YAML 1.1, where an
+ * unquoted y, yes, no, on, off is a boolean): a manifest that only kubetune accepts would be refused
+ * by `kubectl apply`, so both readings must pass. Unquoted booleans and nulls get a hint to quote them.
+ */
+function problemsBothWays(doc: Document.Parsed, doc11: Document.Parsed | undefined, index: number): DocumentResult {
+  const r = validateObject(doc.toJS(), index);
+  const scalars = plainScalars(doc, doc11);
+  const problems = r.problems.map((p) => {
+    const s = scalars.get(p.path);
+    return s && (s.v12 === null || typeof s.v12 === "boolean") ? { path: p.path, message: `${p.message} (the unquoted ${s.source || "empty value"} is ${said(s.v12)}; write "${s.source}" in quotes for the string)` } : p;
+  });
+  if (doc11) {
+    const seen = new Set(r.problems.map((p) => p.path));
+    const only11 = validateObject(doc11.toJS(), index).problems.filter((p) => !seen.has(p.path));
+    const causes = only11.flatMap((p) => {
+      const s = scalars.get(p.path);
+      return s && typeof s.v12 === "string" && typeof s.v11 !== "string" ? [{ path: p.path, message: `the unquoted ${s.source} is ${said(s.v11)} to kubectl (YAML 1.1), so kubectl apply would refuse it (${p.message}); write "${s.source}" in quotes` }] : [];
+    });
+    // Problems that follow from a misread scalar (a ${params.y} whose parameter became true) would only repeat it.
+    problems.push(...(causes.length > 0 ? causes : only11.map((p) => ({ path: p.path, message: `as kubectl reads it (YAML 1.1): ${p.message}` }))));
+  }
+  return { ...r, problems };
+}
+
 /** Validates every document of a YAML text; syntax errors are reported with their line. */
 export function validateYaml(text: string): DocumentResult[] {
   const docs = parseAllDocuments(text);
+  const docs11 = parseAllDocuments(text, { version: "1.1" });
   const results: DocumentResult[] = [];
   docs.forEach((d, index) => {
     if (d.errors.length > 0) {
@@ -77,7 +126,8 @@ export function validateYaml(text: string): DocumentResult[] {
     }
     const value: unknown = d.toJS();
     if (value === null || value === undefined) return;
-    results.push(validateObject(value, index));
+    const d11 = Array.isArray(docs11) ? docs11[index] : undefined;
+    results.push(problemsBothWays(d, d11 && d11.errors.length === 0 ? d11 : undefined, index));
   });
   return results;
 }

@@ -57,3 +57,25 @@ test("an unknown command prints the usage and exits 2", async () => {
   assert.equal(r.code, 2);
   assert.match(r.err, /unknown command "frobnicate"[\s\S]*Usage:/);
 });
+
+test("controller --help prints every controller flag with its environment variable and default, and exits 0", async () => {
+  const r = await run(["controller", "--help"]);
+  assert.equal(r.code, 0, r.err);
+  for (const flag of ["--namespaces", "--nats-url", "--metrics-port", "--lease-duration", "--settle", "--log-level", "--startup-timeout"]) assert.match(r.out, new RegExp(`^  ${flag}=`, "m"), flag);
+  assert.match(r.out, /--nats-url=…\n\s+NATS server\(s\).*env KUBETUNE_NATS_URL; default nats:\/\/nats:4222/);
+  assert.match(r.out, /KUBETUNE_NATS_PASSWORD_FILE/, "secrets are named as environment variables");
+  assert.doesNotMatch(r.out, /undefined/, "every flag has its line of help");
+  assert.equal((await run(["controller", "-h"])).code, 0);
+});
+
+test("a SIGTERM while the controller is still loading stops it with exit 0 (as PID 1 an unhandled signal is lost)", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "kubetune-cli-"));
+  const kubeconfig = join(dir, "kubeconfig");
+  // An API server nobody answers for: without the signal the controller would wait --startup-timeout.
+  writeFileSync(kubeconfig, JSON.stringify({ apiVersion: "v1", kind: "Config", clusters: [{ name: "c", cluster: { server: "https://127.0.0.1:1", "insecure-skip-tls-verify": true } }], users: [{ name: "u", user: { token: "t" } }], contexts: [{ name: "x", context: { cluster: "c", user: "u" } }], "current-context": "x" }));
+  const pending = run(["controller", `--kubeconfig=${kubeconfig}`, "--metrics-port=0", "--metrics-host=127.0.0.1", "--log-level=error", "--startup-timeout=600"]);
+  process.emit("SIGTERM", "SIGTERM");
+  const r = await pending;
+  assert.equal(r.code, 0, r.err);
+  assert.equal(process.listenerCount("SIGTERM"), 0, "no handler is left behind");
+});

@@ -12,7 +12,7 @@ Usage:
   kubetune report <run-dir>       regenerate a run's report.html from its results.json
   kubetune validate <file|->...   check TuningJob manifests; prints every problem with its path
   kubetune controller [--namespaces=a,b] [--nats-url=URL] [--metrics-port=N] ...
-                                  run the Kubernetes controller (docs/controller.md)
+                                  run the Kubernetes controller (kubetune controller --help lists its flags)
   kubetune crds                   print the CustomResourceDefinitions (kubetune crds | kubectl apply -f -)
   kubetune version                print the version
   kubetune help                   show this help
@@ -37,9 +37,20 @@ export async function main(argv: string[], io: Io, term?: Terminal): Promise<num
       return reportCommand(rest, io);
     }
     case "controller": {
-      // Loaded on demand so that validate and run never load the Kubernetes client.
-      const { controllerCommand } = await import("../kube/main.ts");
-      return controllerCommand(rest, io.err);
+      // Handlers before the Kubernetes client loads (it takes a moment): as PID 1 in a container a signal
+      // without a handler is ignored, so a SIGTERM now would be lost.
+      const early = new AbortController();
+      const stop = (): void => early.abort();
+      process.once("SIGTERM", stop);
+      process.once("SIGINT", stop);
+      try {
+        // Loaded on demand so that validate and run never load the Kubernetes client.
+        const { controllerCommand } = await import("../kube/main.ts");
+        return await controllerCommand(rest, io, early.signal);
+      } finally {
+        process.off("SIGTERM", stop);
+        process.off("SIGINT", stop);
+      }
     }
     case "validate":
       return validateCommand(rest, io);

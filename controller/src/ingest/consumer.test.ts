@@ -74,3 +74,16 @@ test("with several namespaces watched, another namespace's reports are settled w
   assert.equal(reports.length, 1);
   assert.equal(await counted("accepted"), 1);
 });
+
+test("a flood of rejected messages is counted in full and logged as a sample", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout"] });
+  const lines: string[] = [];
+  const metrics = createMetrics();
+  const target: IngestTarget = { trialState: () => "unknown", knownMetrics: () => undefined, report: () => {}, persist: async () => {} };
+  const handle = createMessageHandler({ namespaces: ["ns"], target, metrics, log: createLogger("info", (l) => lines.push(l)) });
+  for (let i = 0; i < 5_000; i++) handle("kubetune.metrics.ns.j.ghost", enc({ trial: "ghost", step: i, metrics: { loss: 1 } }), new Set());
+  assert.equal((await metrics.metricMessages.get()).values.find((v) => v.labels.result === "unknown_trial")?.value, 5_000);
+  assert.ok(lines.length > 0 && lines.length <= 10, `${lines.length} lines for 5,000 rejects`);
+  t.mock.timers.tick(10_000);
+  assert.match(lines.at(-1) ?? "", /"reason":"unknown_trial","suppressed":\d+/);
+});

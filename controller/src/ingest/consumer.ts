@@ -2,7 +2,7 @@ import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerCon
 import type { NatsConnection } from "@nats-io/transport-node";
 import { MAX_METRIC_NAMES_PER_TRIAL, METRICS_STREAM, METRICS_SUBJECT_PREFIX, ensureMetricsStream, metricsSubject, type MetricMessage, type StreamLimits, type TrialAddress } from "../api/metrics.ts";
 import { backoffMs } from "../kube/workqueue.ts";
-import { errorText, type Logger } from "../telemetry/log.ts";
+import { errorText, sampled, type Logger } from "../telemetry/log.ts";
 import type { ControllerMetrics } from "../telemetry/metrics.ts";
 import { createRetrying } from "./discarded.ts";
 import { validateMessage, type TrialState } from "./validate.ts";
@@ -78,6 +78,8 @@ export function createMessageHandler(options: { namespaces: readonly string[]; t
   const watched = new Set(options.namespaces);
   // Bound once: labelling the counter on every accepted report would hash the labels each time.
   const accepted = metrics.metricMessages.labels({ result: "accepted" });
+  // Any trial can send a flood of bad messages: each is counted, but only a sample is logged.
+  const rejects = sampled(log, { keys: ["reason"] });
   return (subject, data, jobs) => {
     // Another controller's namespace: settling it here does not affect that controller's consumer.
     if (watched.size > 1 && !watched.has(subject.split(".")[2] ?? "")) return "settled";
@@ -86,14 +88,14 @@ export function createMessageHandler(options: { namespaces: readonly string[]; t
     if (!r.ok && r.result === "later") return "retry";
     if (!r.ok) {
       metrics.metricMessages.inc({ result: r.result });
-      log.warn("metric message rejected", { reason: r.result, detail: r.detail });
+      rejects.warn("metric message rejected", { reason: r.result, detail: r.detail });
       return "settled";
     }
     try {
       target.report(r.address, r.message);
     } catch (e) {
       metrics.metricMessages.inc({ result: "trial_not_running" });
-      log.warn("metric message could not be applied", { job: r.address.job, trial: r.address.trial, error: errorText(e) });
+      rejects.warn("metric message could not be applied", { job: r.address.job, trial: r.address.trial, error: errorText(e) });
       return "settled";
     }
     if (r.dropped.length > 0) {
@@ -111,7 +113,9 @@ export function createMessageHandler(options: { namespaces: readonly string[]; t
  * reports are idempotent). `batch` is how many messages are pulled ahead.
  */
 export async function startIngest(options: { nc: NatsConnection; durable: string; namespaces: readonly string[]; target: IngestTarget; metrics: ControllerMetrics; log: Logger; batch?: number; streamLimits?: StreamLimits }): Promise<Ingest> {
-  const { nc, target, log } = options;
+  const { nc, target } = options;
+  // Its warnings repeat per batch or per retry while NATS or the API server is away: sampled by message.
+  const log = sampled(options.log, { keys: [] });
   const jsm = await jetstreamManager(nc);
   await ensureMetricsStream(jsm, options.streamLimits);
   const config: Partial<ConsumerConfig> = {

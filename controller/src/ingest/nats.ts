@@ -15,7 +15,11 @@ export interface NatsSettings {
   tlsKeyFile?: string;
 }
 
-/** Builds nats.js connection options: credentials, optional TLS, and endless reconnects with backoff. */
+/**
+ * Builds nats.js connection options: credentials, optional TLS, and endless reconnects with backoff
+ * once connected. The first connect tries each server once (the caller retries it, bounded by
+ * --startup-timeout and cut short by SIGTERM), each try giving up after 5 s.
+ */
 export function natsOptions(s: NatsSettings): ConnectionOptions {
   const o: ConnectionOptions = {
     servers: s.url.split(",").map((u) => u.trim()).filter((u) => u.length > 0),
@@ -23,7 +27,7 @@ export function natsOptions(s: NatsSettings): ConnectionOptions {
     maxReconnectAttempts: -1,
     reconnectTimeWait: 1000,
     reconnectJitter: 500,
-    waitOnFirstConnect: true,
+    timeout: 5000,
   };
   if (s.user !== undefined) {
     o.user = s.user;
@@ -56,9 +60,9 @@ export interface TrackedConnection {
   close(): Promise<void>;
 }
 
-/** Connects to NATS (retrying forever), logging disconnects and reconnects and reporting the state. */
-export async function connectNats(s: NatsSettings, log: Logger, onState: (up: boolean) => void): Promise<TrackedConnection> {
-  const nc = await connect(natsOptions(s));
+/** Connects to NATS with `natsOptions` (one try of each server; rejects with the cause), then logs disconnects and reconnects and reports the state. */
+export async function connectNats(options: ConnectionOptions, log: Logger, onState: (up: boolean) => void): Promise<TrackedConnection> {
+  const nc = await connect(options);
   let up = true;
   onState(true);
   log.info("connected to NATS", { server: nc.getServer() });

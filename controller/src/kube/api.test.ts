@@ -71,3 +71,10 @@ test("status patches are merge patches of the status subresource; a missing obje
     assert.ok(!Number.isNaN(Date.parse(ev.firstTimestamp)));
   });
 });
+
+test("a job status patch can remove fields: they are sent as null, which a merge patch deletes", async () => {
+  await withServer([{ status: 200, body: {} }], async (kc, seen) => {
+    await kubeApi(kc, "kubetune-controller", "pod-1").patchJobStatus("ns", "j", { phase: "Pending" }, ["reason", "completionTime"]);
+    assert.deepEqual(JSON.parse(seen[0]?.body ?? ""), { status: { phase: "Pending", reason: null, completionTime: null } });
+  });
+});

@@ -2,6 +2,7 @@ import { ApiException, type V1Pod } from "@kubernetes/client-node";
 import { z } from "zod";
 import type { Trial, TrialStatus } from "../api/trial.ts";
 import type { TuningJobStatus } from "../api/tuningjob.ts";
+import { errorText } from "../telemetry/log.ts";
 import type { Reachability } from "../telemetry/reachability.ts";
 import { jsonClient } from "./http.ts";
 import type { PooledKubeConfig } from "./kubeconfig.ts";
@@ -14,7 +15,8 @@ export function apiError(e: unknown): { code: number; message: string; reason?: 
     const b = (body ?? {}) as { message?: string; reason?: string };
     return { code: e.code, message: b.message ?? String(e.body ?? e.message), ...(b.reason ? { reason: b.reason } : {}) };
   }
-  return { code: 0, message: e instanceof Error ? e.message : String(e) };
+  // No answer from the API server: the cause says why (connect ECONNREFUSED 127.0.0.1:6443, a TLS error…).
+  return { code: 0, message: errorText(e) };
 }
 
 function safeJson(s: string): unknown {
@@ -54,7 +56,8 @@ export interface KubeApi {
   createPod(pod: V1Pod): Promise<CreateResult<Meta>>;
   deletePod(namespace: string, name: string): Promise<void>;
   patchTrialStatus(namespace: string, name: string, status: TrialStatus): Promise<void>;
-  patchJobStatus(namespace: string, name: string, status: TuningJobStatus): Promise<void>;
+  /** Merges `status` into the job's status; the `clear` fields are removed (a merge patch keeps what it does not name). */
+  patchJobStatus(namespace: string, name: string, status: TuningJobStatus, clear?: readonly (keyof TuningJobStatus)[]): Promise<void>;
   event(involved: { kind: string; apiVersion: string; namespace: string; name: string; uid?: string }, type: "Normal" | "Warning", reason: string, message: string): Promise<void>;
 }
 
@@ -109,7 +112,7 @@ export function kubeApi(kc: PooledKubeConfig, component: string, instance: strin
       }
     },
     patchTrialStatus: (namespace, name, status) => patchStatus(PLURALS.trial, namespace, name, status),
-    patchJobStatus: (namespace, name, status) => patchStatus(PLURALS.job, namespace, name, status),
+    patchJobStatus: (namespace, name, status, clear = []) => patchStatus(PLURALS.job, namespace, name, { ...status, ...Object.fromEntries(clear.map((k) => [k, null])) }),
     event: async (involved, type, reason, message) => {
       const now = new Date().toISOString();
       await call("POST", `/api/v1/namespaces/${seg(involved.namespace)}/events`, {

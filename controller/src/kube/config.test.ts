@@ -30,6 +30,13 @@ test("bad settings are refused with the setting named", () => {
   assert.throws(() => parseConfig(["--namespaces=Bad_NS"], {}), /namespaces/);
 });
 
+test("the start-up timeout is a flag or KUBETUNE_STARTUP_TIMEOUT, 120 s by default", () => {
+  assert.equal(parseConfig([], {}).startupTimeoutSeconds, 120);
+  assert.equal(parseConfig([], { KUBETUNE_STARTUP_TIMEOUT: "30" }).startupTimeoutSeconds, 30);
+  assert.equal(parseConfig(["--startup-timeout=5"], { KUBETUNE_STARTUP_TIMEOUT: "30" }).startupTimeoutSeconds, 5);
+  assert.throws(() => parseConfig(["--startup-timeout=0"], {}), /startupTimeoutSeconds: must be > 0/);
+});
+
 test("how long the API server or NATS may be unreachable before /healthz fails: 60 s by default, from env or flag", () => {
   assert.equal(parseConfig([], {}).unhealthyAfterSeconds, 60);
   assert.equal(parseConfig([], { KUBETUNE_UNHEALTHY_AFTER_SECONDS: "90" }).unhealthyAfterSeconds, 90);

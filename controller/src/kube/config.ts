@@ -41,6 +41,8 @@ export const ControllerConfig = z.object({
   /** JSON file of trial Pod defaults (the chart mounts its ConfigMap here); see trial-defaults.ts. */
   trialDefaults: z.string().min(1).optional(),
   logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  // Long enough for a bundled NATS to come up with the chart; a controller that cannot reach either by then exits 1, and Kubernetes shows and restarts it.
+  startupTimeoutSeconds: seconds("longest wait at start for the API server and NATS").default(120),
 }).refine((c) => c.renewSeconds < c.leaseDurationSeconds, { path: ["renewSeconds"], error: "must be shorter than leaseDurationSeconds" });
 export type ControllerConfig = z.infer<typeof ControllerConfig>;
 
@@ -50,6 +52,7 @@ const FLAGS: Record<string, keyof ControllerConfig> = {
   "lease-duration": "leaseDurationSeconds", "lease-renew": "renewSeconds", "lease-retry": "retrySeconds", workers: "workers",
   "stop-grace": "stopGraceSeconds", settle: "settleSeconds", "unhealthy-after": "unhealthyAfterSeconds",
   "stream-max-age": "streamMaxAgeSeconds", "stream-max-bytes": "streamMaxBytes", "stream-max-msgs-per-subject": "streamMaxMessagesPerSubject", "trial-defaults": "trialDefaults", "log-level": "logLevel",
+  "startup-timeout": "startupTimeoutSeconds",
 };
 
 // Secrets come from env or mounted files only, never flags (flags show up in `ps`).
@@ -61,6 +64,7 @@ const ENV: Record<string, keyof ControllerConfig> = {
   KUBETUNE_LEASE_NAMESPACE: "leaseNamespace", POD_NAME: "identity", KUBETUNE_LOG_LEVEL: "logLevel", KUBETUNE_TRIAL_DEFAULTS: "trialDefaults",
   KUBETUNE_UNHEALTHY_AFTER_SECONDS: "unhealthyAfterSeconds", KUBETUNE_STREAM_MAX_AGE_SECONDS: "streamMaxAgeSeconds",
   KUBETUNE_STREAM_MAX_BYTES: "streamMaxBytes", KUBETUNE_STREAM_MAX_MSGS_PER_SUBJECT: "streamMaxMessagesPerSubject",
+  KUBETUNE_STARTUP_TIMEOUT: "startupTimeoutSeconds",
 };
 
 /** Secret values that may instead be given as a path in `<NAME>_FILE` (a mounted Secret). */
@@ -84,11 +88,61 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Co
   for (const arg of argv) {
     const m = /^--([a-z-]+)=(.*)$/.exec(arg);
     const key = m ? FLAGS[m[1] as string] : undefined;
-    if (!m || !key) throw new Error(`unknown argument ${JSON.stringify(arg)}; flags are --name=value with name one of: ${Object.keys(FLAGS).join(", ")}`);
+    if (!m || !key) throw new Error(`unknown argument ${JSON.stringify(arg)}; flags are --name=value with name one of: ${Object.keys(FLAGS).join(", ")} (kubetune controller --help says what each sets)`);
     raw[key] = m[2];
   }
   if (typeof raw.namespaces === "string") raw.namespaces = raw.namespaces.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
   const r = ControllerConfig.safeParse(raw);
   if (!r.success) throw new Error(`invalid controller configuration:\n${r.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n")}`);
   return r.data;
+}
+
+/** What each flag sets, for `kubetune controller --help` (docs/controller.md has the full table). */
+const FLAG_HELP: Record<keyof typeof FLAGS, string> = {
+  namespaces: "comma-separated namespaces to watch (default: all)",
+  kubeconfig: "cluster credentials (default: in-cluster, then ~/.kube/config)",
+  "nats-url": "NATS server(s), comma-separated; tls:// for TLS",
+  "trial-nats-url": "NATS URL given to trials (default: --nats-url)",
+  consumer: "durable JetStream consumer name",
+  "metrics-port": "port of /metrics, /healthz and /readyz (0 picks a free one)",
+  "metrics-host": "address /metrics, /healthz and /readyz listen on",
+  "lease-name": "leader-election Lease name",
+  "lease-namespace": "leader-election Lease namespace",
+  identity: "this replica's Lease holder identity",
+  "lease-duration": "seconds a Lease holds without renewal",
+  "lease-renew": "seconds between the leader's renewals",
+  "lease-retry": "seconds between a standby's attempts",
+  workers: "jobs reconciled at once",
+  "stop-grace": "seconds a stopped trial has to exit before its Pod is deleted",
+  settle: "longest wait in seconds for a finished Pod's last reports",
+  "unhealthy-after": "seconds the API server or NATS may be unreachable before /healthz fails",
+  "stream-max-age": "seconds the metrics stream keeps a report",
+  "stream-max-bytes": "bytes the metrics stream holds at most",
+  "stream-max-msgs-per-subject": "reports the metrics stream keeps per trial",
+  "trial-defaults": "JSON file of trial Pod defaults",
+  "log-level": "debug, info, warn or error",
+  "startup-timeout": "seconds to wait at start for the API server and NATS before exiting 1",
+};
+
+/** `kubetune controller --help`: every flag with its environment variable and default. */
+export function controllerUsage(): string {
+  const envOf = (key: keyof ControllerConfig): string[] => Object.entries(ENV).filter(([, k]) => k === key).map(([e]) => e);
+  const defaults = ControllerConfig.safeParse({ identity: "x" });
+  const rows = Object.entries(FLAGS).map(([flag, key]) => {
+    const env = envOf(key);
+    const d = defaults.success && key !== "identity" ? defaults.data[key] : undefined;
+    const shown = Array.isArray(d) ? (d.length > 0 ? d.join(",") : undefined) : d;
+    const extra = [env.length > 0 ? `env ${env.join(" or ")}` : "", shown !== undefined ? `default ${String(shown)}` : ""].filter((x) => x !== "").join("; ");
+    return `  --${flag}=…\n      ${FLAG_HELP[flag as keyof typeof FLAGS]}${extra ? ` (${extra})` : ""}`;
+  });
+  return [
+    "Usage: kubetune controller [--name=value ...]",
+    "",
+    "Runs the Kubernetes controller until SIGTERM/SIGINT (docs/controller.md). Flags override environment",
+    "variables; secrets (NATS user, password, token, creds, TLS files) come only from the environment:",
+    `  ${[...Object.keys(ENV).filter((e) => e.startsWith("KUBETUNE_NATS_") && !Object.values(FLAGS).includes(ENV[e] as keyof ControllerConfig)), ...Object.keys(FILE_ENV)].join(", ")}`,
+    "",
+    "Flags:",
+    ...rows,
+  ].join("\n");
 }

@@ -79,7 +79,7 @@ export function startCache<T extends KubernetesObject>(kc: KubeConfig, kind: Res
       if (stopped) return;
       failures++;
       const delay = backoffMs(failures, 500, 30_000);
-      log.warn("watch failed; restarting", { resource: kind, namespace: ns ?? "*", error: errorText(e), retryInMs: delay });
+      log.warn("watch failed; restarting", { resource: kind, namespace: ns ?? "*", server: kc.getCurrentCluster()?.server, error: errorText(e), retryInMs: delay });
       setTimeout(() => void start(), delay).unref();
     };
     informer.on("error", restart);

@@ -1,5 +1,5 @@
 import { CoordinationV1Api, type KubeConfig, type V1Lease } from "@kubernetes/client-node";
-import { errorText, type Logger } from "../telemetry/log.ts";
+import { errorText, sampled, type Logger } from "../telemetry/log.ts";
 import { answered, type Reachability } from "../telemetry/reachability.ts";
 import { apiError } from "./api.ts";
 
@@ -56,6 +56,9 @@ export interface Election {
 export function startElection(o: { kc: KubeConfig; namespace: string; name: string; identity: string; timing: LeaseTiming; log: Logger; onLead(): void; onLose(): void; reachability?: Reachability }): Election {
   const api = o.kc.makeApiClient(CoordinationV1Api);
   const { namespace, name, identity, timing, log } = o;
+  const server = o.kc.getCurrentCluster()?.server ?? "";
+  // Retried every few seconds while the API server is away: the first lines, then a count.
+  const failures = sampled(log, { keys: ["code", "error"] });
   let leader = false;
   let lastRenew = 0;
   let stopped = false;
@@ -108,7 +111,7 @@ export function startElection(o: { kc: KubeConfig; namespace: string; name: stri
       // A standby's only API calls are these: they tell /healthz whether the API server answers.
       if (answered(err.code)) o.reachability?.reached();
       else o.reachability?.missed(`lease ${namespace}/${name}: ${err.code > 0 ? `HTTP ${err.code}` : err.message}`);
-      log.warn("lease update failed", { lease: `${namespace}/${name}`, code: err.code, error: err.code === 409 ? "conflict" : err.message });
+      failures.warn("lease update failed", { lease: `${namespace}/${name}`, server, code: err.code, error: err.code === 409 ? "conflict" : err.message });
       if (leader && Date.now() - lastRenew > timing.durationMs) {
         leader = false;
         log.warn("could not renew the lease in time; standing down", { lease: `${namespace}/${name}` });

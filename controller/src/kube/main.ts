@@ -1,17 +1,18 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
-import { connectNats, type TrackedConnection } from "../ingest/nats.ts";
+import { connectNats, natsOptions, type TrackedConnection } from "../ingest/nats.ts";
 import { startIngest, type Ingest } from "../ingest/consumer.ts";
 import { publishStop } from "../ingest/control.ts";
-import { createLogger, errorText, type Logger } from "../telemetry/log.ts";
+import { createLogger, errorText, sampled, type Logger } from "../telemetry/log.ts";
 import { createMetrics, type ControllerMetrics } from "../telemetry/metrics.ts";
 import { createReachability } from "../telemetry/reachability.ts";
 import { livenessChecks, startTelemetryServer, type Check } from "../telemetry/server.ts";
 import { kubeApi } from "./api.ts";
-import { parseConfig, type ControllerConfig } from "./config.ts";
+import { controllerUsage, parseConfig, type ControllerConfig } from "./config.ts";
 import { withEventQueue } from "./events.ts";
 import { startCache, type Cache } from "./informers.ts";
 import { PooledKubeConfig } from "./kubeconfig.ts";
 import { startElection, type Election } from "./leader.ts";
+import { StartupAborted, StartupTimedOut, probeApiServer, retryUntil } from "./startup.ts";
 import { JOB_LABEL } from "./objects.ts";
 import { createReconciler } from "./reconciler.ts";
 import { loadTrialDefaults } from "./trial-defaults.ts";
@@ -38,8 +39,12 @@ interface Active {
   stopped: boolean;
 }
 
-/** Starts the controller: HTTP endpoints, NATS, leader election; the leader runs informers, the work queue and ingestion. */
-export async function startController(config: ControllerConfig, log: Logger = createLogger(config.logLevel)): Promise<Controller> {
+/**
+ * Starts the controller: HTTP endpoints, the API server and NATS (each waited for at most
+ * --startup-timeout; `signal` cuts the wait short with StartupAborted), leader election; the leader
+ * runs informers, the work queue and ingestion.
+ */
+export async function startController(config: ControllerConfig, log: Logger = createLogger(config.logLevel), signal?: AbortSignal): Promise<Controller> {
   // Read first: a bad defaults file is a configuration error, refused before anything connects.
   const trialDefaults = config.trialDefaults ? loadTrialDefaults(config.trialDefaults) : {};
   const metrics = createMetrics();
@@ -69,31 +74,37 @@ export async function startController(config: ControllerConfig, log: Logger = cr
   const server = await startTelemetryServer({ port: config.metricsPort, host: config.metricsHost, registry: metrics.registry, checks, liveness: () => liveness });
   log.info("serving /metrics, /healthz and /readyz", { port: server.port });
 
+  const server0 = kc.getCurrentCluster()?.server ?? "";
+  const wait = { timeoutMs: config.startupTimeoutSeconds * 1000, log, ...(signal ? { signal } : {}) };
   try {
-    nats = await connectNats(
-      {
-        url: config.natsUrl,
-        ...(config.natsUser !== undefined ? { user: config.natsUser } : {}),
-        ...(config.natsPassword !== undefined ? { password: config.natsPassword } : {}),
-        ...(config.natsToken !== undefined ? { token: config.natsToken } : {}),
-        ...(config.natsCredsFile !== undefined ? { credsFile: config.natsCredsFile } : {}),
-        ...(config.natsTlsCaFile !== undefined ? { tlsCaFile: config.natsTlsCaFile } : {}),
-        ...(config.natsTlsCertFile !== undefined ? { tlsCertFile: config.natsTlsCertFile } : {}),
-        ...(config.natsTlsKeyFile !== undefined ? { tlsKeyFile: config.natsTlsKeyFile } : {}),
-      },
-      log,
-      (up) => {
-        metrics.natsConnected.set(up ? 1 : 0);
-        if (up) natsReach.reached();
-        else natsReach.missed(`the connection to ${config.natsUrl} is down`);
-      },
-    );
+    // Built once, before waiting: a bad setting (an unreadable creds file…) is refused at once, not retried.
+    const natsOpts = natsOptions({
+      url: config.natsUrl,
+      ...(config.natsUser !== undefined ? { user: config.natsUser } : {}),
+      ...(config.natsPassword !== undefined ? { password: config.natsPassword } : {}),
+      ...(config.natsToken !== undefined ? { token: config.natsToken } : {}),
+      ...(config.natsCredsFile !== undefined ? { credsFile: config.natsCredsFile } : {}),
+      ...(config.natsTlsCaFile !== undefined ? { tlsCaFile: config.natsTlsCaFile } : {}),
+      ...(config.natsTlsCertFile !== undefined ? { tlsCertFile: config.natsTlsCertFile } : {}),
+      ...(config.natsTlsKeyFile !== undefined ? { tlsKeyFile: config.natsTlsKeyFile } : {}),
+    });
+    await retryUntil({ what: "the API server", address: server0, hint: "Check --kubeconfig (or the in-cluster ServiceAccount) and that the API server runs." }, () => probeApiServer(kc, signal), wait);
+    apiserver.reached();
+    log.info("the API server answers", { server: server0 });
+    nats = await retryUntil({ what: "NATS", address: config.natsUrl, hint: "Check --nats-url / KUBETUNE_NATS_URL and that nats-server runs." }, () => connectNats(natsOpts, log, (up) => {
+      metrics.natsConnected.set(up ? 1 : 0);
+      if (up) natsReach.reached();
+      else natsReach.missed(`the connection to ${config.natsUrl} is down`);
+    }), wait);
   } catch (e) {
-    // A bad NATS setting (an unreadable creds file…) must not leave the metrics server holding the process.
+    // Unreachable past the timeout, a signal, or a bad NATS setting: the metrics server must not hold the process.
     await server.close();
     throw e;
   }
   const nc = nats.nc;
+
+  // Retries repeat for every job while the API server or NATS is away: the first lines, then counts.
+  const retries = sampled(log, { keys: [] });
 
   const lead = (): Active => {
     const q = startWorkQueue((key) => reconciler.reconcile(key), {
@@ -108,7 +119,7 @@ export async function startController(config: ControllerConfig, log: Logger = cr
       onError: (key, e, attempt) => {
         metrics.reconcileErrors.inc({ controller: "tuningjob" });
         metrics.reconcileTotal.inc({ controller: "tuningjob", result: "error" });
-        log.error("reconcile failed; will retry", { key, attempt, error: errorText(e) });
+        retries.error("reconcile failed; will retry", { key, attempt, error: errorText(e) });
       },
     });
     const a: Active = { caches: [], queue: q, stopped: false };
@@ -161,7 +172,7 @@ export async function startController(config: ControllerConfig, log: Logger = cr
           return;
         } catch (e) {
           if (a.stopped) return;
-          log.warn("starting metric ingestion failed; retrying", { error: errorText(e) });
+          retries.warn("starting metric ingestion failed; retrying", { error: errorText(e) });
           await new Promise((r) => setTimeout(r, 2000));
         }
       }
@@ -213,31 +224,57 @@ export async function startController(config: ControllerConfig, log: Logger = cr
   };
 }
 
-/** `kubetune controller [--flag=value...]`: runs until SIGTERM/SIGINT, then shuts down gracefully. */
-export async function controllerCommand(argv: readonly string[], err: (line: string) => void): Promise<number> {
+/**
+ * `kubetune controller [--flag=value...]`: runs until SIGTERM/SIGINT, then shuts down gracefully. The
+ * signal handlers come first, so a controller still waiting for NATS or the API server stops at once
+ * (as PID 1 in a container nothing else would stop it); `signalledEarly` says one came even before
+ * (while the CLI loaded this module). Exit codes: 0 after a signal, 2 for a bad
+ * setting, 1 when start-up fails (unreachable past --startup-timeout).
+ */
+export async function controllerCommand(argv: readonly string[], io: { out(line: string): void; err(line: string): void }, signalledEarly?: AbortSignal): Promise<number> {
+  if (argv.some((a) => a === "--help" || a === "-h")) {
+    io.out(controllerUsage());
+    return 0;
+  }
   let config: ControllerConfig;
   try {
     config = parseConfig(argv, process.env);
   } catch (e) {
-    err(`kubetune controller: ${errorText(e)}`);
+    io.err(`kubetune controller: ${errorText(e)}`);
     return 2;
   }
   const log = createLogger(config.logLevel);
-  let controller: Controller;
-  try {
-    controller = await startController(config, log);
-  } catch (e) {
-    err(`kubetune controller: ${errorText(e)}`);
-    return 2;
+  const stopping = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    log.info("signal received", { signal });
+    stopping.abort();
+  };
+  process.once("SIGTERM", onSignal);
+  process.once("SIGINT", onSignal);
+  // A signal that came while this module was loading (the CLI caught it).
+  if (signalledEarly?.aborted) {
+    log.info("signal received while loading");
+    stopping.abort();
   }
-  await new Promise<void>((resolve) => {
-    const done = (signal: string): void => {
-      log.info("signal received", { signal });
-      resolve();
-    };
-    process.once("SIGTERM", () => done("SIGTERM"));
-    process.once("SIGINT", () => done("SIGINT"));
-  });
-  await controller.stop();
-  return 0;
+  try {
+    let controller: Controller;
+    try {
+      controller = await startController(config, log, stopping.signal);
+    } catch (e) {
+      if (e instanceof StartupAborted) {
+        log.info("stopped during start-up");
+        return 0;
+      }
+      log.error("start-up failed", { error: errorText(e) });
+      io.err(`kubetune controller: ${errorText(e)}`);
+      // Unreachable is 1; anything else is a setting (an unreadable creds or trial-defaults file): 2.
+      return e instanceof StartupTimedOut ? 1 : 2;
+    }
+    if (!stopping.signal.aborted) await new Promise((resolve) => stopping.signal.addEventListener("abort", resolve, { once: true }));
+    await controller.stop();
+    return 0;
+  } finally {
+    process.off("SIGTERM", onSignal);
+    process.off("SIGINT", onSignal);
+  }
 }

@@ -41,17 +41,22 @@ function fakeCluster() {
       const t = store.trials.get(name);
       if (t) t.status = structuredClone(status) as Record<string, unknown>;
     },
-    patchJobStatus: async (_ns, name, status) => {
+    patchJobStatus: async (_ns, name, status, clear = []) => {
       calls.jobPatches++;
       const j = store.jobs.get(name);
-      if (j) j.status = structuredClone(status) as Record<string, unknown>;
+      // A merge patch, as the API server applies it: named fields replaced, `clear` removed, the rest kept.
+      if (j) {
+        const merged: Record<string, unknown> = { ...j.status, ...structuredClone(status) };
+        for (const k of clear) delete merged[k];
+        j.status = merged;
+      }
     },
     event: async (o, type, reason, message) => {
       calls.events.push(reason);
       calls.eventLog.push({ kind: o.kind, name: o.name, type, reason, message });
     },
   };
-  const reconciler = (): Reconciler =>
+  const reconciler = (metrics = createMetrics()): Reconciler =>
     createReconciler({
       api,
       jobs: cache(store.jobs),
@@ -61,7 +66,7 @@ function fakeCluster() {
       publishStop: async () => {},
       caughtUp: async () => true,
       enqueue: () => {},
-      metrics: createMetrics(),
+      metrics,
       log: createLogger("error"),
       stopGraceMs: 0,
       settleMs: 0,
@@ -325,6 +330,66 @@ test("launching costs a create each and no status patch (no status means Pending
     ["TuningJob", "j", "Normal", "TrialsCreated", "created trial j-00003"],
     ["Trial", "j-00001", "Warning", "TrialFailed", "Pod failed"],
   ]);
+});
+
+const gauge = async (m: ReturnType<typeof createMetrics>, name: string, labels: Record<string, string>): Promise<number | undefined> =>
+  (await m.registry.getSingleMetric(name)?.get())?.values.find((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x))?.value;
+
+test("after a restart, finished jobs are in the job gauges with their trial counts and best value; deleting one removes them", async () => {
+  const c = fakeCluster();
+  addJob(c.store, 2);
+  const first = c.reconciler();
+  await first.reconcile("ns/j");
+  await finishTrial(c, first, "j-00000", 0.5);
+  await finishTrial(c, first, "j-00001", 0.25);
+  assert.equal((c.store.jobs.get("j")?.status as { phase: string }).phase, "Succeeded");
+  const other = structuredClone(c.store.jobs.get("j")!);
+  other.metadata = { ...other.metadata, name: "k", uid: "k-uid" };
+  c.store.jobs.set("k", other);
+
+  const metrics = createMetrics();
+  const restarted = c.reconciler(metrics);
+  await restarted.reconcile("ns/j");
+  await restarted.reconcile("ns/k");
+  assert.equal(await gauge(metrics, "kubetune_tuningjobs", { phase: "Succeeded" }), 2, "both finished jobs count");
+  assert.equal(await gauge(metrics, "kubetune_trials", { namespace: "ns", job: "j", phase: "succeeded" }), 2);
+  assert.equal(await gauge(metrics, "kubetune_best_objective_value", { namespace: "ns", job: "j", metric: "loss" }), 0.25);
+
+  c.store.jobs.delete("k");
+  await restarted.reconcile("ns/k");
+  assert.equal(await gauge(metrics, "kubetune_tuningjobs", { phase: "Succeeded" }), 1);
+  assert.equal(await gauge(metrics, "kubetune_trials", { namespace: "ns", job: "k", phase: "succeeded" }), undefined);
+  assert.equal(await gauge(metrics, "kubetune_best_objective_value", { namespace: "ns", job: "k", metric: "loss" }), undefined);
+});
+
+test("an InvalidSpec job re-applied with a fix runs, with a clean status; re-applied still invalid, it says so for the new generation", async () => {
+  const c = fakeCluster();
+  addJob(c.store, 1);
+  const job = c.store.jobs.get("j")!;
+  const template = { spec: { containers: [{ name: "t", image: "i", args: ["--x=${params.y}"] }] } };
+  job.spec = { ...job.spec, trialTemplate: template };
+  const r = c.reconciler();
+  await r.reconcile("ns/j");
+  const failed = job.status as { phase: string; reason: string; message: string; observedGeneration: number };
+  assert.deepEqual([failed.phase, failed.reason, failed.observedGeneration], ["Failed", "InvalidSpec", 1]);
+  assert.match(failed.message, /params\.y.*re-apply/);
+
+  job.metadata = { ...job.metadata, generation: 2 };
+  await r.reconcile("ns/j");
+  assert.equal((job.status as { observedGeneration: number }).observedGeneration, 2, "the still-invalid generation is the one reported");
+  assert.equal(c.store.trials.size, 0);
+
+  addJob(c.store, 1, 3);
+  await r.reconcile("ns/j");
+  const s = c.store.jobs.get("j")?.status as Record<string, unknown>;
+  assert.equal(s.phase, "Running", JSON.stringify(s));
+  assert.equal(s.observedGeneration, 3);
+  assert.equal(s.reason, undefined, "no stale InvalidSpec reason");
+  assert.equal(s.message, undefined);
+  assert.equal(s.completionTime, undefined);
+  assert.deepEqual([...c.store.trials.keys()], ["j-00000"]);
+  await finishTrial(c, r, "j-00000", 0.5);
+  assert.equal((c.store.jobs.get("j")?.status as { phase: string }).phase, "Succeeded");
 });
 
 test("a Trial status the API server refuses (413) fails that trial with the reason, once; the job goes on", async () => {

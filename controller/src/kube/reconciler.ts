@@ -72,6 +72,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
   const now = deps.now ?? Date.now;
   const runtimes = new Map<string, JobRuntime>();
   const phases = new Map<string, string>();
+  /** The objective metric of each job with gauges (the label to remove them by once the job is deleted). */
+  const gaugedMetric = new Map<string, string>();
   const countPhases = (): void => {
     const counts: Record<string, number> = { Pending: 0, Running: 0, Succeeded: 0, Failed: 0 };
     for (const p of phases.values()) counts[p] = (counts[p] ?? 0) + 1;
@@ -411,11 +413,19 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     // Label values are the keys of the job's status.trials counts (docs/metrics.md).
     for (const [phase, n] of Object.entries(desired.trials ?? {})) metrics.trialsByPhase.set({ namespace: rt.namespace, job: rt.name, phase }, n);
     if (best?.value !== undefined) metrics.bestObjective.set({ namespace: rt.namespace, job: rt.name, metric: o.metric }, best.value);
+    gaugedMetric.set(rt.key, o.metric);
   };
 
-  /** A finished job without live state (e.g. after a restart): stop whatever still runs. */
+  /** A finished job without live state (e.g. after a restart): export its gauges from its status, stop whatever still runs. */
   const settleFinished = async (job: JobObject): Promise<Outcome> => {
     const { namespace, name, uid } = job.metadata;
+    const key = `${namespace}/${name}`;
+    phases.set(key, job.status?.phase ?? "Failed");
+    countPhases();
+    gaugedMetric.set(key, job.spec.objective.metric);
+    for (const [phase, n] of Object.entries(job.status?.trials ?? {})) metrics.trialsByPhase.set({ namespace, job: name, phase }, n);
+    const best = job.status?.bestTrial?.value;
+    if (best !== undefined) metrics.bestObjective.set({ namespace, job: name, metric: job.spec.objective.metric }, best);
     const ended = Date.parse(job.status?.completionTime ?? "") || now();
     let wake: number | undefined;
     for (const t of ownedTrials(namespace, name, uid)) {
@@ -435,10 +445,12 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     if (!deps.synced()) return { requeueAfterMs: 200 };
     const raw = deps.jobs.get(namespace, name);
     if (!raw) {
-      const rt0 = runtimes.get(key);
-      if (runtimes.delete(key)) {
+      const metric = runtimes.get(key)?.spec.objective.metric ?? gaugedMetric.get(key);
+      // A finished job loaded after a restart has gauges but no runtime.
+      if (runtimes.delete(key) || phases.has(key)) {
         for (const phase of ["pending", "running", "succeeded", "failed", "earlyStopped"]) metrics.trialsByPhase.remove({ namespace, job: name, phase });
-        metrics.bestObjective.remove({ namespace, job: name, metric: rt0?.spec.objective.metric ?? "" });
+        if (metric !== undefined) metrics.bestObjective.remove({ namespace, job: name, metric });
+        gaugedMetric.delete(key);
         phases.delete(key);
         countPhases();
         log.info("job deleted; its state is dropped", { namespace, job: name });
@@ -453,8 +465,9 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     if (!parsed.success) {
       const message = `the TuningJob is invalid: ${parsed.error.issues.map((i) => `spec.${i.path.slice(1).join(".")}: ${i.message}`).join("; ")}; fix the manifest (kubetune validate) and re-apply`;
       const status = (raw as { status?: TuningJobStatus }).status;
-      if (status?.phase !== "Failed" || status.message !== message) {
-        await api.patchJobStatus(namespace, name, { ...(status ?? {}), phase: "Failed", reason: "InvalidSpec", message, observedGeneration: meta.data.metadata.generation ?? 0, completionTime: iso() });
+      const generation = meta.data.metadata.generation ?? 0;
+      if (status?.phase !== "Failed" || status.message !== message || status.observedGeneration !== generation) {
+        await api.patchJobStatus(namespace, name, { ...(status ?? {}), phase: "Failed", reason: "InvalidSpec", message, observedGeneration: generation, completionTime: iso() });
         void api.event({ kind: "TuningJob", apiVersion: GROUP_VERSION, namespace, name, uid: meta.data.metadata.uid }, "Warning", "InvalidSpec", message).catch(() => undefined);
       }
       return {};
@@ -462,6 +475,15 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     const job = { ...parsed.data, metadata: { ...parsed.data.metadata, ...meta.data.metadata } } as JobObject;
     let rt = runtimes.get(key);
     if (rt && rt.uid !== job.metadata.uid) rt = undefined;
+    const generation = job.metadata.generation ?? 0;
+    // A job refused as InvalidSpec ran nothing; re-applied with a fix (a new generation) it runs, from a clean status.
+    const fixed = job.status?.reason === "InvalidSpec" && (job.status.observedGeneration ?? 0) < generation;
+    if (!rt && fixed) {
+      const fresh: TuningJobStatus = { phase: "Pending", observedGeneration: generation, conditions: [] };
+      await api.patchJobStatus(namespace, name, fresh, ["reason", "message", "completionTime", "startTime", "trials", "trialsCreated", "progress", "bestTrial"]);
+      job.status = fresh;
+      log.info("the re-applied TuningJob is valid now; running it", { namespace, job: name, generation });
+    }
     if (!rt && (job.status?.phase === "Succeeded" || job.status?.phase === "Failed")) return settleFinished(job);
     if (!rt) {
       rt = build(job);

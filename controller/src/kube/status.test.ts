@@ -28,7 +28,7 @@ test("conditions keep lastTransitionTime while their status does not change", ()
 test("trial status: metrics filtered to the recorded names, curve and lastStep, start and completion times, stop reason", () => {
   const v = view({ value: 0.3, curve: [{ step: 1, value: 0.5 }, { step: 2, value: 0.3 }], metrics: { val_loss: 0.3, val_accuracy: 0.9, noise: 1 } });
   const running = trialStatus({ view: v, metricNames: new Set(["val_loss", "val_accuracy"]), now: T0 });
-  assert.deepEqual(running, { phase: "Running", podName: "j-00000", value: 0.3, metrics: { val_loss: 0.3, val_accuracy: 0.9 }, lastStep: 2, curve: v.curve, startTime: T0 });
+  assert.deepEqual(running, { phase: "Running", podName: "j-00000", value: 0.3, valueText: "0.3", metrics: { val_loss: 0.3, val_accuracy: 0.9 }, lastStep: 2, curve: v.curve, startTime: T0 });
   const stopped = trialStatus({ view: v, stop: { reason: "asha: rung 2", at: T1 }, previous: running, metricNames: null, now: "2026-01-01T00:02:00.000Z" });
   assert.equal(stopped.phase, "EarlyStopped");
   assert.equal(stopped.reason, "asha: rung 2");
@@ -76,6 +76,13 @@ test("trials created together are named as a range when consecutive, one by one 
   assert.equal(createdSummary([t(18), t(3), ...[4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17].map(t)]), "created 16 trials: j-00003…j-00018");
   assert.equal(createdSummary([t(7), t(2)]), "created 2 trials: j-00002, j-00007");
   assert.equal(createdSummary([t(4)]), "created trial j-00004");
+});
+
+test("a trial's value is also kept as 4 significant digits, the text kubectl get shows", () => {
+  assert.equal(trialStatus({ view: view({ value: 0.34567891234 }), metricNames: null, now: T0 }).valueText, "0.3457");
+  assert.equal(trialStatus({ view: view({ value: 123456.789 }), metricNames: null, now: T0 }).valueText, "123500");
+  assert.equal(trialStatus({ view: view({ value: -0.000123456 }), metricNames: null, now: T0 }).valueText, "-0.0001235");
+  assert.equal(trialStatus({ view: view({}), metricNames: null, now: T0 }).valueText, undefined);
 });
 
 test("the worst-case Trial status fits TRIAL_STATUS_MAX_BYTES, and a Trial with it fits the API server's and etcd's limits", () => {

@@ -3,6 +3,7 @@ import { isReservedMetricName, MAX_METRIC_NAMES_PER_TRIAL, METRIC_NAME_PATTERN }
 import { MAX_CURVE_POINTS, MAX_REASON_CHARS, type TrialStatus } from "../api/trial.ts";
 import type { BestTrial, TuningJobStatus } from "../api/tuningjob.ts";
 import { isFinished, progress, trialCounts, type JobEnd, type TrialView } from "../engine/job.ts";
+import { fmt } from "../engine/stopping/rule.ts";
 import { thinCurve } from "./objects.ts";
 
 /** A stop the controller has decided but the trial's process has not acted on yet. */
@@ -57,7 +58,10 @@ export function trialStatus(input: { view: TrialView; stop?: StopRequest; previo
   const status: TrialStatus = { phase, podName: view.name };
   const reason = view.reason ?? stop?.reason;
   if (reason !== undefined && phase !== "Pending" && phase !== "Running") status.reason = boundedText(reason);
-  if (view.value !== undefined) status.value = view.value;
+  if (view.value !== undefined) {
+    status.value = view.value;
+    status.valueText = fmt(view.value);
+  }
   const names = input.metricNames;
   const metrics = boundedMetrics(view.metrics, previous?.metrics, names === null ? undefined : (k) => names.has(k));
   if (Object.keys(metrics).length > 0) status.metrics = metrics;

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createLogger, formatLine } from "./log.ts";
+import { createLogger, errorText, formatLine, sampled } from "./log.ts";
 import { createMetrics } from "./metrics.ts";
 import { answered, createReachability } from "./reachability.ts";
 import { livenessChecks, readiness, startTelemetryServer } from "./server.ts";
@@ -18,6 +18,69 @@ test("log lines are one JSON object each, with level filtering and inherited fie
   assert.equal(o.trial, "iris-00001");
   assert.ok(!("gone" in o));
   assert.equal(formatLine("info", "m", {}, new Date(0)), '{"time":"1970-01-01T00:00:00.000Z","level":"info","msg":"m"}');
+});
+
+test("repeated lines are sampled: the first N of a kind, then one count per interval; a quiet kind starts over", (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout"] });
+  const lines: Record<string, unknown>[] = [];
+  const log = sampled(createLogger("info", (l) => lines.push(JSON.parse(l) as Record<string, unknown>)), { keys: ["reason"], first: 3, intervalMs: 10_000 });
+  const flood = log.with({ component: "ingest" });
+  for (let i = 0; i < 50_000; i++) flood.warn("metric message rejected", { reason: "unknown_trial", detail: `trial t-${i}` });
+  log.warn("metric message rejected", { reason: "invalid_json", detail: "x" });
+  assert.equal(lines.length, 4, "three of the flood, and the one line of another reason");
+  assert.deepEqual(lines.slice(0, 3).map((l) => l.detail), ["trial t-0", "trial t-1", "trial t-2"]);
+  assert.equal(lines[0]?.component, "ingest", "a written line keeps every field");
+  assert.equal(lines[3]?.reason, "invalid_json");
+
+  t.mock.timers.tick(9_999);
+  assert.equal(lines.length, 4, "no summary before the interval ends");
+  t.mock.timers.tick(1);
+  assert.equal(lines.length, 5);
+  assert.deepEqual({ ...lines[4], time: undefined }, { time: undefined, level: "warn", msg: "metric message rejected", reason: "unknown_trial", suppressed: 49_997, intervalSeconds: 10 });
+
+  // Still flooding: only counts, one line per interval.
+  for (let i = 0; i < 100; i++) flood.warn("metric message rejected", { reason: "unknown_trial" });
+  t.mock.timers.tick(10_000);
+  assert.equal(lines.length, 6);
+  assert.equal(lines[5]?.suppressed, 100);
+
+  // A quiet interval ends the summaries, and the kind starts over with full lines.
+  t.mock.timers.tick(10_000);
+  t.mock.timers.tick(10_000);
+  assert.equal(lines.length, 6, "nothing held back, nothing to say");
+  flood.warn("metric message rejected", { reason: "unknown_trial", detail: "again" });
+  assert.equal(lines.length, 7);
+  assert.equal(lines[6]?.detail, "again");
+});
+
+test("a slow repeat (a retry every 2 s) is sampled too: the first N, then a count per interval", (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout"] });
+  const lines: Record<string, unknown>[] = [];
+  const log = sampled(createLogger("info", (l) => lines.push(JSON.parse(l) as Record<string, unknown>)), { keys: [], first: 3, intervalMs: 10_000 });
+  for (let s = 0; s < 60; s += 2) {
+    log.warn("lease update failed", { error: "fetch failed: connect ECONNREFUSED 127.0.0.1:6443" });
+    t.mock.timers.tick(2_000);
+  }
+  // 30 attempts in 60 s: 3 in full, then the other 27 in summaries of the intervals that held some back.
+  assert.equal(lines.filter((l) => l.suppressed === undefined).length, 3);
+  const summaries = lines.filter((l) => l.suppressed !== undefined);
+  assert.ok(summaries.length >= 5 && summaries.length <= 6, `${summaries.length} summaries`);
+  assert.equal(summaries.reduce((n, l) => n + Number(l.suppressed), 0), 27);
+});
+
+test("errorText names the causes fetch hides behind \"fetch failed\"", async () => {
+  const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:6443"), { code: "ECONNREFUSED" });
+  assert.equal(errorText(new TypeError("fetch failed", { cause: refused })), "fetch failed: connect ECONNREFUSED 127.0.0.1:6443");
+  const both = new AggregateError([new Error("connect ECONNREFUSED ::1:6443"), refused]);
+  assert.equal(errorText(new TypeError("fetch failed", { cause: both })), "fetch failed: connect ECONNREFUSED ::1:6443; connect ECONNREFUSED 127.0.0.1:6443");
+  assert.equal(errorText("plain"), "plain");
+  // A real refused connection, as the controller sees an API server that is down.
+  const server = (await import("node:net")).createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((r) => server.close(() => r()));
+  const e = await fetch(`http://127.0.0.1:${port}/version`).catch((x: unknown) => x);
+  assert.match(errorText(e), new RegExp(`^fetch failed: connect ECONNREFUSED 127\\.0\\.0\\.1:${port}$`));
 });
 
 test("readiness fails when any check fails, naming it", () => {
