@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { MIN_SIGNING_KEY_BYTES } from "../api/report-signature.ts";
 
 const seconds = (what: string) => z.coerce.number({ error: `must be a number of seconds (${what})` }).positive({ error: `must be > 0 (${what})` });
 
@@ -34,6 +35,10 @@ export const ControllerConfig = z.object({
   /** JSON file of trial Pod defaults (the chart mounts its ConfigMap here); see trial-defaults.ts. */
   trialDefaults: z.string().min(1).optional(),
   logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  /** The key every trial's report key is derived from (api/report-signature.ts); from env or a mounted file only. */
+  signingKey: z.string().refine((k) => Buffer.byteLength(k) >= MIN_SIGNING_KEY_BYTES, { error: `must be at least ${MIN_SIGNING_KEY_BYTES} bytes (e.g. head -c 48 /dev/urandom | base64)` }).optional(),
+  /** Refuse reports not signed with their trial's key; off lets any trial forge any trial's metrics (docs/install.md, Security). */
+  verifyReports: z.enum(["true", "false"], { error: 'must be "true" or "false"' }).default("true").transform((v) => v === "true"),
 }).refine((c) => c.renewSeconds < c.leaseDurationSeconds, { path: ["renewSeconds"], error: "must be shorter than leaseDurationSeconds" });
 export type ControllerConfig = z.infer<typeof ControllerConfig>;
 
@@ -42,6 +47,7 @@ const FLAGS: Record<string, keyof ControllerConfig> = {
   "metrics-port": "metricsPort", "metrics-host": "metricsHost", "lease-name": "leaseName", "lease-namespace": "leaseNamespace", identity: "identity",
   "lease-duration": "leaseDurationSeconds", "lease-renew": "renewSeconds", "lease-retry": "retrySeconds", workers: "workers",
   "stop-grace": "stopGraceSeconds", settle: "settleSeconds", "trial-defaults": "trialDefaults", "log-level": "logLevel",
+  "verify-reports": "verifyReports",
 };
 
 // Secrets come from env or mounted files only, never flags (flags show up in `ps`).
@@ -51,11 +57,13 @@ const ENV: Record<string, keyof ControllerConfig> = {
   KUBETUNE_NATS_TLS_CA_FILE: "natsTlsCaFile", KUBETUNE_NATS_TLS_CERT_FILE: "natsTlsCertFile", KUBETUNE_NATS_TLS_KEY_FILE: "natsTlsKeyFile",
   KUBETUNE_CONSUMER: "consumer", KUBETUNE_METRICS_PORT: "metricsPort", KUBETUNE_LEASE_NAME: "leaseName", POD_NAMESPACE: "leaseNamespace",
   KUBETUNE_LEASE_NAMESPACE: "leaseNamespace", POD_NAME: "identity", KUBETUNE_LOG_LEVEL: "logLevel", KUBETUNE_TRIAL_DEFAULTS: "trialDefaults",
+  KUBETUNE_SIGNING_KEY: "signingKey", KUBETUNE_VERIFY_REPORTS: "verifyReports",
 };
 
 /** Secret values that may instead be given as a path in `<NAME>_FILE` (a mounted Secret). */
 const FILE_ENV: Record<string, keyof ControllerConfig> = {
   KUBETUNE_NATS_USER_FILE: "natsUser", KUBETUNE_NATS_PASSWORD_FILE: "natsPassword", KUBETUNE_NATS_TOKEN_FILE: "natsToken",
+  KUBETUNE_SIGNING_KEY_FILE: "signingKey",
 };
 
 /** Parses the configuration from argv and env; throws an error naming every bad setting and how to fix it. */

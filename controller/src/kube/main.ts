@@ -1,4 +1,5 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
+import { trialReportKey, type KeyedTrial } from "../api/report-signature.ts";
 import { connectNats, type TrackedConnection } from "../ingest/nats.ts";
 import { startIngest, type Ingest } from "../ingest/consumer.ts";
 import { publishStop } from "../ingest/control.ts";
@@ -39,6 +40,12 @@ interface Active {
 
 /** Starts the controller: HTTP endpoints, NATS, leader election; the leader runs informers, the work queue and ingestion. */
 export async function startController(config: ControllerConfig, log: Logger = createLogger(config.logLevel)): Promise<Controller> {
+  if (config.verifyReports && config.signingKey === undefined) {
+    throw new Error("no signing key: set KUBETUNE_SIGNING_KEY_FILE to a file of at least 32 random bytes (the Helm chart generates one), or turn sender verification off with --verify-reports=false, which lets any trial forge any trial's metrics");
+  }
+  const signingKey = config.signingKey === undefined ? undefined : Buffer.from(config.signingKey);
+  const reportKey = signingKey ? (t: KeyedTrial): string => trialReportKey(signingKey, t) : undefined;
+  if (!config.verifyReports) log.warn("sender verification is off: reports are accepted without their trial's signature, so any trial can forge any trial's metrics");
   // Read first: a bad defaults file is a configuration error, refused before anything connects.
   const trialDefaults = config.trialDefaults ? loadTrialDefaults(config.trialDefaults) : {};
   const metrics = createMetrics();
@@ -116,6 +123,7 @@ export async function startController(config: ControllerConfig, log: Logger = cr
       pods,
       trialNatsUrl: config.trialNatsUrl ?? config.natsUrl.split(",")[0] ?? config.natsUrl,
       trialDefaults,
+      ...(reportKey ? { reportKey } : {}),
       publishStop: async (addr, reason) => {
         publishStop(nc, addr, reason);
       },
@@ -143,7 +151,7 @@ export async function startController(config: ControllerConfig, log: Logger = cr
       for (const ns of scopes) for (const j of jobs.list(ns)) if (j.metadata?.name) q.add(`${j.metadata.namespace}/${j.metadata.name}`);
       for (;;) {
         try {
-          const ingest = await startIngest({ nc, durable: config.consumer, namespaces: config.namespaces, target: reconciler, metrics, log });
+          const ingest = await startIngest({ nc, durable: config.consumer, namespaces: config.namespaces, target: reconciler, metrics, log, ...(signingKey && config.verifyReports ? { signingKey } : {}) });
           if (a.stopped) await ingest.stop();
           else a.ingest = ingest;
           return;

@@ -10,6 +10,8 @@ export const MESSAGE_RESULTS = [
   "bad_subject",
   "unknown_trial",
   "trial_not_running",
+  "unsigned",
+  "bad_signature",
 ] as const;
 export type MessageResult = (typeof MESSAGE_RESULTS)[number];
 
