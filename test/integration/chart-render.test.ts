@@ -141,7 +141,7 @@ test('external NATS: credentials and CA come from a Secret, trials get their own
   });
   // An existing Secret with a creds file: nothing created, the file mounted and pointed to.
   const { objects: creds } = await render({ name: 'creds', values: { nats: { external: { auth: 'creds', existingSecret: 'my-nats' } } }, apiVersions: [] });
-  assert.ok(!creds.some((o) => o.kind === 'Secret'));
+  assert.ok(!creds.some((o) => o.kind === 'Secret' && o.metadata.name.endsWith('-nats-client')));
   assert.equal(env(controller(creds), 'KUBETUNE_NATS_CREDS_FILE')?.value, '/etc/kubetune/nats/nats.creds');
   assert.deepEqual(podSpec(find(creds, 'Deployment')).volumes?.find((v) => v.name === 'nats-client')?.secret, { secretName: 'my-nats', items: [{ key: 'nats.creds', path: 'nats.creds' }] });
 });
@@ -299,7 +299,7 @@ test("on the bundled NATS config a trial cannot read other trials' metrics: not 
       for await (const s of spy.status()) if (s.type === 'error') refused.push(String((s as { error?: unknown }).error));
     })();
     for (const subject of ['kubetune.control.>', '_INBOX.>', 'kubetune.metrics.>', '_KUBETUNE_CONTROLLER.>', '$JS.API.>', '>']) {
-      spy.subscribe(subject, { callback: (_e, m) => void seen.push(`${m.subject} ${m.string()}`) });
+      spy.subscribe(subject, { callback: (e, m) => void (e ? refused.push(String(e)) : seen.push(`${m.subject} ${m.string()}`)) });
     }
     await spy.flush();
     await new Promise((r) => setTimeout(r, 200));
