@@ -99,4 +99,5 @@ test('helm install, upgrade and uninstall on the cluster: passwords kept, RBAC l
   assert.notEqual((await cluster.kubectl(['get', `deploy/${release}-kubetune-controller`])).code, 0, 'uninstall removes the controller');
   assert.equal((await cluster.kubectl(['get', `clusterrole/${release}-kubetune-controller`], { namespace: null })).code, 1, 'uninstall removes the ClusterRole');
   assert.equal((await cluster.kubectl(['get', `secret/${release}-kubetune-nats-auth`])).code, 0, 'the NATS passwords outlive the release (helm.sh/resource-policy: keep)');
+  assert.equal((await cluster.kubectl(['get', `secret/${release}-kubetune-signing-key`])).code, 0, 'the signing key outlives the release, so a reinstall keeps trials\' keys valid');
 });
