@@ -30,7 +30,7 @@ export function trialReportKey(signingKey: Uint8Array | KeyObject, t: KeyedTrial
 }
 
 /** The raw HMAC-SHA256 of a report under `key`: over the subject, a newline, then the exact body bytes. */
-export function reportDigest(key: string | KeyObject, subject: string, body: string | Uint8Array): Buffer {
+export function reportDigest(key: string | Uint8Array, subject: string, body: string | Uint8Array): Buffer {
   return createHmac("sha256", key).update(subject).update("\n").update(body).digest();
 }
 

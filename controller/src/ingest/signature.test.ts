@@ -19,3 +19,12 @@ test("keys evicted from a full cache are derived again, and a trial's new uid me
   assert.deepEqual(verify(at("a"), subjectOf("a"), body, sign("a")), { ok: true });
   assert.deepEqual(verify(at("z"), subjectOf("z"), body, sign("a")), { ok: "no_key" });
 });
+
+test("trials sharing a uid (as a local run's do) still each need their own key", () => {
+  const verify = createReportVerifier({ signingKey, trialUid: () => "local", cacheSize: 4 });
+  const sign = (trial: string, subject: string) => signReport(trialReportKey(signingKey, { ...at(trial), uid: "local" }), subject, body);
+  assert.deepEqual(verify(at("a"), subjectOf("a"), body, sign("a", subjectOf("a"))), { ok: true });
+  assert.equal(verify(at("b"), subjectOf("b"), body, sign("a", subjectOf("b"))).ok, false, "a's key does not speak for b");
+  assert.deepEqual(verify(at("b"), subjectOf("b"), body, sign("b", subjectOf("b"))), { ok: true });
+  assert.deepEqual(verify(at("a"), subjectOf("a"), body, sign("a", subjectOf("a"))), { ok: true });
+});

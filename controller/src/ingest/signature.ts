@@ -1,4 +1,4 @@
-import { createSecretKey, timingSafeEqual, type KeyObject } from "node:crypto";
+import { createSecretKey, timingSafeEqual } from "node:crypto";
 import type { TrialAddress } from "../api/metrics.ts";
 import { reportDigest, SIGNATURE_HEADER, SIGNATURE_PREFIX, trialReportKey } from "../api/report-signature.ts";
 
@@ -20,19 +20,15 @@ const DIGEST_BYTES = 32;
 export function createReportVerifier(options: { signingKey: Uint8Array; trialUid: (a: TrialAddress) => string | undefined; cacheSize?: number }): ReportVerifier {
   const master = createSecretKey(options.signingKey);
   const max = options.cacheSize ?? KEY_CACHE_SIZE;
-  // Keyed by the full identity, so a recreated trial (new uid) never meets its predecessor's key; Map
-  // order is insertion order, which makes dropping the oldest entry an LRU of sorts (hits re-insert).
-  const keys = new Map<string, KeyObject>();
-  const keyOf = (a: TrialAddress, uid: string): KeyObject => {
-    const id = `${a.namespace}/${a.job}/${a.trial}/${uid}`;
-    let key = keys.get(id);
-    if (key) {
-      keys.delete(id);
-    } else {
-      key = createSecretKey(Buffer.from(trialReportKey(master, { ...a, uid })));
-      if (keys.size >= max) keys.delete(keys.keys().next().value as string);
-    }
-    keys.set(id, key);
+  // Keyed by uid (no string building per report), checked against the address it was derived for. Full,
+  // the oldest entry goes: a hot trial evicted costs one derivation, cheaper than reordering on every hit.
+  const keys = new Map<string, { a: TrialAddress; key: Buffer }>();
+  const keyOf = (a: TrialAddress, uid: string): Buffer => {
+    const hit = keys.get(uid);
+    if (hit && hit.a.trial === a.trial && hit.a.job === a.job && hit.a.namespace === a.namespace) return hit.key;
+    const key = Buffer.from(trialReportKey(master, { ...a, uid }));
+    if (!hit && keys.size >= max) keys.delete(keys.keys().next().value as string);
+    keys.set(uid, { a: { namespace: a.namespace, job: a.job, trial: a.trial }, key });
     return key;
   };
   return (address, subject, data, signature) => {
