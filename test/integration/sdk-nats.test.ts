@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { PassThrough } from "node:stream";
 import { connect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { jetstreamManager } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { JetStreamManager } from "@nats-io/jetstream";
 import { ensureMetricsStream, METRICS_STREAM, metricsSubject, controlSubject, decodeMetricMessage } from "../../controller/src/api/metrics.ts";
 import type { MetricMessage } from "../../controller/src/api/metrics.ts";
@@ -78,13 +78,14 @@ test("with KUBETUNE_REPORT_KEY every report carries the trial's signature; witho
   await r.close();
   const subject = metricsSubject("team-a", "mnist", "mnist-00006");
   const info = await jsm.streams.info(METRICS_STREAM);
-  const signed: [string, string][] = [];
+  const signed: [string, string, string][] = [];
   for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
     const sm = await jsm.streams.getMessage(METRICS_STREAM, { seq }).catch(() => null);
-    if (sm?.subject === subject) signed.push([sm.header.get(SIGNATURE_HEADER), signReport(key, subject, sm.data)]);
+    if (sm?.subject === subject) signed.push([sm.header.get(SIGNATURE_HEADER), signReport(key, subject, sm.data), sm.header.get("Nats-Msg-Id")]);
   }
   assert.equal(signed.length, 2);
   for (const [given, expected] of signed) assert.equal(given, expected);
+  assert.deepEqual(signed.map(([, sig, id]) => id.replace(sig.slice(3, 19), "<sig>")), ["team-a/mnist-00006/1/<sig>", "team-a/mnist-00006/1/final/<sig>"]);
 
   const stderr = new PassThrough();
   let log = "";
@@ -95,6 +96,17 @@ test("with KUBETUNE_REPORT_KEY every report carries the trial's signature; witho
   const last = await jsm.streams.getMessage(METRICS_STREAM, { last_by_subj: metricsSubject("team-a", "mnist", "mnist-00007") });
   assert.equal(last?.header.get(SIGNATURE_HEADER) ?? "", "");
   assert.match(log, /KUBETUNE_REPORT_KEY is not set: reports go unsigned/);
+});
+
+test("another trial cannot make JetStream drop a signed report by claiming its message id first", async () => {
+  const subject = metricsSubject("team-a", "mnist", "mnist-00008");
+  await jetstream(nc).publish(subject, '{"trial":"mnist-00008","step":1,"metrics":{"loss":-1000}}', { msgID: "team-a/mnist-00008/1" });
+  const r = await connectReporter({ env: { ...env("mnist-00008"), KUBETUNE_REPORT_KEY: "trial-report-key-for-the-test" }, handleSignals: false });
+  await r.report(1, { loss: 0.5 });
+  await r.close();
+  const last = await jsm.streams.getMessage(METRICS_STREAM, { last_by_subj: subject });
+  const stored = decodeMetricMessage(last?.data ?? new Uint8Array());
+  assert.ok(!(stored instanceof Error) && stored.metrics.loss === 0.5, `the real report is stored, not dropped as a duplicate: ${JSON.stringify(stored)}`);
 });
 
 test("a stop request on the control subject reaches onStop", async () => {

@@ -19,7 +19,9 @@ async def main():
         body = {"trial": trial, "step": step, "metrics": metrics, **({"final": True} if final else {})}
         data = json.dumps(body).encode()
         headers = {"Nats-Msg-Id": f"{ns}/{trial}/{step}" + ("/final" if final else "")}
-        if key: headers["Kubetune-Signature"] = signature(key, subject, data)
+        if key:
+            headers["Kubetune-Signature"] = signature(key, subject, data)
+            headers["Nats-Msg-Id"] += "/" + headers["Kubetune-Signature"][3:19]
         await js.publish(subject, data, headers=headers)
     for epoch in range(1, int(params.get("epochs", 10)) + 1):
         loss = 1.0 / epoch  # <- your training step (PyTorch, JAX, ...) goes here

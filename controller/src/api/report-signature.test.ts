@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { signReport, trialReportKey } from "./report-signature.ts";
+import { signedMessageId, signReport, trialReportKey } from "./report-signature.ts";
 
 // The test vector of docs/metrics-protocol.md ("Signed reports"), computed independently with Python's hmac module.
 const VECTOR = {
@@ -10,12 +10,14 @@ const VECTOR = {
   subject: "kubetune.metrics.team-a.mnist.mnist-00003",
   body: '{"trial":"mnist-00003","step":4,"metrics":{"loss":0.21,"val_loss":0.25}}',
   signature: "v1=rhuAfwc-BA1rFy_4zepXI900_quJvtBmHMLgrgE-lUg",
+  messageId: "team-a/mnist-00003/4/rhuAfwc-BA1rFy_4",
 };
 
 test("a trial's report key and a report's signature match the documented test vector", () => {
   assert.equal(trialReportKey(Buffer.from(VECTOR.signingKey), VECTOR.trial), VECTOR.reportKey);
   assert.equal(signReport(VECTOR.reportKey, VECTOR.subject, VECTOR.body), VECTOR.signature);
   assert.equal(signReport(VECTOR.reportKey, VECTOR.subject, new TextEncoder().encode(VECTOR.body)), VECTOR.signature, "bytes and text sign alike");
+  assert.equal(signedMessageId("team-a/mnist-00003/4", VECTOR.signature), VECTOR.messageId);
 });
 
 test("the key depends on every part of the trial's identity, the signature on the key, subject and every body byte", () => {

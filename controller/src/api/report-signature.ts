@@ -38,3 +38,13 @@ export function reportDigest(key: string | Uint8Array, subject: string, body: st
 export function signReport(key: string, subject: string, body: string | Uint8Array): string {
   return SIGNATURE_PREFIX + reportDigest(key, subject, body).toString("base64url");
 }
+
+/**
+ * The message id of a signed report: its plain id (messageId) and the signature's first 16 characters.
+ * A retried publish carries the same body, so the same id (deduplicated); another trial cannot know the
+ * signature in advance, so it cannot claim the id first and have JetStream drop the real report.
+ */
+export function signedMessageId(id: string, signature: string): string {
+  return `${id}/${signature.slice(SIGNATURE_PREFIX.length, SIGNATURE_PREFIX.length + 16)}`;
+}
+

@@ -1,5 +1,5 @@
 import { controlSubject, decodeControlMessage, encodeMetricMessage, messageId, metricsSubject } from "../../../controller/src/api/metrics.ts";
-import { SIGNATURE_HEADER, signReport } from "../../../controller/src/api/report-signature.ts";
+import { SIGNATURE_HEADER, signedMessageId, signReport } from "../../../controller/src/api/report-signature.ts";
 import type { Sink } from "./reporter.ts";
 
 /** Retry and timeout bounds of the NATS transport; together they cap how long one report can take. */
@@ -70,9 +70,13 @@ export async function natsSink(
         warn((e as Error).message);
         return false;
       }
-      const msgID = messageId(addr.namespace, addr.trial, m.step, m.final === true);
+      let msgID = messageId(addr.namespace, addr.trial, m.step, m.final === true);
       const signed = headers();
-      if (addr.reportKey !== undefined) signed.set(SIGNATURE_HEADER, signReport(addr.reportKey, subject, body));
+      if (addr.reportKey !== undefined) {
+        const signature = signReport(addr.reportKey, subject, body);
+        signed.set(SIGNATURE_HEADER, signature);
+        msgID = signedMessageId(msgID, signature);
+      }
       for (let attempt = 1; attempt <= o.publishAttempts; attempt++) {
         try {
           await js.publish(subject, body, { msgID, headers: signed, timeout: o.publishTimeoutMs });
