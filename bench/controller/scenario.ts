@@ -1,6 +1,7 @@
 // One scenario: a fresh namespace and a fresh `kubetune controller` process watching it, M TuningJobs
 // applied with one `kubectl apply`, measured until every job has finished.
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { join } from "node:path";
 import { CoreV1Api, CustomObjectsApi, Watch, type KubernetesObject } from "@kubernetes/client-node";
@@ -86,7 +87,7 @@ async function startController(cluster: TestCluster, s: Scenario): Promise<{ chi
   ];
   const prof = s.profileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${s.profileDir}`];
   const heap = s.heapMiB === undefined ? [] : [`--max-old-space-size=${s.heapMiB}`];
-  const child = spawn(process.execPath, [...heap, ...prof, ...args], { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, [...heap, ...prof, ...args], { cwd: root, env: { ...process.env, KUBETUNE_SIGNING_KEY: randomBytes(32).toString("hex") }, stdio: ["ignore", "ignore", "pipe"] });
   const log = createWriteStream(join(s.logDir, `controller-${ns}.log`));
   let rest = "";
   const port = new Promise<number>((resolve, reject) => {

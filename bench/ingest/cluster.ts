@@ -47,6 +47,7 @@ export function memoryCluster(): MemoryCluster {
       pods.set(name, o);
       return { kind: "created", object: meta(o) };
     },
+    createSecret: async (sec) => ({ kind: "created", object: { name: sec.metadata?.name ?? "", namespace: sec.metadata?.namespace ?? "", uid: `secret-${uid++}` } }),
     deletePod: async (_ns, name) => void pods.delete(name),
     patchTrialStatus: async (_ns, name, status) => {
       calls.trialPatches++;

@@ -1,9 +1,11 @@
 // The controller side of bench:ingest, in its own process (the bench pins it to one core): the real
 // reconciler and work queue on an in-memory cluster, fed by the real ingest (JetStream durable consumer,
 // or the same message handler on a core NATS subscription), publishing stop requests for real.
-// Usage (forked by main.ts): node controller.ts <nats-url> <jetstream|core> <jobs> <trials per job>
+// Usage (forked by main.ts): node controller.ts <nats-url> <jetstream|core> <jobs> <trials per job> <verify: off|on>
+import { randomBytes } from "node:crypto";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { connect } from "@nats-io/transport-node";
+import { SIGNATURE_HEADER, trialReportKey } from "../../controller/src/api/report-signature.ts";
 import { createMessageHandler, PERSIST_INTERVAL_MS, persistTurns, startIngest } from "../../controller/src/ingest/consumer.ts";
 import { publishStop } from "../../controller/src/ingest/control.ts";
 import { createReconciler } from "../../controller/src/kube/reconciler.ts";
@@ -12,10 +14,13 @@ import { createLogger } from "../../controller/src/telemetry/log.ts";
 import { createMetrics } from "../../controller/src/telemetry/metrics.ts";
 import { memoryCluster } from "./cluster.ts";
 import { benchJob } from "./job.ts";
-import { ControllerRequest, NAMESPACE, Transport, type ControllerSample } from "./protocol.ts";
+import { ControllerRequest, NAMESPACE, Transport, Verify, type ControllerSample } from "./protocol.ts";
 
-const [url = "", transportArg = "", jobsArg = "", trialsArg = ""] = process.argv.slice(2);
+const [url = "", transportArg = "", jobsArg = "", trialsArg = "", verifyArg = ""] = process.argv.slice(2);
 const transport = Transport.parse(transportArg);
+// With verification, as `kubetune controller` runs by default: trials get keys, every report is checked.
+const signingKey = Verify.parse(verifyArg) === "on" ? randomBytes(32) : undefined;
+const keyed = signingKey ? { signingKey } : {};
 const jobCount = Number(jobsArg);
 const trialsPerJob = Number(trialsArg);
 const send = (m: unknown): void => void process.send?.(m);
@@ -32,6 +37,7 @@ const reconciler = createReconciler({
   trials: cluster.trials,
   pods: cluster.pods,
   trialNatsUrl: url,
+  ...(signingKey ? { reportKey: (t: Parameters<typeof trialReportKey>[1]) => trialReportKey(signingKey, t) } : {}),
   publishStop: async (a, reason) => {
     stops++;
     publishStop(nc, a, reason);
@@ -56,19 +62,23 @@ const wanted = jobCount * trialsPerJob;
 for (let round = 0; round < 100 && cluster.trials.list(NAMESPACE).length < wanted; round++) for (const key of keys) await reconciler.reconcile(key);
 cluster.startPods();
 for (const key of keys) await reconciler.reconcile(key);
-const trials = cluster.trials.list(NAMESPACE).map((t) => ({ job: t.metadata?.labels?.["kubetune.io/job"] ?? "", trial: t.metadata?.name ?? "" }));
+const trials = cluster.trials.list(NAMESPACE).map((t) => {
+  const job = t.metadata?.labels?.["kubetune.io/job"] ?? "";
+  const trial = t.metadata?.name ?? "";
+  return { job, trial, ...(signingKey ? { key: trialReportKey(signingKey, { namespace: NAMESPACE, job, trial, uid: t.metadata?.uid ?? "" }) } : {}) };
+});
 if (trials.length !== wanted) throw new Error(`expected ${wanted} trials, the reconciler created ${trials.length}`);
 
 let stopIngest: () => Promise<void> = async () => {};
 const start = async (): Promise<void> => {
   if (transport === "jetstream") {
-    const ingest = await startIngest({ nc, durable: "kubetune-controller", namespaces: [NAMESPACE], target: reconciler, metrics, log });
+    const ingest = await startIngest({ nc, durable: "kubetune-controller", namespaces: [NAMESPACE], target: reconciler, metrics, log, ...keyed });
     stopIngest = () => ingest.stop();
     return;
   }
   // Core NATS: no storage, no acks; the same handler, and applied reports persisted after each burst
   // (one persist at a time, at most one per PERSIST_INTERVAL_MS), as the JetStream consumer does.
-  const handle = createMessageHandler({ namespaces: [NAMESPACE], target: reconciler, metrics, log });
+  const handle = createMessageHandler({ namespaces: [NAMESPACE], target: reconciler, metrics, log, ...keyed });
   let jobs = new Set<string>();
   let persisting = false;
   const turn = persistTurns(PERSIST_INTERVAL_MS);
@@ -84,7 +94,7 @@ const start = async (): Promise<void> => {
   const sub = nc.subscribe(`kubetune.metrics.${NAMESPACE}.>`, {
     callback: (err, m) => {
       if (err) return log.warn("subscription error", { error: err.message });
-      handle(m.subject, m.data, jobs);
+      handle(m.subject, m.data, jobs, m.headers?.get(SIGNATURE_HEADER));
       if (!persisting && jobs.size > 0) {
         persisting = true;
         void persist();

@@ -4,6 +4,8 @@
 // ASHA on an in-memory cluster) runs in its own process pinned to one core. For JetStream and for core
 // NATS it measures accepted reports/s and CPU per report at a steady offered rate, and the time from a
 // report that must stop its trial to the stop request; for JetStream also how fast a backlog drains.
+// `--verify=off,on` (the default) runs everything with sender verification off and on (trainers sign
+// as the SDK does) and prints the two side by side.
 import { execFileSync, fork, type ChildProcess } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
@@ -14,7 +16,7 @@ import { connect } from "@nats-io/transport-node";
 import type { z } from "zod";
 import { ensureMetricsStream } from "../../controller/src/api/metrics.ts";
 import { startNatsServer, type NatsServer } from "../../test/nats-server.ts";
-import { ControllerReady, ControllerSample, ControllerStarted, TrainersMessage, Transport, type TrainersConfig, type TrainersResult } from "./protocol.ts";
+import { ControllerReady, ControllerSample, ControllerStarted, TrainersMessage, Transport, Verify, type TrainersConfig, type TrainersResult } from "./protocol.ts";
 import { drainWindow, num, quantile, table, windowOf, type Window } from "./stats.ts";
 
 const { values: flags } = parseArgs({
@@ -31,6 +33,7 @@ const { values: flags } = parseArgs({
     transports: { type: "string", default: "jetstream,core" },
     profile: { type: "string" },
     "no-pin": { type: "boolean", default: false },
+    verify: { type: "string", default: "off,on" },
   },
 });
 const rate = Number(flags.rate);
@@ -45,6 +48,7 @@ const warmupMs = Number(flags.warmup) * 1000;
 const measureMs = Number(flags.seconds) * 1000;
 const backlogCount = Number(flags.backlog);
 const transports = (flags.transports ?? "").split(",").map((t) => Transport.parse(t));
+const verifies = (flags.verify ?? "").split(",").map((v) => Verify.parse(v));
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 const progress = (s: string) => process.stderr.write(`bench:ingest: ${s}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -95,9 +99,9 @@ interface Controller {
   stop(): Promise<void>;
 }
 
-async function startController(server: NatsServer, transport: Transport): Promise<Controller> {
-  const execArgv = flags.profile ? ["--cpu-prof", `--cpu-prof-dir=${flags.profile}`, `--cpu-prof-name=controller-${transport}-${Date.now()}.cpuprofile`] : [];
-  const child = fork(here("./controller.ts"), [server.url, transport, String(jobs), String(trialsPerJob)], { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+async function startController(server: NatsServer, transport: Transport, verify: Verify): Promise<Controller> {
+  const execArgv = flags.profile ? ["--cpu-prof", `--cpu-prof-dir=${flags.profile}`, `--cpu-prof-name=controller-${transport}-verify-${verify}-${Date.now()}.cpuprofile`] : [];
+  const child = fork(here("./controller.ts"), [server.url, transport, String(jobs), String(trialsPerJob), verify], { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
   if (pin && child.pid !== undefined) taskset(String(controllerCore), child.pid);
   const ready = await next(child, ControllerReady);
   return {
@@ -148,6 +152,7 @@ async function drain(c: Controller, total: number, everyMs: number): Promise<Con
 
 interface LiveResult {
   transport: Transport;
+  verify: Verify;
   offered: number;
   published: number;
   window: Window;
@@ -160,15 +165,16 @@ interface LiveResult {
 }
 
 /** Load at `rate` reports/s for warmup + measure seconds, victims spread over the measurement. */
-async function live(transport: Transport, rate: number): Promise<LiveResult> {
+async function live(transport: Transport, rate: number, verify: Verify): Promise<LiveResult> {
   const server = await startNatsServer();
   try {
-    const c = await startController(server, transport);
+    const c = await startController(server, transport, verify);
     await c.start();
-    const byJob = new Map<string, { job: string; trial: string }[]>();
+    type Trial = (typeof c.trials)[number];
+    const byJob = new Map<string, Trial[]>();
     for (const t of c.trials) byJob.set(t.job, [...(byJob.get(t.job) ?? []), t]);
-    const load: { job: string; trial: string }[] = [];
-    const victims: { job: string; trial: string }[] = [];
+    const load: Trial[] = [];
+    const victims: Trial[] = [];
     for (const ts of byJob.values()) {
       load.push(...ts.slice(0, ts.length - victimsPerJob));
       victims.push(...ts.slice(ts.length - victimsPerJob));
@@ -187,7 +193,7 @@ async function live(transport: Transport, rate: number): Promise<LiveResult> {
       victims: timed.filter((_, i) => i % publishers === p),
       durationMs: warmupMs + measureMs,
     }));
-    progress(`${transport}: ${load.length} load trials at ${num(rate)} reports/s, ${victims.length} victims, ${publishers} trainers processes`);
+    progress(`${transport}, verification ${verify}: ${load.length} load trials at ${num(rate)} reports/s, ${victims.length} victims, ${publishers} trainers processes`);
     const results = runTrainers(configs);
     await sleep(warmupMs);
     const s0 = await c.sample();
@@ -200,6 +206,7 @@ async function live(transport: Transport, rate: number): Promise<LiveResult> {
     await c.stop();
     return {
       transport,
+      verify,
       offered: rate,
       published: (published * 1000) / (warmupMs + measureMs),
       window: windowOf(s0, s1),
@@ -218,10 +225,10 @@ async function live(transport: Transport, rate: number): Promise<LiveResult> {
 }
 
 /** JetStream only: `backlogCount` reports stored first, then drained by the controller as fast as it can. */
-async function backlog(): Promise<{ window: Window; stored: number } | undefined> {
+async function backlog(verify: Verify): Promise<{ verify: Verify; window: Window; stored: number } | undefined> {
   const server = await startNatsServer();
   try {
-    const c = await startController(server, "jetstream");
+    const c = await startController(server, "jetstream", verify);
     // The stream as the controller would create it, but no consumer reading yet.
     const nc = await connect({ servers: server.url });
     await ensureMetricsStream(await jetstreamManager(nc));
@@ -236,7 +243,7 @@ async function backlog(): Promise<{ window: Window; stored: number } | undefined
       victims: [],
       durationMs: 0,
     }));
-    progress(`jetstream backlog: storing ${num(backlogCount)} reports`);
+    progress(`jetstream backlog, verification ${verify}: storing ${num(backlogCount)} reports`);
     const rs = await runTrainers(configs);
     const stored = rs.reduce((s, r) => s + r.published, 0);
     progress("jetstream backlog: draining");
@@ -244,7 +251,7 @@ async function backlog(): Promise<{ window: Window; stored: number } | undefined
     const samples = await drain(c, stored, 50);
     await c.stop();
     const w = drainWindow(samples, stored);
-    return w ? { window: windowOf(w[0], w[1]), stored } : undefined;
+    return w ? { verify, window: windowOf(w[0], w[1]), stored } : undefined;
   } finally {
     await server.stop();
     rmSync(server.store, { recursive: true, force: true });
@@ -254,26 +261,36 @@ async function backlog(): Promise<{ window: Window; stored: number } | undefined
 const cpuModel = /model name\s*:\s*(.*)/.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? "unknown CPU";
 const load0 = loadavg()[0] ?? 0;
 const lives: LiveResult[] = [];
-for (const t of transports) lives.push(await live(t, rate));
-// Below saturation: at the full rate the trainers keep nats-server's core busy, and its deliveries wait.
-if (transports.includes("jetstream") && latencyRate > 0 && latencyRate < rate) lives.push(await live("jetstream", latencyRate));
-const drained = transports.includes("jetstream") && backlogCount > 0 ? await backlog() : undefined;
+const drains: { verify: Verify; window: Window; stored: number }[] = [];
+for (const v of verifies) {
+  for (const t of transports) lives.push(await live(t, rate, v));
+  // Below saturation: at the full rate the trainers keep nats-server's core busy, and its deliveries wait.
+  if (transports.includes("jetstream") && latencyRate > 0 && latencyRate < rate) lives.push(await live("jetstream", latencyRate, v));
+  const d = transports.includes("jetstream") && backlogCount > 0 ? await backlog(v) : undefined;
+  if (d) drains.push(d);
+}
 const load1 = loadavg()[0] ?? 0;
 
 const GOAL_RATE = 20_000;
 const GOAL_P99 = 100;
+// Issue 14's goals with sender verification on.
+const GOAL_DRAIN_VERIFIED = 60_000;
+const GOAL_P99_VERIFIED = 50;
+const GOAL_RATE_VERIFIED = 20_000;
+const p99 = (r: LiveResult | undefined): number => (r ? quantile(r.stopLatenciesMs, 0.99) : NaN);
 const out: string[] = [];
 out.push(
   `${jobs} jobs × ${trialsPerJob} running trials (ASHA), ${victimsPerJob * jobs} of them victims; offered ${num(rate)} reports/s${latencyRate > 0 && latencyRate < rate ? ` (and ${num(latencyRate)}/s over JetStream)` : ""} from ${publishers} trainers process${publishers === 1 ? "" : "es"}; ` +
-    `${warmupMs / 1000} s warm-up, ${measureMs / 1000} s measured. ${cores} cores (${cpuModel}), node ${process.version}, ` +
+    `${warmupMs / 1000} s warm-up, ${measureMs / 1000} s measured; sender verification ${verifies.join(" and ")}. ${cores} cores (${cpuModel}), node ${process.version}, ` +
     `controller ${pin ? `pinned to core ${controllerCore}` : "not pinned"}; load average ${load0.toFixed(1)} → ${load1.toFixed(1)}.`,
   "",
 );
 out.push(
   table(
-    ["transport", "offered/s", "published/s", "accepted/s", "controller CPU", "µs CPU/report", "one-core capacity/s", "controller loop delay p99 ms", "stop p50 ms", "stop p99 ms", "stop max ms", "stops", "lost"],
+    ["transport", "verify", "offered/s", "published/s", "accepted/s", "controller CPU", "µs CPU/report", "one-core capacity/s", "controller loop delay p99 ms", "stop p50 ms", "stop p99 ms", "stop max ms", "stops", "lost"],
     lives.map((r) => [
       r.transport,
+      r.verify,
       num(r.offered),
       num(r.published),
       num(r.window.acceptedPerSecond),
@@ -282,37 +299,68 @@ out.push(
       num(1e6 / r.window.cpuUsPerMessage),
       num(r.window.loopDelayP99Ms, 1),
       num(quantile(r.stopLatenciesMs, 0.5), 1),
-      num(quantile(r.stopLatenciesMs, 0.99), 1),
+      num(p99(r), 1),
       num(Math.max(...r.stopLatenciesMs), 1),
       `${r.stopLatenciesMs.length}${r.missedStops ? ` (${r.missedStops} missed)` : ""}${r.unexpectedStops ? ` (${r.unexpectedStops} unexpected)` : ""}`,
       num(r.lost),
     ]),
   ),
 );
-if (drained) {
+for (const d of drains) {
   out.push(
     "",
-    `JetStream backlog: ${num(drained.stored)} stored reports drained at ${num(drained.window.acceptedPerSecond)} accepted/s ` +
-      `(${num(drained.window.cpuUsPerMessage, 1)} µs CPU per report, ${num(drained.window.cpuShare * 100)}% of a core; ${num(drained.window.patchesPerMessage, 3)} Trial status patches per report).`,
+    `JetStream backlog, verification ${d.verify}: ${num(d.stored)} stored reports drained at ${num(d.window.acceptedPerSecond)} accepted/s ` +
+      `(${num(d.window.cpuUsPerMessage, 1)} µs CPU per report, ${num(d.window.cpuShare * 100)}% of a core; ${num(d.window.patchesPerMessage, 3)} Trial status patches per report).`,
   );
 }
-const js = lives.find((r) => r.transport === "jetstream" && r.offered === rate);
+const liveOf = (transport: Transport, verify: Verify, offered: number): LiveResult | undefined => lives.find((r) => r.transport === transport && r.verify === verify && r.offered === offered);
+if (transports.includes("jetstream")) {
+  const below = latencyRate > 0 && latencyRate < rate;
+  out.push(
+    "",
+    "Sender verification, side by side (JetStream):",
+    table(
+      ["verify", "backlog drained/s", "µs CPU/report (drain)", "µs CPU/report (live)", ...(below ? [`stop p99 ms @ ${num(latencyRate)}/s`] : []), `stop p99 ms @ ${num(rate)}/s`],
+      verifies.map((v) => {
+        const d = drains.find((x) => x.verify === v);
+        const js = liveOf("jetstream", v, rate);
+        return [v, d ? num(d.window.acceptedPerSecond) : "-", d ? num(d.window.cpuUsPerMessage, 1) : "-", js ? num(js.window.cpuUsPerMessage, 1) : "-", ...(below ? [num(p99(liveOf("jetstream", v, latencyRate)), 1)] : []), num(p99(js), 1)];
+      }),
+    ),
+  );
+  const on = drains.find((d) => d.verify === "on");
+  const off = drains.find((d) => d.verify === "off");
+  if (on && off) out.push(`Cost of verification: ${num(on.window.cpuUsPerMessage - off.window.cpuUsPerMessage, 1)} µs CPU per report while draining.`);
+}
 const core = lives.find((r) => r.transport === "core");
-const below = lives.find((r) => r.transport === "jetstream" && r.offered === latencyRate && latencyRate < rate);
-if (js && core) out.push("", `Cost of durability: JetStream takes ${num(js.window.cpuUsPerMessage / core.window.cpuUsPerMessage, 2)}× the controller CPU per report of core NATS; stop p50 ${num(quantile(js.stopLatenciesMs, 0.5), 1)} vs ${num(quantile(core.stopLatenciesMs, 0.5), 1)} ms.`);
-for (const r of lives) if (r.behind > 0 || r.errors > 0) out.push(`${r.transport}: trainers fell behind the offered rate by ${num(r.behind)} reports (every trial waiting for its ack); ${num(r.errors)} publishes failed.`);
+const jsSame = core ? liveOf("jetstream", core.verify, rate) : undefined;
+if (jsSame && core) out.push("", `Cost of durability (verification ${core.verify}): JetStream takes ${num(jsSame.window.cpuUsPerMessage / core.window.cpuUsPerMessage, 2)}× the controller CPU per report of core NATS; stop p50 ${num(quantile(jsSame.stopLatenciesMs, 0.5), 1)} vs ${num(quantile(core.stopLatenciesMs, 0.5), 1)} ms.`);
+for (const r of lives) if (r.behind > 0 || r.errors > 0) out.push(`${r.transport} (verification ${r.verify}): trainers fell behind the offered rate by ${num(r.behind)} reports (every trial waiting for its ack); ${num(r.errors)} publishes failed.`);
+// The goals are judged on the strictest setting run: verification on when it ran.
+const judged: Verify = verifies.includes("on") ? "on" : "off";
+const js = liveOf("jetstream", judged, rate);
 if (js) {
+  const drained = drains.find((d) => d.verify === judged);
   // Per core: the CPU time a report costs the controller, so load from other processes on its core does not count against it.
   const capacity = 1e6 / (drained?.window.cpuUsPerMessage ?? js.window.cpuUsPerMessage);
+  const below = liveOf("jetstream", judged, latencyRate);
   const latency = (r: LiveResult): string => {
-    const p99 = quantile(r.stopLatenciesMs, 0.99);
-    const ok = p99 < GOAL_P99 && r.missedStops === 0;
-    return `${num(p99, 1)} ms at ${num(r.offered)} reports/s offered${r.missedStops > 0 ? ` (${r.missedStops} stops missed the 5 s wait)` : ""} — ${ok ? "met" : "missed"}`;
+    const ok = p99(r) < GOAL_P99 && r.missedStops === 0;
+    return `${num(p99(r), 1)} ms at ${num(r.offered)} reports/s offered${r.missedStops > 0 ? ` (${r.missedStops} stops missed the 5 s wait)` : ""} — ${ok ? "met" : "missed"}`;
   };
   out.push(
     "",
-    `Goals (JetStream): ≥ ${num(GOAL_RATE)} accepted reports/s on one core: ${num(capacity)}/s by CPU time${drained ? ` (backlog drain; ${num(drained.window.acceptedPerSecond)}/s wall-clock)` : ""} — ${capacity >= GOAL_RATE ? "met" : "missed"}; ` +
-      `early-stop p99 < ${GOAL_P99} ms: ${[below, js].filter((r) => r !== undefined).map(latency).join("; ")}.`,
+    `Goals (JetStream, verification ${judged}): ≥ ${num(GOAL_RATE)} accepted reports/s on one core: ${num(capacity)}/s by CPU time${drained ? ` (backlog drain; ${num(drained.window.acceptedPerSecond)}/s wall-clock)` : ""} — ${capacity >= GOAL_RATE ? "met" : "missed"}; ` +
+      `early-stop p99 < ${GOAL_P99} ms: ${[below !== js ? below : undefined, js].filter((r) => r !== undefined).map(latency).join("; ")}.`,
   );
+  if (judged === "on") {
+    const at = liveOf("jetstream", "on", GOAL_RATE_VERIFIED);
+    const drainOk = (drained?.window.acceptedPerSecond ?? 0) >= GOAL_DRAIN_VERIFIED;
+    const p99Ok = at !== undefined && p99(at) < GOAL_P99_VERIFIED && at.missedStops === 0;
+    out.push(
+      `Issue 14 goals with verification on: backlog drained ≥ ${num(GOAL_DRAIN_VERIFIED)} reports/s: ${drained ? num(drained.window.acceptedPerSecond) : "not run"} — ${drainOk ? "met" : "missed"}; ` +
+        `stop p99 < ${GOAL_P99_VERIFIED} ms at ${num(GOAL_RATE_VERIFIED)}/s offered: ${at ? `${num(p99(at), 1)} ms — ${p99Ok ? "met" : "missed"}` : `not run (--rate=${num(GOAL_RATE_VERIFIED)} runs it)`}.`,
+    );
+  }
 }
 process.stdout.write(`${out.join("\n")}\n`);

@@ -5,10 +5,15 @@ import { z } from "zod";
 export const Transport = z.enum(["jetstream", "core"]);
 export type Transport = z.infer<typeof Transport>;
 
+/** Whether the controller verifies each report's signature (the trainers then sign). */
+export const Verify = z.enum(["off", "on"]);
+export type Verify = z.infer<typeof Verify>;
+
 /** The namespace every simulated job lives in. */
 export const NAMESPACE = "bench";
 
-const Address = z.object({ job: z.string(), trial: z.string() });
+/** A trial: its job, its name and, when the controller verifies senders, its report key. */
+const Address = z.object({ job: z.string(), trial: z.string(), key: z.string().optional() });
 
 /** Sent by the controller process once its jobs are loaded and their trials run. */
 export const ControllerReady = z.object({ type: z.literal("ready"), trials: z.array(Address) });

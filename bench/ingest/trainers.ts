@@ -2,8 +2,9 @@
 // (JetStream with a message id and one publish in flight per trial, or core NATS) and time stop requests.
 // Usage (forked by main.ts): node trainers.ts '<TrainersConfig JSON>'
 import { jetstream } from "@nats-io/jetstream";
-import { connect } from "@nats-io/transport-node";
+import { connect, headers, type MsgHdrs } from "@nats-io/transport-node";
 import { CONTROL_SUBJECT_PREFIX, messageId, metricsSubject } from "../../controller/src/api/metrics.ts";
+import { SIGNATURE_HEADER, signReport } from "../../controller/src/api/report-signature.ts";
 import { VICTIM_STEP, reportBody } from "./job.ts";
 import { NAMESPACE, TrainersConfig, TrainersRequest, type TrainersResult } from "./protocol.ts";
 
@@ -19,16 +20,24 @@ interface Sim {
   step: number;
   /** A JetStream publish of this trial awaits its ack (the SDK publishes one report at a time). */
   busy: boolean;
+  /** The trial's report key, when the controller verifies senders. */
+  key?: string;
 }
-const sims = (a: { job: string; trial: string }): Sim => ({ trial: a.trial, subject: metricsSubject(NAMESPACE, a.job, a.trial), step: 0, busy: false });
+const sims = (a: { job: string; trial: string; key?: string | undefined }): Sim => ({ trial: a.trial, subject: metricsSubject(NAMESPACE, a.job, a.trial), step: 0, busy: false, ...(a.key !== undefined ? { key: a.key } : {}) });
 const load = config.load.map(sims);
 const result: TrainersResult = { type: "done", published: 0, behind: 0, errors: 0, stopLatenciesMs: [], missedStops: 0, unexpectedStops: 0 };
 
 /** Publishes one report; resolves when it is stored (JetStream) or handed to the connection (core). */
 const publish = async (s: Sim, step: number, bad = false): Promise<void> => {
   const body = reportBody(s.trial, step, bad);
-  if (config.transport === "core") return nc.publish(s.subject, body);
-  await js.publish(s.subject, body, { msgID: messageId(NAMESPACE, s.trial, step) });
+  // Signed as the SDK signs, when the trial has a key.
+  let h: MsgHdrs | undefined;
+  if (s.key !== undefined) {
+    h = headers();
+    h.set(SIGNATURE_HEADER, signReport(s.key, s.subject, body));
+  }
+  if (config.transport === "core") return nc.publish(s.subject, body, h ? { headers: h } : {});
+  await js.publish(s.subject, body, { msgID: messageId(NAMESPACE, s.trial, step), ...(h ? { headers: h } : {}) });
 };
 
 // Victims: when the bad report went out, and the stop that answers it. Stops for other processes' trials are ignored.

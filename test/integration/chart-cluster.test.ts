@@ -65,11 +65,15 @@ test('helm install, upgrade and uninstall on the cluster: passwords kept, RBAC l
     assert.equal((await cluster.kubectl(['get', `servicemonitor/${release}-kubetune-controller`])).code, 0);
     const password = async (key: string) => (await cluster.kubectl(['get', `secret/${release}-kubetune-nats-auth`, '-o', `jsonpath={.data.${key}}`])).stdout;
     const before = { controller: await password('controller-password'), trainer: await password('trainer-password') };
+    const signingKey = async () => (await cluster.kubectl(['get', `secret/${release}-kubetune-signing-key`, '-o', 'jsonpath={.data.signing-key}'])).stdout;
+    const keyBefore = await signingKey();
+    assert.match(Buffer.from(keyBefore, 'base64').toString(), /^[A-Za-z0-9]{64}$/);
     assert.match(Buffer.from(before.controller, 'base64').toString(), /^[A-Za-z0-9]{32}$/);
 
     const upgraded = await helm(['upgrade', release, chartDir, '--namespace', ns, '--reuse-values', '--set', 'controller.logLevel=debug'], { kubeconfig });
     assert.equal(upgraded.code, 0, upgraded.stderr);
     assert.deepEqual({ controller: await password('controller-password'), trainer: await password('trainer-password') }, before, 'an upgrade must not rotate the NATS passwords');
+    assert.equal(await signingKey(), keyBefore, 'an upgrade must not rotate the signing key (running trials keep their keys)');
     const level = await cluster.kubectl(['get', `deploy/${release}-kubetune-controller`, '-o', 'jsonpath={.spec.template.spec.containers[0].env[?(@.name=="KUBETUNE_LOG_LEVEL")].value}']);
     assert.equal(level.stdout, 'debug');
 
@@ -83,6 +87,8 @@ test('helm install, upgrade and uninstall on the cluster: passwords kept, RBAC l
     assert.equal(await can('update', 'leases.coordination.k8s.io', ns), 'yes');
     assert.equal(await can('update', 'leases.coordination.k8s.io', 'default'), 'no');
     assert.equal(await can('get', 'secrets', ns), 'no');
+    assert.equal(await can('list', 'secrets', 'default'), 'no');
+    assert.equal(await can('create', 'secrets', 'default'), 'yes', 'trial key Secrets');
     assert.equal(await can('delete', 'tuningjobs.kubetune.io', 'default'), 'no');
     assert.equal(await can('update', 'tuningjobs.kubetune.io', 'default'), 'no');
     assert.equal(await can('create', 'deployments.apps', ns), 'no');
@@ -93,4 +99,5 @@ test('helm install, upgrade and uninstall on the cluster: passwords kept, RBAC l
   assert.notEqual((await cluster.kubectl(['get', `deploy/${release}-kubetune-controller`])).code, 0, 'uninstall removes the controller');
   assert.equal((await cluster.kubectl(['get', `clusterrole/${release}-kubetune-controller`], { namespace: null })).code, 1, 'uninstall removes the ClusterRole');
   assert.equal((await cluster.kubectl(['get', `secret/${release}-kubetune-nats-auth`])).code, 0, 'the NATS passwords outlive the release (helm.sh/resource-policy: keep)');
+  assert.equal((await cluster.kubectl(['get', `secret/${release}-kubetune-signing-key`])).code, 0, 'the signing key outlives the release, so a reinstall keeps trials\' keys valid');
 });

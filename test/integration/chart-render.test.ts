@@ -12,6 +12,10 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { parse } from 'yaml';
 import { crdFiles } from '../../controller/src/api/crds/definitions.ts';
 import { freePort } from '../nats-server.ts';
+import { startIngest, type Ingest } from '../../controller/src/ingest/consumer.ts';
+import { connectNats, natsOptions } from '../../controller/src/ingest/nats.ts';
+import { createLogger } from '../../controller/src/telemetry/log.ts';
+import { createMetrics } from '../../controller/src/telemetry/metrics.ts';
 import { KUBE_VERSION, VARIANTS, chartDir, find, helm, render, type K8sObject, type Variant } from '../chart/helm.ts';
 
 type Env = { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } };
@@ -41,7 +45,7 @@ test('helm lint --strict passes for every variant', async () => {
 
 test('every variant renders the expected kinds of objects', async () => {
   const kinds = async (name: string) => (await render(variant(name))).objects.map((o) => o.kind).sort();
-  const base = ['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'ConfigMap', 'Deployment', 'Role', 'RoleBinding', 'Service', 'ServiceAccount'];
+  const base = ['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'ConfigMap', 'Deployment', 'Role', 'RoleBinding', 'Secret', 'Service', 'ServiceAccount'];
   assert.deepEqual(await kinds('default'), base);
   assert.deepEqual(await kinds('bundled-nats'), [...base, 'ConfigMap', 'Secret', 'Service', 'StatefulSet'].sort());
   assert.deepEqual(await kinds('service-monitor'), [...base, 'ServiceMonitor'].sort());
@@ -70,13 +74,14 @@ test('the controller runs non-root on a read-only root filesystem, with probes a
   assert.equal(env(c, 'KUBETUNE_STARTUP_TIMEOUT')?.value, '120', 'a controller that cannot reach the API server or NATS exits, so Kubernetes shows it');
 });
 
-test('RBAC grants only what the controller uses: no Secrets, no wildcards, Leases in its own namespace', async () => {
+test('RBAC grants only what the controller uses: Secrets create-only, no wildcards, Leases in its own namespace', async () => {
   const { objects } = await render(variant('default'));
   const rules = (find(objects, 'ClusterRole') as unknown as { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] }).rules;
   const grants = rules.flatMap((r) => r.resources.map((res) => `${r.apiGroups[0] ?? ''}/${res}: ${[...r.verbs].sort().join(',')}`)).sort();
   assert.deepEqual(grants, [
     '/events: create',
     '/pods: create,delete,get,list,watch',
+    '/secrets: create',
     'kubetune.io/trials/finalizers: update',
     'kubetune.io/trials/status: get,patch,update',
     'kubetune.io/trials: create,get,list,watch',
@@ -137,7 +142,7 @@ test('external NATS: credentials and CA come from a Secret, trials get their own
   });
   // An existing Secret with a creds file: nothing created, the file mounted and pointed to.
   const { objects: creds } = await render({ name: 'creds', values: { nats: { external: { auth: 'creds', existingSecret: 'my-nats' } } }, apiVersions: [] });
-  assert.ok(!creds.some((o) => o.kind === 'Secret'));
+  assert.ok(!creds.some((o) => o.kind === 'Secret' && o.metadata.name.endsWith('-nats-client')));
   assert.equal(env(controller(creds), 'KUBETUNE_NATS_CREDS_FILE')?.value, '/etc/kubetune/nats/nats.creds');
   assert.deepEqual(podSpec(find(creds, 'Deployment')).volumes?.find((v) => v.name === 'nats-client')?.secret, { secretName: 'my-nats', items: [{ key: 'nats.creds', path: 'nats.creds' }] });
 });
@@ -271,4 +276,69 @@ test('the bundled NATS config runs on a real nats-server: controller may do anyt
     for (const c of conns) await c.close().catch(() => undefined);
     await server.stop();
   }
+});
+
+test("on the bundled NATS config a trial cannot read other trials' metrics: not on their subjects, not in the controller's pulls or JetStream API replies", async () => {
+  const { objects } = await render(variant('bundled-nats'));
+  const conf = (find(objects, 'ConfigMap', '-nats-config') as unknown as { data: Record<string, string> }).data['nats.conf'] ?? '';
+  const passwords = { controller: 'c0ntroller', trainer: 'tra1ner' };
+  const server = await startChartNats(conf, passwords);
+  const conns: NatsConnection[] = [];
+  const log = createLogger('error');
+  const ctl = await connectNats(natsOptions({ url: server.url, user: 'kubetune-controller', password: passwords.controller }), log, () => {});
+  let ingest: Ingest | undefined;
+  try {
+    const metrics = createMetrics();
+    // The controller's own connection and pull consumer, as `kubetune controller` runs them.
+    ingest = await startIngest({ nc: ctl.nc, durable: 'kubetune-controller', namespaces: ['team-b'], target: { trialState: () => 'unknown', knownMetrics: () => undefined, trialUid: () => undefined, report: () => {}, persist: async () => {} }, metrics, log });
+    // The eavesdropping trial subscribes to everything the trainer user may, and tries the rest.
+    const spy = await connect({ servers: server.url });
+    conns.push(spy);
+    const seen: string[] = [];
+    const refused: string[] = [];
+    void (async () => {
+      for await (const s of spy.status()) if (s.type === 'error') refused.push(String((s as { error?: unknown }).error));
+    })();
+    for (const subject of ['kubetune.control.>', '_INBOX.>', 'kubetune.metrics.>', '_KUBETUNE_CONTROLLER.>', '$JS.API.>', '>']) {
+      spy.subscribe(subject, { callback: (e, m) => void (e ? refused.push(String(e)) : seen.push(`${m.subject} ${m.string()}`)) });
+    }
+    await spy.flush();
+    await new Promise((r) => setTimeout(r, 200));
+    for (const subject of ['kubetune.metrics.>', '_KUBETUNE_CONTROLLER.>', '$JS.API.>', '>']) {
+      assert.ok(refused.some((e) => /Permissions Violation for Subscription/i.test(e) && e.includes(`"${subject}"`)), `subscribing to ${subject} must be refused: ${refused.join('; ')}`);
+    }
+    // Another namespace's trial reports a secret value.
+    const victim = await connect({ servers: server.url });
+    conns.push(victim);
+    const SECRET = 0.123456789;
+    await jetstream(victim).publish('kubetune.metrics.team-b.job.job-00001', JSON.stringify({ trial: 'job-00001', step: 1, metrics: { val_loss: SECRET } }), { msgID: 'team-b/job-00001/1' });
+    // The controller pulls it, and reads it back through the JetStream API (as trialCaughtUp does).
+    for (let i = 0; i < 100 && (await metrics.metricMessages.get()).values.every((v) => v.value === 0); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.ok((await metrics.metricMessages.get()).values.some((v) => v.labels.result === 'unknown_trial' && v.value === 1), 'the controller pulled the report');
+    assert.equal(await ingest.trialCaughtUp({ namespace: 'team-b', job: 'job', trial: 'job-00001' }), true);
+    await spy.flush();
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(seen.filter((m) => m.includes(String(SECRET))), [], 'the trial saw the other trial\'s report');
+  } finally {
+    await ingest?.stop();
+    await ctl.close();
+    for (const c of conns) await c.close().catch(() => undefined);
+    await server.stop();
+  }
+});
+
+test('the controller gets a generated signing key, mounted as a file, and verifies senders unless told not to', async () => {
+  const { objects } = await render(variant('default'));
+  const secret = find(objects, 'Secret', '-signing-key') as unknown as { metadata: { name: string; annotations: Record<string, string> }; data: Record<string, string> };
+  assert.match(Buffer.from(secret.data['signing-key'] ?? '', 'base64').toString(), /^[A-Za-z0-9]{64}$/);
+  assert.equal(secret.metadata.annotations['helm.sh/resource-policy'], 'keep');
+  const c = controller(objects);
+  assert.equal(env(c, 'KUBETUNE_SIGNING_KEY_FILE')?.value, '/etc/kubetune/signing/signing-key');
+  assert.equal(env(c, 'KUBETUNE_VERIFY_REPORTS')?.value, 'true');
+  assert.ok(c.volumeMounts?.some((m) => m.name === 'signing-key' && m.mountPath === '/etc/kubetune/signing'));
+  assert.deepEqual(podSpec(find(objects, 'Deployment')).volumes?.find((v) => v.name === 'signing-key')?.secret, { secretName: secret.metadata.name, items: [{ key: 'signing-key', path: 'signing-key' }] });
+  const { objects: own } = await render({ name: 'own-key', values: { controller: { reportSigning: { verify: false, existingSecret: 'my-key' } } }, apiVersions: [] });
+  assert.ok(!own.some((o) => o.kind === 'Secret'), 'no generated key with existingSecret');
+  assert.equal(env(controller(own), 'KUBETUNE_VERIFY_REPORTS')?.value, 'false');
+  assert.equal(podSpec(find(own, 'Deployment')).volumes?.find((v) => v.name === 'signing-key')?.secret?.secretName, 'my-key');
 });

@@ -11,6 +11,9 @@ import type { TestCluster } from "../cluster/with-cluster.ts";
 /** The repository root. */
 export const root = join(import.meta.dirname, "../..");
 
+/** The signing key of every test controller: tests derive trial keys from it to sign (or forge) reports. */
+export const TEST_SIGNING_KEY = "kubetune-test-signing-key-0123456789abcdef";
+
 /** Log lines a controller wrote, for assertions and for the failure message. */
 export interface Started {
   controller: Controller;
@@ -41,7 +44,7 @@ function testControllerArgs(cluster: TestCluster, identity: string, extra: strin
 /** Starts a controller watching only the cluster's test namespace, with its own lease and JetStream consumer. */
 export async function startTestController(cluster: TestCluster, extra: string[] = [], identity = "ctl-a"): Promise<Started> {
   const logs: string[] = [];
-  const config = parseConfig(testControllerArgs(cluster, identity, extra), {});
+  const config = parseConfig(testControllerArgs(cluster, identity, extra), { KUBETUNE_SIGNING_KEY: TEST_SIGNING_KEY });
   const log = createLogger("info", (l) => {
     logs.push(l);
     if (process.env.KUBETUNE_TEST_LOGS) process.stderr.write(`${identity} ${l}\n`);
@@ -122,7 +125,7 @@ export interface ChildController {
 /** Starts `kubetune controller` as a child process with the same settings as startTestController. */
 export function spawnTestController(cluster: TestCluster, identity: string, extra: string[] = []): ChildController {
   const args = [join(root, "controller/src/cli/bin.ts"), "controller", ...testControllerArgs(cluster, identity, extra)];
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, KUBETUNE_SIGNING_KEY: TEST_SIGNING_KEY }, stdio: ["ignore", "ignore", "pipe"] });
   const logs: string[] = [];
   let rest = "";
   child.stderr?.setEncoding("utf8").on("data", (d: string) => {

@@ -7,6 +7,11 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { Results } from "../../controller/src/local/results.ts";
 import { startNatsServer } from "../nats-server.ts";
+import { connect, headers } from "@nats-io/transport-node";
+import { jetstream } from "@nats-io/jetstream";
+import { SIGNATURE_HEADER, signReport, trialReportKey } from "../../controller/src/api/report-signature.ts";
+import type { MetricMessage } from "../../controller/src/api/metrics.ts";
+import { LOCAL_TRIAL_UID, openNatsChannel } from "../../controller/src/local/nats-channel.ts";
 
 const root = join(import.meta.dirname, "../..");
 const bin = join(root, "controller/src/cli/bin.ts");
@@ -266,6 +271,37 @@ test("with --nats, trials report over NATS JetStream and the run reads them ther
     const res = results(out);
     assert.deepEqual(res.trials.map((t) => t.curve.length), [3, 3]);
     for (const t of res.trials) assert.doesNotMatch(readFileSync(join(out, "logs", `${t.name}.log`), "utf8"), /@@kubetune/, "nothing came over stdout");
+  } finally {
+    await nats.stop();
+  }
+});
+
+test("with --nats, the run reads only reports signed with the trial's own key", async () => {
+  const nats = await startNatsServer();
+  try {
+    const signingKey = Buffer.from("a-local-run-signing-key-of-32-bytes!");
+    const got: [string, MetricMessage][] = [];
+    const bad: string[] = [];
+    const channel = await openNatsChannel(nats.url, "forge", signingKey, (t, m) => got.push([t, m]), (_t, problem) => bad.push(problem));
+    const nc = await connect({ servers: nats.url });
+    const js = jetstream(nc);
+    const subject = "kubetune.metrics.local.forge.forge-00000";
+    const body = JSON.stringify({ trial: "forge-00000", step: 1, metrics: { loss: -1000 } });
+    const signedBy = (trial: string) => {
+      const h = headers();
+      h.set(SIGNATURE_HEADER, signReport(trialReportKey(signingKey, { namespace: "local", job: "forge", trial, uid: LOCAL_TRIAL_UID }), subject, body));
+      return h;
+    };
+    await js.publish(subject, body);
+    await js.publish(subject, body, { headers: signedBy("forge-00001") });
+    await js.publish(subject, body, { headers: signedBy("forge-00000") });
+    for (let i = 0; i < 100 && got.length + bad.length < 3; i++) await new Promise((r) => setTimeout(r, 50));
+    await nc.close();
+    await channel.close();
+    assert.deepEqual(got, [["forge-00000", { trial: "forge-00000", step: 1, metrics: { loss: -1000 } }]]);
+    assert.equal(bad.length, 2);
+    assert.match(bad[0] ?? "", /no Kubetune-Signature header/);
+    assert.match(bad[1] ?? "", /not signed with trial local\/forge-00000's key/);
   } finally {
     await nats.stop();
   }

@@ -6,10 +6,11 @@ import { fileURLToPath } from "node:url";
 import { PassThrough } from "node:stream";
 import { connect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { jetstreamManager } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { JetStreamManager } from "@nats-io/jetstream";
 import { ensureMetricsStream, METRICS_STREAM, metricsSubject, controlSubject, decodeMetricMessage } from "../../controller/src/api/metrics.ts";
 import type { MetricMessage } from "../../controller/src/api/metrics.ts";
+import { SIGNATURE_HEADER, signReport } from "../../controller/src/api/report-signature.ts";
 import { connectReporter } from "../../trainer/src/sdk/index.ts";
 import { freePort, startNatsServer, type NatsServer } from "../nats-server.ts";
 
@@ -67,6 +68,45 @@ test("reports arrive once, in order, with <namespace>/<trial>/<step> ids", async
   assert.deepEqual(stored.map((s) => s.id), ["team-a/mnist-00001/1", "team-a/mnist-00001/2", "team-a/mnist-00001/3", "team-a/mnist-00001/4", "team-a/mnist-00001/5", "team-a/mnist-00001/3/final"]);
   assert.deepEqual(stored[2]?.message, { trial: "mnist-00001", step: 3, metrics: { loss: 1 / 3, val_accuracy: 0.3 } });
   assert.deepEqual(stored[5]?.message, { trial: "mnist-00001", step: 3, metrics: { loss: 99 }, final: true });
+});
+
+test("with KUBETUNE_REPORT_KEY every report carries the trial's signature; without it none, and a warning", async () => {
+  const key = "trial-report-key-for-the-test";
+  const r = await connectReporter({ env: { ...env("mnist-00006"), KUBETUNE_REPORT_KEY: key }, handleSignals: false });
+  await r.report(1, { loss: 0.5 });
+  await r.final();
+  await r.close();
+  const subject = metricsSubject("team-a", "mnist", "mnist-00006");
+  const info = await jsm.streams.info(METRICS_STREAM);
+  const signed: [string, string, string][] = [];
+  for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
+    const sm = await jsm.streams.getMessage(METRICS_STREAM, { seq }).catch(() => null);
+    if (sm?.subject === subject) signed.push([sm.header.get(SIGNATURE_HEADER), signReport(key, subject, sm.data), sm.header.get("Nats-Msg-Id")]);
+  }
+  assert.equal(signed.length, 2);
+  for (const [given, expected] of signed) assert.equal(given, expected);
+  assert.deepEqual(signed.map(([, sig, id]) => id.replace(sig.slice(3, 19), "<sig>")), ["team-a/mnist-00006/1/<sig>", "team-a/mnist-00006/1/final/<sig>"]);
+
+  const stderr = new PassThrough();
+  let log = "";
+  stderr.on("data", (d: Buffer) => (log += d.toString()));
+  const unsigned = await connectReporter({ env: env("mnist-00007"), stderr, handleSignals: false });
+  await unsigned.report(1, { loss: 0.5 });
+  await unsigned.close();
+  const last = await jsm.streams.getMessage(METRICS_STREAM, { last_by_subj: metricsSubject("team-a", "mnist", "mnist-00007") });
+  assert.equal(last?.header.get(SIGNATURE_HEADER) ?? "", "");
+  assert.match(log, /KUBETUNE_REPORT_KEY is not set: reports go unsigned/);
+});
+
+test("another trial cannot make JetStream drop a signed report by claiming its message id first", async () => {
+  const subject = metricsSubject("team-a", "mnist", "mnist-00008");
+  await jetstream(nc).publish(subject, '{"trial":"mnist-00008","step":1,"metrics":{"loss":-1000}}', { msgID: "team-a/mnist-00008/1" });
+  const r = await connectReporter({ env: { ...env("mnist-00008"), KUBETUNE_REPORT_KEY: "trial-report-key-for-the-test" }, handleSignals: false });
+  await r.report(1, { loss: 0.5 });
+  await r.close();
+  const last = await jsm.streams.getMessage(METRICS_STREAM, { last_by_subj: subject });
+  const stored = decodeMetricMessage(last?.data ?? new Uint8Array());
+  assert.ok(!(stored instanceof Error) && stored.metrics.loss === 0.5, `the real report is stored, not dropped as a duplicate: ${JSON.stringify(stored)}`);
 });
 
 test("a stop request on the control subject reaches onStop", async () => {

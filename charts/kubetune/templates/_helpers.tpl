@@ -68,6 +68,11 @@ app.kubernetes.io/component: nats
 {{- default (printf "%s-nats-auth" (include "kubetune.fullname" .)) .Values.nats.bundled.auth.existingSecret }}
 {{- end }}
 
+{{/* Secret holding the controller's report signing key (key `signing-key`). */}}
+{{- define "kubetune.signingKeySecret" -}}
+{{- default (printf "%s-signing-key" (include "kubetune.fullname" .)) .Values.controller.reportSigning.existingSecret }}
+{{- end }}
+
 {{/* Secret holding the external NATS credentials. */}}
 {{- define "kubetune.natsClientSecret" -}}
 {{- default (printf "%s-nats-client" (include "kubetune.fullname" .)) .Values.nats.external.existingSecret }}

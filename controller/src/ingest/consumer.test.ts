@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { MAX_METRIC_NAMES_PER_TRIAL, type MetricMessage, type TrialAddress } from "../api/metrics.ts";
+import { signReport, trialReportKey } from "../api/report-signature.ts";
 import { createLogger } from "../telemetry/log.ts";
 import { createMetrics } from "../telemetry/metrics.ts";
 import { createMessageHandler, type IngestTarget } from "./consumer.ts";
@@ -8,13 +9,14 @@ import type { TrialState } from "./validate.ts";
 
 const enc = (o: unknown) => new TextEncoder().encode(JSON.stringify(o));
 
-function setup(namespaces: string[], states: Record<string, TrialState>) {
+function setup(namespaces: string[], states: Record<string, TrialState>, uids: Record<string, string> = {}, signingKey?: Uint8Array) {
   const reports: [TrialAddress, MetricMessage][] = [];
   // What each trial has reported so far, as the engine keeps it (last value of each metric).
   const known: Record<string, Record<string, number>> = {};
   const target: IngestTarget = {
     trialState: (a) => states[a.trial] ?? "unknown",
     knownMetrics: (a) => known[a.trial],
+    trialUid: (a) => uids[a.trial],
     report: (a, m) => {
       if (a.trial === "broken") throw new Error("the trial is gone");
       reports.push([a, m]);
@@ -23,7 +25,7 @@ function setup(namespaces: string[], states: Record<string, TrialState>) {
     persist: async () => {},
   };
   const metrics = createMetrics();
-  const handle = createMessageHandler({ namespaces, target, metrics, log: createLogger("error") });
+  const handle = createMessageHandler({ namespaces, target, metrics, log: createLogger("error"), ...(signingKey ? { signingKey } : {}) });
   const counted = async (result: string) => (await metrics.metricMessages.get()).values.find((v) => v.labels.result === result)?.value;
   return { handle, reports, counted, known };
 }
@@ -79,11 +81,46 @@ test("a flood of rejected messages is counted in full and logged as a sample", a
   t.mock.timers.enable({ apis: ["setTimeout"] });
   const lines: string[] = [];
   const metrics = createMetrics();
-  const target: IngestTarget = { trialState: () => "unknown", knownMetrics: () => undefined, report: () => {}, persist: async () => {} };
+  const target: IngestTarget = { trialState: () => "unknown", knownMetrics: () => undefined, trialUid: () => undefined, report: () => {}, persist: async () => {} };
   const handle = createMessageHandler({ namespaces: ["ns"], target, metrics, log: createLogger("info", (l) => lines.push(l)) });
   for (let i = 0; i < 5_000; i++) handle("kubetune.metrics.ns.j.ghost", enc({ trial: "ghost", step: i, metrics: { loss: 1 } }), new Set());
   assert.equal((await metrics.metricMessages.get()).values.find((v) => v.labels.result === "unknown_trial")?.value, 5_000);
   assert.ok(lines.length > 0 && lines.length <= 10, `${lines.length} lines for 5,000 rejects`);
   t.mock.timers.tick(10_000);
   assert.match(lines.at(-1) ?? "", /"reason":"unknown_trial","suppressed":\d+/);
+});
+
+test("with a signing key, only reports signed with their own trial's key are applied; the others are counted by reason", async () => {
+  const signingKey = Buffer.from("a-signing-key-of-at-least-32-bytes!!");
+  const { handle, reports, counted } = setup(["ns"], { t1: "running", t2: "running", t3: "running", t9: "finished" }, { t1: "uid-1", t2: "uid-2", t9: "uid-9" }, signingKey);
+  const key = (trial: string, uid: string, job = "j") => trialReportKey(signingKey, { namespace: "ns", job, trial, uid });
+  const jobs = new Set<string>();
+  const subject = "kubetune.metrics.ns.j.t1";
+  const body = enc({ trial: "t1", step: 1, metrics: { loss: -1000 } });
+  assert.equal(handle(subject, body, jobs), "settled", "no signature");
+  assert.equal(handle(subject, body, jobs, ""), "settled", "empty signature");
+  assert.equal(handle(subject, body, jobs, signReport(key("t2", "uid-2"), subject, body)), "settled", "another trial's key");
+  assert.equal(handle(subject, body, jobs, signReport(key("t1", "uid-0"), subject, body)), "settled", "the key of a deleted trial of the same name");
+  assert.equal(handle(subject, body, jobs, signReport(key("t1", "uid-1"), "kubetune.metrics.ns.j.t2", body)), "settled", "signed for another subject");
+  assert.equal(handle(subject, body, jobs, signReport(key("t1", "uid-1"), subject, enc({ trial: "t1", step: 1, metrics: { loss: 1 } }))), "settled", "signed another body");
+  assert.equal(handle(subject, body, jobs, "v1=not-a-digest"), "settled", "malformed");
+  assert.equal(handle(subject, body, jobs, signReport(key("t1", "uid-1"), subject, body).replace("v1=", "v2=")), "settled", "unknown version");
+  // Running in the engine but without a Trial object yet (no uid): it has no key and no Pod to send from.
+  const t3 = enc({ trial: "t3", step: 1, metrics: { loss: 1 } });
+  assert.equal(handle("kubetune.metrics.ns.j.t3", t3, jobs, signReport("guess", "kubetune.metrics.ns.j.t3", t3)), "settled");
+  // A finished trial's well-signed report is refused for what it is.
+  const t9 = enc({ trial: "t9", step: 1, metrics: { loss: 1 } });
+  assert.equal(handle("kubetune.metrics.ns.j.t9", t9, jobs, signReport(key("t9", "uid-9"), "kubetune.metrics.ns.j.t9", t9)), "settled");
+  assert.deepEqual(reports, [], "nothing forged was applied");
+  assert.equal(await counted("unsigned"), 2);
+  assert.equal(await counted("bad_signature"), 7);
+  assert.equal(await counted("trial_not_running"), 1);
+  assert.equal(handle(subject, body, jobs, signReport(key("t1", "uid-1"), subject, body)), "applied");
+  assert.deepEqual(reports, [[{ namespace: "ns", job: "j", trial: "t1" }, { trial: "t1", step: 1, metrics: { loss: -1000 } }]]);
+  assert.equal(await counted("accepted"), 1);
+});
+
+test("with a signing key, a report for a job still loading is retried, not refused, even unsigned", () => {
+  const { handle } = setup(["ns"], { t2: "later" }, {}, Buffer.from("a-signing-key-of-at-least-32-bytes!!"));
+  assert.equal(handle("kubetune.metrics.ns.k.t2", enc({ trial: "t2", step: 1, metrics: {} }), new Set()), "retry");
 });

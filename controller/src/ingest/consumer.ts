@@ -1,10 +1,12 @@
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerConfig, type ConsumerMessages, type JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { MAX_METRIC_NAMES_PER_TRIAL, METRICS_STREAM, METRICS_SUBJECT_PREFIX, ensureMetricsStream, metricsSubject, type MetricMessage, type StreamLimits, type TrialAddress } from "../api/metrics.ts";
+import { MAX_METRIC_NAMES_PER_TRIAL, METRICS_STREAM, METRICS_SUBJECT_PREFIX, ensureMetricsStream, metricsSubject, parseMetricsSubject, type MetricMessage, type StreamLimits, type TrialAddress } from "../api/metrics.ts";
+import { SIGNATURE_HEADER } from "../api/report-signature.ts";
 import { backoffMs } from "../kube/workqueue.ts";
 import { errorText, sampled, type Logger } from "../telemetry/log.ts";
-import type { ControllerMetrics } from "../telemetry/metrics.ts";
+import type { ControllerMetrics, MessageResult } from "../telemetry/metrics.ts";
 import { createRetrying } from "./discarded.ts";
+import { createReportVerifier, type ReportVerifier } from "./signature.ts";
 import { validateMessage, type TrialState } from "./validate.ts";
 
 /** What the ingest needs from the controller: trial lookup, applying a report, and persisting applied reports. */
@@ -12,6 +14,8 @@ export interface IngestTarget {
   trialState(a: TrialAddress): TrialState;
   /** The metrics a running trial has reported so far (for the per-trial bound on metric names). */
   knownMetrics(a: TrialAddress): Readonly<Record<string, number>> | undefined;
+  /** The uid of the trial's Trial object, which its report key is derived from; undefined when not known. */
+  trialUid(a: TrialAddress): string | undefined;
   /** Applies an accepted report to the job's engine (idempotent per step). */
   report(a: TrialAddress, m: MetricMessage): void;
   /** Writes the applied reports of these jobs (`namespace/job`) to their Trial statuses. */
@@ -71,26 +75,38 @@ export type MessageOutcome = "applied" | "settled" | "retry";
 /**
  * Checks one metric message and applies it when valid, counting every result and logging rejects;
  * `jobs` collects the jobs (`namespace/job`) whose reports were applied, to persist them together.
- * The JetStream consumer uses it; bench/ingest's core-NATS comparison feeds it the same way.
+ * With a `signingKey`, a report must carry its trial's signature (`signature`, the Kubetune-Signature
+ * header), checked before anything else that costs. The JetStream consumer uses it; bench/ingest's
+ * core-NATS comparison feeds it the same way.
  */
-export function createMessageHandler(options: { namespaces: readonly string[]; target: IngestTarget; metrics: ControllerMetrics; log: Logger }): (subject: string, data: Uint8Array, jobs: Set<string>) => MessageOutcome {
+export function createMessageHandler(options: { namespaces: readonly string[]; target: IngestTarget; metrics: ControllerMetrics; log: Logger; signingKey?: Uint8Array }): (subject: string, data: Uint8Array, jobs: Set<string>, signature?: string) => MessageOutcome {
   const { target, metrics, log } = options;
   const watched = new Set(options.namespaces);
   // Bound once: labelling the counter on every accepted report would hash the labels each time.
   const accepted = metrics.metricMessages.labels({ result: "accepted" });
   // Any trial can send a flood of bad messages: each is counted, but only a sample is logged.
   const rejects = sampled(log, { keys: ["reason"] });
-  return (subject, data, jobs) => {
+  const verify: ReportVerifier | undefined = options.signingKey ? createReportVerifier({ signingKey: options.signingKey, trialUid: (a) => target.trialUid(a) }) : undefined;
+  const reject = (result: Exclude<MessageResult, "accepted">, detail: string): MessageOutcome => {
+    metrics.metricMessages.inc({ result });
+    rejects.warn("metric message rejected", { reason: result, detail });
+    return "settled";
+  };
+  return (subject, data, jobs, signature) => {
     // Another controller's namespace: settling it here does not affect that controller's consumer.
     if (watched.size > 1 && !watched.has(subject.split(".")[2] ?? "")) return "settled";
+    let signed = verify === undefined;
+    if (verify) {
+      const address = parseMetricsSubject(subject);
+      const check = address ? verify(address, subject, data, signature) : undefined;
+      if (check?.ok === false) return reject(check.result, check.detail);
+      signed = check?.ok === true;
+    }
     const r = validateMessage(subject, data, (a) => target.trialState(a), (a) => target.knownMetrics(a));
     // The job exists but its state is still being rebuilt: count nothing yet.
-    if (!r.ok && r.result === "later") return "retry";
-    if (!r.ok) {
-      metrics.metricMessages.inc({ result: r.result });
-      rejects.warn("metric message rejected", { reason: r.result, detail: r.detail });
-      return "settled";
-    }
+    if (!r.ok) return r.result === "later" ? "retry" : reject(r.result, r.detail);
+    // A running trial whose Trial object is not created yet has no key and no Pod: nobody can speak for it.
+    if (!signed) return reject("bad_signature", `message on ${subject} is for trial ${r.address.namespace}/${r.address.trial}, which has no report key yet`);
     try {
       target.report(r.address, r.message);
     } catch (e) {
@@ -100,7 +116,7 @@ export function createMessageHandler(options: { namespaces: readonly string[]; t
     }
     if (r.dropped.length > 0) {
       metrics.metricMessages.inc({ result: "names_dropped" });
-      log.warn("metric names dropped: the trial reached its bound on distinct metric names", { job: r.address.job, trial: r.address.trial, dropped: r.dropped.length, first: r.dropped[0], bound: MAX_METRIC_NAMES_PER_TRIAL });
+      rejects.warn("metric names dropped: the trial reached its bound on distinct metric names", { reason: "names_dropped", job: r.address.job, trial: r.address.trial, dropped: r.dropped.length, first: r.dropped[0], bound: MAX_METRIC_NAMES_PER_TRIAL });
     } else accepted.inc();
     jobs.add(`${r.address.namespace}/${r.address.job}`);
     return "applied";
@@ -112,7 +128,7 @@ export function createMessageHandler(options: { namespaces: readonly string[]; t
  * persists the applied ones in batches, and only then acks, so a crash loses nothing (redelivered
  * reports are idempotent). `batch` is how many messages are pulled ahead.
  */
-export async function startIngest(options: { nc: NatsConnection; durable: string; namespaces: readonly string[]; target: IngestTarget; metrics: ControllerMetrics; log: Logger; batch?: number; streamLimits?: StreamLimits }): Promise<Ingest> {
+export async function startIngest(options: { nc: NatsConnection; durable: string; namespaces: readonly string[]; target: IngestTarget; metrics: ControllerMetrics; log: Logger; signingKey?: Uint8Array; batch?: number; streamLimits?: StreamLimits }): Promise<Ingest> {
   const { nc, target } = options;
   // Its warnings repeat per batch or per retry while NATS or the API server is away: sampled by message.
   const log = sampled(options.log, { keys: [] });
@@ -155,6 +171,7 @@ export async function startIngest(options: { nc: NatsConnection; durable: string
   let caughtUp = 0;
   let headStoredAt = 0;
   const handle = createMessageHandler(options);
+  const verifying = options.signingKey !== undefined;
 
   // Messages are handled as they arrive (so a stop decision goes out at once); the applied ones are
   // persisted together after each burst (one persist at a time, at most one per PERSIST_INTERVAL_MS) and
@@ -239,7 +256,8 @@ export async function startIngest(options: { nc: NatsConnection; durable: string
     retrying.delete(seq);
     lastSeq = Math.max(lastSeq, seq);
     headStoredAt = m.info.pending === 0 ? m.info.timestampNanos / 1e6 : 0;
-    const outcome = handle(m.subject, m.data, jobs);
+    // Headers are decoded only when they are checked: the decoding costs a few µs a report.
+    const outcome = handle(m.subject, m.data, jobs, verifying ? m.headers?.get(SIGNATURE_HEADER) : undefined);
     if (outcome === "applied") applied.push(m);
     else if (outcome === "retry") {
       retrying.add(seq, Date.now());

@@ -16,6 +16,12 @@ export interface NatsSettings {
 }
 
 /**
+ * Prefix of the controller's reply subjects (pulled reports, JetStream API answers): not `_INBOX`, which
+ * trials may subscribe to for their own publish acks, so no trial can read what the controller receives.
+ */
+export const CONTROLLER_INBOX_PREFIX = "_KUBETUNE_CONTROLLER";
+
+/**
  * Builds nats.js connection options: credentials, optional TLS, and endless reconnects with backoff
  * once connected. The first connect tries each server once (the caller retries it, bounded by
  * --startup-timeout and cut short by SIGTERM), each try giving up after 5 s.
@@ -24,6 +30,7 @@ export function natsOptions(s: NatsSettings): ConnectionOptions {
   const o: ConnectionOptions = {
     servers: s.url.split(",").map((u) => u.trim()).filter((u) => u.length > 0),
     name: "kubetune-controller",
+    inboxPrefix: CONTROLLER_INBOX_PREFIX,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 1000,
     reconnectJitter: 500,

@@ -1,4 +1,4 @@
-import { ApiException, type V1Pod } from "@kubernetes/client-node";
+import { ApiException, type V1Pod, type V1Secret } from "@kubernetes/client-node";
 import { z } from "zod";
 import type { Trial, TrialStatus } from "../api/trial.ts";
 import type { TuningJobStatus } from "../api/tuningjob.ts";
@@ -54,6 +54,8 @@ export type CreateResult<T> = { kind: "created"; object: T } | { kind: "exists" 
 export interface KubeApi {
   createTrial(trial: Trial): Promise<CreateResult<Meta>>;
   createPod(pod: V1Pod): Promise<CreateResult<Meta>>;
+  /** Creates a trial's report-key Secret; the controller may create Secrets but never read them. */
+  createSecret(secret: V1Secret): Promise<CreateResult<Meta>>;
   deletePod(namespace: string, name: string): Promise<void>;
   patchTrialStatus(namespace: string, name: string, status: TrialStatus): Promise<void>;
   /** Merges `status` into the job's status; the `clear` fields are removed (a merge patch keeps what it does not name). */
@@ -103,6 +105,7 @@ export function kubeApi(kc: PooledKubeConfig, component: string, instance: strin
   return {
     createTrial: (trial) => create(() => call("POST", ours(trial.metadata.namespace ?? "", PLURALS.trial), trial)),
     createPod: (pod) => create(() => call("POST", `/api/v1/namespaces/${seg(pod.metadata?.namespace ?? "")}/pods`, pod)),
+    createSecret: (secret) => create(() => call("POST", `/api/v1/namespaces/${seg(secret.metadata?.namespace ?? "")}/secrets`, secret)),
     deletePod: async (namespace, name) => {
       try {
         await call("DELETE", `/api/v1/namespaces/${seg(namespace)}/pods/${seg(name)}`);

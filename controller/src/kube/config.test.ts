@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig } from "./config.ts";
+import { startController } from "./main.ts";
 
 test("flags override env; namespaces are a comma list; defaults fill the rest", () => {
   const c = parseConfig(["--namespaces=a, b", "--metrics-port=9090"], { KUBETUNE_NATS_URL: "nats://x:4222", KUBETUNE_METRICS_PORT: "1" });
@@ -50,4 +51,20 @@ test("the metrics stream's limits: defaults, env and flags, refused when too sma
   const c = parseConfig(["--stream-max-age=3600", "--stream-max-msgs-per-subject=500"], { KUBETUNE_STREAM_MAX_BYTES: "2097152", KUBETUNE_STREAM_MAX_AGE_SECONDS: "99999" });
   assert.deepEqual([c.streamMaxAgeSeconds, c.streamMaxBytes, c.streamMaxMessagesPerSubject], [3600, 2_097_152, 500]);
   assert.throws(() => parseConfig(["--stream-max-bytes=1000"], {}), /streamMaxBytes: must be at least 1 MiB/);
+});
+
+test("the signing key comes from env or a mounted file, must be long enough, and verification is on unless turned off", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "cfg-"));
+  const key = "k".repeat(32);
+  writeFileSync(join(dir, "key"), `${key}\n`);
+  assert.equal(parseConfig([], { KUBETUNE_SIGNING_KEY_FILE: join(dir, "key") }).signingKey, key);
+  assert.equal(parseConfig([], { KUBETUNE_SIGNING_KEY: key }).signingKey, key);
+  assert.throws(() => parseConfig([], { KUBETUNE_SIGNING_KEY: "short" }), /signingKey: must be at least 32 bytes/);
+  assert.throws(() => parseConfig(["--signing-key=x"], {}), /unknown argument/, "never a flag: flags show up in ps");
+  assert.equal(parseConfig([], {}).verifyReports, true);
+  assert.equal(parseConfig(["--verify-reports=false"], {}).verifyReports, false);
+  assert.equal(parseConfig([], { KUBETUNE_VERIFY_REPORTS: "false" }).verifyReports, false);
+  assert.throws(() => parseConfig(["--verify-reports=no"], {}), /verifyReports: must be "true" or "false"/);
+  // Refused before anything connects: no kubeconfig, NATS or port is touched.
+  await assert.rejects(startController(parseConfig([], {})), /no signing key: set KUBETUNE_SIGNING_KEY_FILE .* or turn sender verification off with --verify-reports=false/);
 });

@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { DEFAULT_STREAM_LIMITS } from "../api/metrics.ts";
+import { MIN_SIGNING_KEY_BYTES } from "../api/report-signature.ts";
 
 const seconds = (what: string) => z.coerce.number({ error: `must be a number of seconds (${what})` }).positive({ error: `must be > 0 (${what})` });
 
@@ -43,6 +44,10 @@ export const ControllerConfig = z.object({
   logLevel: z.enum(["debug", "info", "warn", "error"]).default("info"),
   // Long enough for a bundled NATS to come up with the chart; a controller that cannot reach either by then exits 1, and Kubernetes shows and restarts it.
   startupTimeoutSeconds: seconds("longest wait at start for the API server and NATS").default(120),
+  /** The key every trial's report key is derived from (api/report-signature.ts); from env or a mounted file only. */
+  signingKey: z.string().refine((k) => Buffer.byteLength(k) >= MIN_SIGNING_KEY_BYTES, { error: `must be at least ${MIN_SIGNING_KEY_BYTES} bytes (e.g. head -c 48 /dev/urandom | base64)` }).optional(),
+  /** Refuse reports not signed with their trial's key; off lets any trial forge any trial's metrics (docs/install.md, Security). */
+  verifyReports: z.enum(["true", "false"], { error: 'must be "true" or "false"' }).default("true").transform((v) => v === "true"),
 }).refine((c) => c.renewSeconds < c.leaseDurationSeconds, { path: ["renewSeconds"], error: "must be shorter than leaseDurationSeconds" });
 export type ControllerConfig = z.infer<typeof ControllerConfig>;
 
@@ -52,7 +57,7 @@ const FLAGS: Record<string, keyof ControllerConfig> = {
   "lease-duration": "leaseDurationSeconds", "lease-renew": "renewSeconds", "lease-retry": "retrySeconds", workers: "workers",
   "stop-grace": "stopGraceSeconds", settle: "settleSeconds", "unhealthy-after": "unhealthyAfterSeconds",
   "stream-max-age": "streamMaxAgeSeconds", "stream-max-bytes": "streamMaxBytes", "stream-max-msgs-per-subject": "streamMaxMessagesPerSubject", "trial-defaults": "trialDefaults", "log-level": "logLevel",
-  "startup-timeout": "startupTimeoutSeconds",
+  "startup-timeout": "startupTimeoutSeconds", "verify-reports": "verifyReports",
 };
 
 // Secrets come from env or mounted files only, never flags (flags show up in `ps`).
@@ -65,11 +70,13 @@ const ENV: Record<string, keyof ControllerConfig> = {
   KUBETUNE_UNHEALTHY_AFTER_SECONDS: "unhealthyAfterSeconds", KUBETUNE_STREAM_MAX_AGE_SECONDS: "streamMaxAgeSeconds",
   KUBETUNE_STREAM_MAX_BYTES: "streamMaxBytes", KUBETUNE_STREAM_MAX_MSGS_PER_SUBJECT: "streamMaxMessagesPerSubject",
   KUBETUNE_STARTUP_TIMEOUT: "startupTimeoutSeconds",
+  KUBETUNE_SIGNING_KEY: "signingKey", KUBETUNE_VERIFY_REPORTS: "verifyReports",
 };
 
 /** Secret values that may instead be given as a path in `<NAME>_FILE` (a mounted Secret). */
 const FILE_ENV: Record<string, keyof ControllerConfig> = {
   KUBETUNE_NATS_USER_FILE: "natsUser", KUBETUNE_NATS_PASSWORD_FILE: "natsPassword", KUBETUNE_NATS_TOKEN_FILE: "natsToken",
+  KUBETUNE_SIGNING_KEY_FILE: "signingKey",
 };
 
 /** Parses the configuration from argv and env; throws an error naming every bad setting and how to fix it. */

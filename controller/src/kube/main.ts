@@ -1,4 +1,5 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
+import { trialReportKey, type KeyedTrial } from "../api/report-signature.ts";
 import { connectNats, natsOptions, type TrackedConnection } from "../ingest/nats.ts";
 import { startIngest, type Ingest } from "../ingest/consumer.ts";
 import { publishStop } from "../ingest/control.ts";
@@ -45,6 +46,12 @@ interface Active {
  * runs informers, the work queue and ingestion.
  */
 export async function startController(config: ControllerConfig, log: Logger = createLogger(config.logLevel), signal?: AbortSignal): Promise<Controller> {
+  if (config.verifyReports && config.signingKey === undefined) {
+    throw new Error("no signing key: set KUBETUNE_SIGNING_KEY_FILE to a file of at least 32 random bytes (the Helm chart generates one), or turn sender verification off with --verify-reports=false, which lets any trial forge any trial's metrics");
+  }
+  const signingKey = config.signingKey === undefined ? undefined : Buffer.from(config.signingKey);
+  const reportKey = signingKey ? (t: KeyedTrial): string => trialReportKey(signingKey, t) : undefined;
+  if (!config.verifyReports) log.warn("sender verification is off: reports are accepted without their trial's signature, so any trial can forge any trial's metrics");
   // Read first: a bad defaults file is a configuration error, refused before anything connects.
   const trialDefaults = config.trialDefaults ? loadTrialDefaults(config.trialDefaults) : {};
   const metrics = createMetrics();
@@ -138,6 +145,7 @@ export async function startController(config: ControllerConfig, log: Logger = cr
       pods,
       trialNatsUrl: config.trialNatsUrl ?? config.natsUrl.split(",")[0] ?? config.natsUrl,
       trialDefaults,
+      ...(reportKey ? { reportKey } : {}),
       publishStop: async (addr, reason) => {
         publishStop(nc, addr, reason);
       },
@@ -166,7 +174,7 @@ export async function startController(config: ControllerConfig, log: Logger = cr
       for (;;) {
         try {
           const streamLimits = { maxAgeSeconds: config.streamMaxAgeSeconds, maxBytes: config.streamMaxBytes, maxMessagesPerSubject: config.streamMaxMessagesPerSubject };
-          const ingest = await startIngest({ nc, durable: config.consumer, namespaces: config.namespaces, target: reconciler, metrics, log, streamLimits });
+          const ingest = await startIngest({ nc, durable: config.consumer, namespaces: config.namespaces, target: reconciler, metrics, log, streamLimits, ...(signingKey && config.verifyReports ? { signingKey } : {}) });
           if (a.stopped) await ingest.stop();
           else a.ingest = ingest;
           return;

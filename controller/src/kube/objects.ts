@@ -1,6 +1,7 @@
-import type { V1OwnerReference, V1Pod, V1PodSpec } from "@kubernetes/client-node";
+import type { V1EnvVar, V1OwnerReference, V1Pod, V1PodSpec, V1Secret } from "@kubernetes/client-node";
 import { API_GROUP, API_VERSION, GROUP_VERSION } from "../api/meta.ts";
 import { Trial, type TrialStatus } from "../api/trial.ts";
+import { REPORT_KEY_ENV } from "../api/report-signature.ts";
 import type { TuningJob } from "../api/tuningjob.ts";
 import type { TrialView } from "../engine/job.ts";
 import { substituteParams, trialEnv } from "../engine/template.ts";
@@ -41,10 +42,41 @@ export function trialObject(job: TuningJob & { metadata: { uid: string; namespac
   };
 }
 
-/** The trial's Pod: the job's template with `${params.x}` substituted, cluster defaults filled in, KUBETUNE_* env injected, owned by the Trial. */
-export function trialPod(job: TuningJob & { metadata: { namespace: string } }, trial: Meta, view: TrialView, natsUrl: string, defaults: TrialDefaults = {}): V1Pod {
+/** Key of the report key in a trial's Secret. */
+export const REPORT_KEY_SECRET_KEY = "key";
+
+/**
+ * Name of a trial's report-key Secret: the trial and the start of its uid, so a Trial recreated under the
+ * same name never picks up its predecessor's Secret while the garbage collector is still removing it.
+ */
+export function reportKeySecretName(trial: Meta): string {
+  return `${trial.name}-report-${trial.uid.slice(0, 8)}`;
+}
+
+/** The Secret holding a trial's report key, owned by its Trial (deleted with it). */
+export function trialSecret(jobName: string, trial: Meta, key: string): V1Secret {
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: {
+      name: reportKeySecretName(trial),
+      namespace: trial.namespace,
+      labels: { [JOB_LABEL]: jobName, [TRIAL_LABEL]: trial.name },
+      ownerReferences: [ownerReference("Trial", GROUP_VERSION, trial)],
+    },
+    type: "Opaque",
+    stringData: { [REPORT_KEY_SECRET_KEY]: key },
+  };
+}
+
+/**
+ * The trial's Pod: the job's template with `${params.x}` substituted, cluster defaults filled in, KUBETUNE_*
+ * env injected (KUBETUNE_REPORT_KEY from `reportKeySecret` when given), owned by the Trial.
+ */
+export function trialPod(job: TuningJob & { metadata: { namespace: string } }, trial: Meta, view: TrialView, natsUrl: string, defaults: TrialDefaults = {}, reportKeySecret?: string): V1Pod {
   const template = substituteParams(job.spec.trialTemplate, view.params);
-  const env = trialEnv({ namespace: job.metadata.namespace, job: job.metadata.name, trial: view.name, params: view.params, objective: job.spec.objective.metric, natsUrl });
+  const env: V1EnvVar[] = trialEnv({ namespace: job.metadata.namespace, job: job.metadata.name, trial: view.name, params: view.params, objective: job.spec.objective.metric, natsUrl });
+  if (reportKeySecret !== undefined) env.push({ name: REPORT_KEY_ENV, valueFrom: { secretKeyRef: { name: reportKeySecret, key: REPORT_KEY_SECRET_KEY } } });
   const ours = new Set(env.map((e) => e.name));
   const spec = applyTrialDefaults(template.spec as V1PodSpec, defaults);
   return {

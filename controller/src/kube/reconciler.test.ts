@@ -5,14 +5,14 @@ import { createLogger } from "../telemetry/log.ts";
 import { createMetrics } from "../telemetry/metrics.ts";
 import { ApiCallError, type KubeApi } from "./api.ts";
 import type { Cache } from "./informers.ts";
-import { createReconciler, type Reconciler } from "./reconciler.ts";
+import { createReconciler, type Reconciler, type ReconcilerDeps } from "./reconciler.ts";
 
 type Obj = KubernetesObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
 
 /** An in-memory cluster: caches the reconciler reads, and an API that writes into them. */
 function fakeCluster() {
-  const store = { jobs: new Map<string, Obj>(), trials: new Map<string, Obj>(), pods: new Map<string, Obj>() };
-  const calls = { trialCreates: 0, podCreates: 0, trialPatches: 0, jobPatches: 0, events: [] as string[], eventLog: [] as { kind: string; name: string; type: string; reason: string; message: string }[] };
+  const store = { jobs: new Map<string, Obj>(), trials: new Map<string, Obj>(), pods: new Map<string, Obj>(), secrets: new Map<string, Obj>() };
+  const calls = { trialCreates: 0, podCreates: 0, trialPatches: 0, jobPatches: 0, events: [] as string[], eventLog: [] as { kind: string; name: string; type: string; reason: string; message: string }[], creates: [] as string[] };
   let uid = 0;
   const cache = (m: Map<string, Obj>): Cache<KubernetesObject> => ({
     get: (_ns, name) => m.get(name),
@@ -31,9 +31,17 @@ function fakeCluster() {
     createPod: async (p) => {
       calls.podCreates++;
       const name = p.metadata?.name ?? "";
+      calls.creates.push(`Pod ${name}`);
       if (store.pods.has(name)) return { kind: "exists" };
       store.pods.set(name, { ...structuredClone(p), status: { phase: "Pending" } } as Obj);
       return { kind: "created", object: { name, namespace: "ns", uid: "pod" } };
+    },
+    createSecret: async (sec) => {
+      const name = sec.metadata?.name ?? "";
+      calls.creates.push(`Secret ${name}`);
+      if (store.secrets.has(name)) return { kind: "exists" };
+      store.secrets.set(name, structuredClone(sec) as Obj);
+      return { kind: "created", object: { name, namespace: "ns", uid: "secret" } };
     },
     deletePod: async (_ns, name) => void store.pods.delete(name),
     patchTrialStatus: async (_ns, name, status) => {
@@ -56,7 +64,7 @@ function fakeCluster() {
       calls.eventLog.push({ kind: o.kind, name: o.name, type, reason, message });
     },
   };
-  const reconciler = (metrics = createMetrics()): Reconciler =>
+  const reconciler = (extra: Partial<ReconcilerDeps> = {}): Reconciler =>
     createReconciler({
       api,
       jobs: cache(store.jobs),
@@ -66,11 +74,12 @@ function fakeCluster() {
       publishStop: async () => {},
       caughtUp: async () => true,
       enqueue: () => {},
-      metrics,
+      metrics: createMetrics(),
       log: createLogger("error"),
       stopGraceMs: 0,
       settleMs: 0,
       synced: () => true,
+      ...extra,
     });
   return { store, calls, reconciler, api };
 }
@@ -348,7 +357,7 @@ test("after a restart, finished jobs are in the job gauges with their trial coun
   c.store.jobs.set("k", other);
 
   const metrics = createMetrics();
-  const restarted = c.reconciler(metrics);
+  const restarted = c.reconciler({ metrics });
   await restarted.reconcile("ns/j");
   await restarted.reconcile("ns/k");
   assert.equal(await gauge(metrics, "kubetune_tuningjobs", { phase: "Succeeded" }), 2, "both finished jobs count");
@@ -424,4 +433,38 @@ test("a Trial status the API server refuses (413) fails that trial with the reas
   assert.equal(refusals, 1);
   assert.equal(r.trialState(addr("j-00000")), "finished");
   assert.ok(c.store.trials.has("j-00001"), "the job goes on with its next trial");
+});
+
+test("with a report key, each trial's key Secret is created before its Pod, owned by its Trial, and the Pod reads it", async () => {
+  const c = fakeCluster();
+  addJob(c.store, 1);
+  const keyed: string[] = [];
+  const r = c.reconciler({
+    reportKey: (t) => {
+      keyed.push(`${t.namespace}/${t.job}/${t.trial}/${t.uid}`);
+      return `key-of-${t.uid}`;
+    },
+  });
+  await r.reconcile("ns/j");
+  const uid = c.store.trials.get("j-00000")?.metadata?.uid ?? "";
+  assert.deepEqual(keyed, [`ns/j/j-00000/${uid}`], "the key is derived from the trial's address and its Trial's uid");
+  const secretName = `j-00000-report-${uid.slice(0, 8)}`;
+  assert.deepEqual(c.calls.creates, [`Secret ${secretName}`, "Pod j-00000"]);
+  const secret = c.store.secrets.get(secretName) as unknown as { stringData: Record<string, string>; metadata: { ownerReferences: { kind: string; uid: string }[] } };
+  assert.deepEqual(secret.stringData, { key: `key-of-${uid}` });
+  assert.deepEqual(secret.metadata.ownerReferences.map((o) => [o.kind, o.uid]), [["Trial", uid]], "deleted with its Trial");
+  const pod = c.store.pods.get("j-00000") as { spec: { containers: { env: { name: string; value?: string; valueFrom?: unknown }[] }[] } };
+  const env = pod.spec.containers[0]?.env.find((e) => e.name === "KUBETUNE_REPORT_KEY");
+  assert.deepEqual(env, { name: "KUBETUNE_REPORT_KEY", valueFrom: { secretKeyRef: { name: secretName, key: "key" } } });
+  assert.equal(r.trialUid(addr("j-00000")), uid, "ingest derives the same key from the same uid");
+  assert.equal(r.trialUid(addr("j-00009")), undefined);
+});
+
+test("without a report key no Secret is created and the Pod has no KUBETUNE_REPORT_KEY", async () => {
+  const c = fakeCluster();
+  addJob(c.store, 1);
+  await c.reconciler().reconcile("ns/j");
+  assert.deepEqual(c.calls.creates, ["Pod j-00000"]);
+  const pod = c.store.pods.get("j-00000") as { spec: { containers: { env: { name: string }[] }[] } };
+  assert.ok(!pod.spec.containers[0]?.env.some((e) => e.name === "KUBETUNE_REPORT_KEY"));
 });

@@ -2,6 +2,7 @@ import type { KubernetesObject, V1Pod } from "@kubernetes/client-node";
 import { z } from "zod";
 import { GROUP_VERSION } from "../api/meta.ts";
 import type { MetricMessage, TrialAddress } from "../api/metrics.ts";
+import type { KeyedTrial } from "../api/report-signature.ts";
 import type { Trial, TrialStatus } from "../api/trial.ts";
 import { TuningJob, type TuningJobStatus } from "../api/tuningjob.ts";
 import { isFinished, type JobEnd, type TrialView } from "../engine/job.ts";
@@ -11,7 +12,7 @@ import { errorText, type Logger } from "../telemetry/log.ts";
 import type { ControllerMetrics } from "../telemetry/metrics.ts";
 import { isRefusal, type ApiCallError, type KubeApi } from "./api.ts";
 import type { Cache } from "./informers.ts";
-import { JOB_LABEL, finishedOrder, parseTrial, podOutcome, trialObject, trialPod, trialViewOf } from "./objects.ts";
+import { JOB_LABEL, finishedOrder, parseTrial, podOutcome, reportKeySecretName, trialObject, trialPod, trialSecret, trialViewOf } from "./objects.ts";
 import { forEachLimit } from "./limit.ts";
 import type { JobRuntime } from "./runtime.ts";
 import type { TrialDefaults } from "./trial-defaults.ts";
@@ -28,6 +29,8 @@ export interface ReconcilerDeps {
   trialNatsUrl: string;
   /** Cluster-wide defaults for trial Pods (image, GPU resources, node placement). */
   trialDefaults?: TrialDefaults;
+  /** A trial's report key (api/report-signature.ts); without it trials get no key and report unsigned. */
+  reportKey?: (t: KeyedTrial) => string;
   /** Publishes a stop request on the trial's control subject. */
   publishStop(a: TrialAddress, reason: string): Promise<void>;
   /** Whether every metric report of this trial published before `time` has been applied (see Ingest). */
@@ -49,6 +52,7 @@ export interface Reconciler {
   reconcile(key: string): Promise<Outcome>;
   trialState(a: TrialAddress): TrialState;
   knownMetrics(a: TrialAddress): Readonly<Record<string, number>> | undefined;
+  trialUid(a: TrialAddress): string | undefined;
   report(a: TrialAddress, m: MetricMessage): void;
   persist(keys: ReadonlySet<string>): Promise<void>;
 }
@@ -305,7 +309,21 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       if (rt.fatal || rt.tuner.ended()) return;
       const uid = rt.trialUids.get(v.name) as string;
       if (deps.pods.get(rt.namespace, v.name) || rt.podsCreated.has(v.name)) return;
-      const r = await api.createPod(trialPod(job, { name: v.name, namespace: rt.namespace, uid }, v, deps.trialNatsUrl, deps.trialDefaults));
+      const trial = { name: v.name, namespace: rt.namespace, uid };
+      // The key's Secret before the Pod that reads it. An existing one (a create whose answer was lost, or
+      // a previous controller's) holds the same derived key; the controller cannot read it to check.
+      let secret: string | undefined;
+      if (deps.reportKey) {
+        const s = await api.createSecret(trialSecret(rt.name, trial, deps.reportKey({ namespace: rt.namespace, job: rt.name, trial: v.name, uid })));
+        if (s.kind === "invalid") {
+          const message = `the API server refused the report-key Secret of trial ${v.name}: ${s.message}; the controller needs the create verb on secrets in namespace ${rt.namespace} (the chart's ClusterRole grants it)`;
+          rt.tuner.exited(v.name, { ok: false, reason: message });
+          fail(rt, { phase: "Failed", reason: "Interrupted", message });
+          return;
+        }
+        secret = reportKeySecretName(trial);
+      }
+      const r = await api.createPod(trialPod(job, trial, v, deps.trialNatsUrl, deps.trialDefaults, secret));
       if (r.kind === "invalid") {
         const message = `the API server refused the Pod of trial ${v.name}: ${r.message}`;
         rt.tuner.exited(v.name, { ok: false, reason: message });
@@ -534,6 +552,9 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     },
     knownMetrics(a) {
       return runtimes.get(`${a.namespace}/${a.job}`)?.tuner.trial(a.trial)?.metrics;
+    },
+    trialUid(a) {
+      return runtimes.get(`${a.namespace}/${a.job}`)?.trialUids.get(a.trial);
     },
     report(a, m) {
       const rt = runtimes.get(`${a.namespace}/${a.job}`);

@@ -1,9 +1,13 @@
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { SIGNATURE_HEADER } from "../api/report-signature.ts";
+import { createReportVerifier } from "../ingest/signature.ts";
 import { controlSubject, decodeMetricMessage, ensureMetricsStream, parseMetricsSubject, METRICS_STREAM, type MetricMessage } from "../api/metrics.ts";
 
 /** The namespace token local runs use in NATS subjects. */
 export const LOCAL_NAMESPACE = "local";
+/** What stands for a Trial uid in a local trial's report key (the run's signing key is new each run). */
+export const LOCAL_TRIAL_UID = "local";
 
 /** A local run's NATS link: reports of its trials come in, stop requests go out. */
 export interface NatsChannel {
@@ -11,10 +15,11 @@ export interface NatsChannel {
   close(): Promise<void>;
 }
 
-/** Listens to a job's metric reports on JetStream (new messages only) and publishes stop requests. */
+/** Listens to a job's metric reports on JetStream (new messages only), signed with keys from `signingKey`, and publishes stop requests. */
 export async function openNatsChannel(
   url: string,
   job: string,
+  signingKey: Uint8Array,
   onReport: (trial: string, message: MetricMessage) => void,
   onBad: (trial: string, problem: string) => void,
 ): Promise<NatsChannel> {
@@ -37,10 +42,16 @@ export async function openNatsChannel(
     await nc.close();
     throw new Error(`cannot read metrics from JetStream at ${url}: ${(e as Error).message}`);
   }
+  const verify = createReportVerifier({ signingKey, trialUid: () => LOCAL_TRIAL_UID });
   const loop = (async () => {
     for await (const m of messages) {
       const address = parseMetricsSubject(m.subject);
       const trial = address?.trial ?? "?";
+      const check = address ? verify(address, m.subject, m.data, m.headers?.get(SIGNATURE_HEADER)) : undefined;
+      if (check?.ok === false) {
+        onBad(trial, check.detail);
+        continue;
+      }
       const decoded = decodeMetricMessage(m.data);
       if (decoded instanceof Error) onBad(trial, decoded.message);
       else if (decoded.trial !== trial) onBad(trial, `message for trial "${decoded.trial}" on the subject of "${trial}"`);

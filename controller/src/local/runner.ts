@@ -1,14 +1,16 @@
+import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import type { MetricMessage } from "../api/metrics.ts";
 import type { Params } from "../api/parameters.ts";
+import { REPORT_KEY_ENV, trialReportKey } from "../api/report-signature.ts";
 import type { TuningJobSpec } from "../api/tuningjob.ts";
 import { substituteParams, trialEnv } from "../engine/template.ts";
 import { createTuner, type Action } from "../engine/tuner.ts";
 import type { JobEnd, TrialView } from "../engine/job.ts";
 import { resultsOf, saveResults, trialViewsOf, type Outcome, type Results, type TrialTimes } from "./results.ts";
 import { startTrialProcess, type TrialProcess } from "./trial-process.ts";
-import { LOCAL_NAMESPACE, openNatsChannel, type NatsChannel } from "./nats-channel.ts";
+import { LOCAL_NAMESPACE, LOCAL_TRIAL_UID, openNatsChannel, type NatsChannel } from "./nats-channel.ts";
 
 /** What happens during a local run, for the terminal views and `--json`. */
 export type RunEvent =
@@ -51,8 +53,8 @@ export interface RunHandle {
   kill(): void;
 }
 
-/** Builds the command, arguments and environment of one trial from the job's trial template. */
-export function trialCommand(options: Pick<RunOptions, "job" | "spec" | "cwd" | "env" | "pathDirs" | "natsUrl" | "dir">, trial: TrialView) {
+/** Builds the command, arguments and environment of one trial from the job's trial template; with a `signingKey`, the trial gets its report key. */
+export function trialCommand(options: Pick<RunOptions, "job" | "spec" | "cwd" | "env" | "pathDirs" | "natsUrl" | "dir"> & { signingKey?: Uint8Array }, trial: TrialView) {
   const template = substituteParams(options.spec.trialTemplate, trial.params);
   const container = template.spec.containers[0];
   if (!container) throw new Error("spec.trialTemplate.spec.containers is empty");
@@ -72,6 +74,9 @@ export function trialCommand(options: Pick<RunOptions, "job" | "spec" | "cwd" | 
     delete env.KUBETUNE_NATS_URL;
     env.KUBETUNE_REPORT = "stdio";
   }
+  // Never a key inherited from the shell: it would not be this trial's.
+  delete env[REPORT_KEY_ENV];
+  if (options.signingKey) env[REPORT_KEY_ENV] = trialReportKey(options.signingKey, { namespace: LOCAL_NAMESPACE, job: options.job, trial: trial.name, uid: LOCAL_TRIAL_UID });
   env.PATH = [...options.pathDirs, env.PATH ?? ""].filter((p) => p !== "").join(delimiter);
   return {
     trial: trial.name,
@@ -91,6 +96,9 @@ export function startRun(options: RunOptions): RunHandle {
   const startedAt = options.resume?.startedAt ?? new Date().toISOString();
   const times: TrialTimes = new Map(options.resume?.trials.map((t) => [t.name, { ...(t.startedAt ? { startedAt: t.startedAt } : {}), ...(t.finishedAt ? { finishedAt: t.finishedAt } : {}) }]) ?? []);
   const processes = new Map<string, TrialProcess>();
+  // Over NATS anyone on the server could publish on a trial's subject: each trial signs with a key from
+  // this run's own signing key, which lives only in this process's memory.
+  const signingKey = options.natsUrl ? randomBytes(32) : undefined;
   let finishedAt: string | undefined;
   let bestName: string | undefined = tuner.best()?.name;
   let ticking = false;
@@ -133,7 +141,7 @@ export function startRun(options: RunOptions): RunHandle {
   const launch = (trial: TrialView): void => {
     let cmd;
     try {
-      cmd = trialCommand(options, trial);
+      cmd = trialCommand({ ...options, ...(signingKey ? { signingKey } : {}) }, trial);
     } catch (e) {
       tuner.exited(trial.name, { ok: false, reason: (e as Error).message });
       return;
@@ -216,6 +224,7 @@ export function startRun(options: RunOptions): RunHandle {
     ? openNatsChannel(
         options.natsUrl,
         job,
+        signingKey ?? randomBytes(32),
         (trial, m) => {
           if (processes.has(trial)) report(trial, m);
         },

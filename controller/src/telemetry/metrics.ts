@@ -15,6 +15,8 @@ export const MESSAGE_RESULTS = [
   "unknown_trial",
   "trial_not_running",
   "names_dropped",
+  "unsigned",
+  "bad_signature",
 ] as const;
 export type MessageResult = (typeof MESSAGE_RESULTS)[number];
 

@@ -46,7 +46,7 @@ function makeSink(
 ): Promise<Sink> | Sink {
   switch (config.transport) {
     case "nats":
-      return natsSink({ url: config.natsUrl ?? "", namespace: config.namespace, job: config.job, trial: config.trial }, onStop, warn, options.nats);
+      return natsSink({ url: config.natsUrl ?? "", namespace: config.namespace, job: config.job, trial: config.trial, ...(config.reportKey !== undefined ? { reportKey: config.reportKey } : {}) }, onStop, warn, options.nats);
     case "stdio":
       return stdioSink({ stdout: options.stdout ?? process.stdout, stdin: options.stdin ?? process.stdin }, onStop, warn);
     case "console":

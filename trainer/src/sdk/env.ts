@@ -13,6 +13,7 @@ const ReporterEnvSchema = z.object({
   KUBETUNE_NAMESPACE: optional(SubjectToken),
   KUBETUNE_JOB: optional(SubjectToken),
   KUBETUNE_TRIAL: optional(SubjectToken),
+  KUBETUNE_REPORT_KEY: optional(z.string()),
 });
 
 /** The transport and trial address a reporter uses, as read from the environment. */
@@ -22,6 +23,8 @@ export interface ReporterConfig {
   job: string;
   trial: string;
   natsUrl?: string;
+  /** The trial's report key (KUBETUNE_REPORT_KEY), which NATS reports are signed with. */
+  reportKey?: string;
 }
 
 /** Reads the reporter configuration from environment variables; throws an Error naming the bad variable. */
@@ -38,7 +41,7 @@ export function reporterConfigFromEnv(env: Record<string, string | undefined>): 
     if (missing.length > 0) {
       throw new Error(`kubetune reporter: KUBETUNE_NATS_URL is set but ${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not; the controller sets all of them in trial Pods — set them too when running by hand`);
     }
-    return { transport: "nats", namespace, job: e.KUBETUNE_JOB ?? "", trial: e.KUBETUNE_TRIAL ?? "", natsUrl: e.KUBETUNE_NATS_URL };
+    return { transport: "nats", namespace, job: e.KUBETUNE_JOB ?? "", trial: e.KUBETUNE_TRIAL ?? "", natsUrl: e.KUBETUNE_NATS_URL, ...(e.KUBETUNE_REPORT_KEY !== undefined ? { reportKey: e.KUBETUNE_REPORT_KEY } : {}) };
   }
   return { transport: e.KUBETUNE_REPORT ?? "console", namespace, job: e.KUBETUNE_JOB ?? "local", trial: e.KUBETUNE_TRIAL ?? "local" };
 }

@@ -1,4 +1,5 @@
 import { controlSubject, decodeControlMessage, encodeMetricMessage, messageId, metricsSubject } from "../../../controller/src/api/metrics.ts";
+import { SIGNATURE_HEADER, signedMessageId, signReport } from "../../../controller/src/api/report-signature.ts";
 import type { Sink } from "./reporter.ts";
 
 /** Retry and timeout bounds of the NATS transport; together they cap how long one report can take. */
@@ -20,17 +21,18 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Sink that publishes to JetStream with the message id `<namespace>/<trial>/<step>` (so a retried publish
- * is stored once) and listens for stop requests on the trial's control subject.
+ * is stored once), signed with the trial's report key when it has one, and listens for stop requests on
+ * the trial's control subject.
  */
 export async function natsSink(
-  addr: { url: string; namespace: string; job: string; trial: string },
+  addr: { url: string; namespace: string; job: string; trial: string; reportKey?: string },
   onStop: (reason: string) => void,
   warn: (line: string) => void,
   options: Partial<NatsOptions> = {},
 ): Promise<Sink> {
   const o = { ...DEFAULT_NATS_OPTIONS, ...options };
   // Imported lazily so programs that never use NATS do not load the client.
-  const { connect } = await import("@nats-io/transport-node");
+  const { connect, headers } = await import("@nats-io/transport-node");
   const { jetstream } = await import("@nats-io/jetstream");
   let lastError: unknown;
   let nc: Awaited<ReturnType<typeof connect>> | undefined;
@@ -57,6 +59,7 @@ export async function natsSink(
     },
   });
   await conn.flush();
+  if (addr.reportKey === undefined) warn("KUBETUNE_REPORT_KEY is not set: reports go unsigned, and a controller that verifies senders (the default) rejects them");
 
   return {
     async send(m) {
@@ -67,10 +70,16 @@ export async function natsSink(
         warn((e as Error).message);
         return false;
       }
-      const msgID = messageId(addr.namespace, addr.trial, m.step, m.final === true);
+      let msgID = messageId(addr.namespace, addr.trial, m.step, m.final === true);
+      const signed = headers();
+      if (addr.reportKey !== undefined) {
+        const signature = signReport(addr.reportKey, subject, body);
+        signed.set(SIGNATURE_HEADER, signature);
+        msgID = signedMessageId(msgID, signature);
+      }
       for (let attempt = 1; attempt <= o.publishAttempts; attempt++) {
         try {
-          await js.publish(subject, body, { msgID, timeout: o.publishTimeoutMs });
+          await js.publish(subject, body, { msgID, headers: signed, timeout: o.publishTimeoutMs });
           return true;
         } catch (e) {
           if (attempt === o.publishAttempts) {

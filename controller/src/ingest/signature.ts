@@ -1,0 +1,45 @@
+import { createSecretKey, timingSafeEqual } from "node:crypto";
+import type { TrialAddress } from "../api/metrics.ts";
+import { reportDigest, SIGNATURE_HEADER, SIGNATURE_PREFIX, trialReportKey } from "../api/report-signature.ts";
+
+/** What checking a report's signature found: it proves its trial, no key is known for the trial (yet), or it is refused. */
+export type SignatureCheck = { ok: true } | { ok: "no_key" } | { ok: false; result: "unsigned" | "bad_signature"; detail: string };
+
+/** Checks the `Kubetune-Signature` header of a report sent on `subject` by the trial at `address`. */
+export type ReportVerifier = (address: TrialAddress, subject: string, data: Uint8Array, signature: string | undefined) => SignatureCheck;
+
+/** Trial keys kept derived at once; a miss costs one more HMAC (~2 µs), so this only needs to cover the running trials. */
+export const KEY_CACHE_SIZE = 10_000;
+
+const DIGEST_BYTES = 32;
+
+/**
+ * A verifier for reports signed with per-trial keys derived from `signingKey`; `trialUid` gives the uid of
+ * a trial's Trial object (undefined when none is known: no key can exist, so the caller decides).
+ */
+export function createReportVerifier(options: { signingKey: Uint8Array; trialUid: (a: TrialAddress) => string | undefined; cacheSize?: number }): ReportVerifier {
+  const master = createSecretKey(options.signingKey);
+  const max = options.cacheSize ?? KEY_CACHE_SIZE;
+  // Keyed by uid (no string building per report), checked against the address it was derived for. Full,
+  // the oldest entry goes: a hot trial evicted costs one derivation, cheaper than reordering on every hit.
+  const keys = new Map<string, { a: TrialAddress; key: Buffer }>();
+  const keyOf = (a: TrialAddress, uid: string): Buffer => {
+    const hit = keys.get(uid);
+    if (hit && hit.a.trial === a.trial && hit.a.job === a.job && hit.a.namespace === a.namespace) return hit.key;
+    const key = Buffer.from(trialReportKey(master, { ...a, uid }));
+    if (!hit && keys.size >= max) keys.delete(keys.keys().next().value as string);
+    keys.set(uid, { a: { namespace: a.namespace, job: a.job, trial: a.trial }, key });
+    return key;
+  };
+  return (address, subject, data, signature) => {
+    const uid = options.trialUid(address);
+    if (uid === undefined) return { ok: "no_key" };
+    if (signature === undefined || signature === "") return { ok: false, result: "unsigned", detail: `message on ${subject} has no ${SIGNATURE_HEADER} header; the trial must sign its reports with its KUBETUNE_REPORT_KEY (docs/metrics-protocol.md)` };
+    const given = signature.startsWith(SIGNATURE_PREFIX) ? Buffer.from(signature.slice(SIGNATURE_PREFIX.length), "base64url") : undefined;
+    if (given?.length !== DIGEST_BYTES) return { ok: false, result: "bad_signature", detail: `message on ${subject} has a malformed ${SIGNATURE_HEADER} header (expected "${SIGNATURE_PREFIX}" and a base64url HMAC-SHA256)` };
+    if (!timingSafeEqual(given, reportDigest(keyOf(address, uid), subject, data))) {
+      return { ok: false, result: "bad_signature", detail: `message on ${subject} is not signed with trial ${address.namespace}/${address.trial}'s key (sent by another trial, or the body was changed)` };
+    }
+    return { ok: true };
+  };
+}
