@@ -8,7 +8,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { withCluster, type TestCluster } from "../cluster/with-cluster.ts";
-import { root, until } from "./controller-harness.ts";
+import { TEST_SIGNING_KEY, root, until } from "./controller-harness.ts";
 
 let cluster: TestCluster;
 
@@ -44,7 +44,7 @@ function deadKubeconfig(port: number): string {
 
 /** `kubetune controller` as a child process, with its log lines and exit code. */
 function controller(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [join(root, "controller/src/cli/bin.ts"), "controller", "--metrics-port=0", "--metrics-host=127.0.0.1", `--lease-namespace=${cluster.namespace}`, `--lease-name=startup-${Math.random().toString(36).slice(2, 8)}`, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, [join(root, "controller/src/cli/bin.ts"), "controller", "--metrics-port=0", "--metrics-host=127.0.0.1", `--lease-namespace=${cluster.namespace}`, `--lease-name=startup-${Math.random().toString(36).slice(2, 8)}`, ...args], { cwd: root, env: { ...process.env, KUBETUNE_SIGNING_KEY: TEST_SIGNING_KEY, ...env }, stdio: ["ignore", "ignore", "pipe"] });
   const lines: string[] = [];
   let rest = "";
   child.stderr.setEncoding("utf8").on("data", (d: string) => {
