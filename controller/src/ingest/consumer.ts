@@ -1,6 +1,7 @@
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerConfig, type ConsumerMessages, type JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { METRICS_STREAM, METRICS_SUBJECT_PREFIX, ensureMetricsStream, metricsSubject, type MetricMessage, type TrialAddress } from "../api/metrics.ts";
+import type { ReportMode } from "../engine/tuner.ts";
 import { errorText, type Logger } from "../telemetry/log.ts";
 import type { ControllerMetrics } from "../telemetry/metrics.ts";
 import { validateMessage, type TrialState } from "./validate.ts";
@@ -8,8 +9,8 @@ import { validateMessage, type TrialState } from "./validate.ts";
 /** What the ingest needs from the controller: trial lookup, applying a report, and persisting applied reports. */
 export interface IngestTarget {
   trialState(a: TrialAddress): TrialState;
-  /** Applies an accepted report to the job's engine (idempotent per step). */
-  report(a: TrialAddress, m: MetricMessage): void;
+  /** Applies an accepted report to the job's engine (idempotent per step); `mode` says whether it is judged (default live). */
+  report(a: TrialAddress, m: MetricMessage, mode?: ReportMode): void;
   /** Writes the applied reports of these jobs (`namespace/job`) to their Trial statuses. */
   persist(jobKeys: ReadonlySet<string>): Promise<void>;
 }
@@ -64,15 +65,16 @@ export type MessageOutcome = "applied" | "settled" | "retry";
 
 /**
  * Checks one metric message and applies it when valid, counting every result and logging rejects;
- * `jobs` collects the jobs (`namespace/job`) whose reports were applied, to persist them together.
- * The JetStream consumer uses it; bench/ingest's core-NATS comparison feeds it the same way.
+ * `jobs` collects the jobs (`namespace/job`) whose reports were applied, to persist them together;
+ * `mode` is how the report is judged (see ReportMode). The JetStream consumer uses it; bench/ingest's
+ * core-NATS comparison feeds it the same way.
  */
-export function createMessageHandler(options: { namespaces: readonly string[]; target: IngestTarget; metrics: ControllerMetrics; log: Logger }): (subject: string, data: Uint8Array, jobs: Set<string>) => MessageOutcome {
+export function createMessageHandler(options: { namespaces: readonly string[]; target: IngestTarget; metrics: ControllerMetrics; log: Logger }): (subject: string, data: Uint8Array, jobs: Set<string>, mode?: ReportMode) => MessageOutcome {
   const { target, metrics, log } = options;
   const watched = new Set(options.namespaces);
   // Bound once: labelling the counter on every accepted report would hash the labels each time.
   const accepted = metrics.metricMessages.labels({ result: "accepted" });
-  return (subject, data, jobs) => {
+  return (subject, data, jobs, mode = "live") => {
     // Another controller's namespace: settling it here does not affect that controller's consumer.
     if (watched.size > 1 && !watched.has(subject.split(".")[2] ?? "")) return "settled";
     const r = validateMessage(subject, data, (a) => target.trialState(a));
@@ -84,7 +86,7 @@ export function createMessageHandler(options: { namespaces: readonly string[]; t
       return "settled";
     }
     try {
-      target.report(r.address, r.message);
+      target.report(r.address, r.message, mode);
     } catch (e) {
       metrics.metricMessages.inc({ result: "trial_not_running" });
       log.warn("metric message could not be applied", { job: r.address.job, trial: r.address.trial, error: errorText(e) });
@@ -97,9 +99,22 @@ export function createMessageHandler(options: { namespaces: readonly string[]; t
 }
 
 /**
+ * How a delivered report is judged. One applied before (a predecessor's, by stream sequence, or this
+ * consumer's own after a failed persist or ack) was judged then: "replayed", never judged again. Until
+ * every report the predecessor left unacknowledged has come back, new ones are "deferred": applied at
+ * once, judged with the trial's next live report, so no trial is judged on a curve with holes a
+ * redelivery will fill (or past rungs its predecessor already judged). After that, "live".
+ */
+export function reportMode(m: { seq: number; redelivered: boolean }, s: { predecessorUpTo: number; neverApplied: boolean; predecessorDone: boolean }): ReportMode {
+  if (m.seq <= s.predecessorUpTo || (m.redelivered && !s.neverApplied)) return "replayed";
+  return s.predecessorDone ? "live" : "deferred";
+}
+
+/**
  * Reads metric reports through one durable pull consumer: validates and applies each as it arrives,
  * persists the applied ones in batches, and only then acks, so a crash loses nothing (redelivered
- * reports are idempotent). `batch` is how many messages are pulled ahead.
+ * reports are idempotent and never judged twice, see reportMode). `batch` is how many messages are
+ * pulled ahead.
  */
 export async function startIngest(options: { nc: NatsConnection; durable: string; namespaces: readonly string[]; target: IngestTarget; metrics: ControllerMetrics; log: Logger; batch?: number }): Promise<Ingest> {
   const { nc, target, log } = options;
@@ -136,8 +151,10 @@ export async function startIngest(options: { nc: NatsConnection; durable: string
   const redelivered = new Set<number>();
   /** Highest stream sequence delivered so far: first deliveries come in stream order. */
   let lastSeq = startInfo.delivered.stream_seq;
-  /** Reports handed back (nak) until their job is loaded; they come again. */
+  /** Reports handed back (nak) until their job is loaded, or because their persist failed; they come again. */
   const retrying = new Set<number>();
+  /** Of those, the ones never applied (their job was not loaded): their redelivery is their first judgment. */
+  const neverApplied = new Set<number>();
   let stopped = false;
   let caughtUp = 0;
   let headStoredAt = 0;
@@ -218,12 +235,14 @@ export async function startIngest(options: { nc: NatsConnection; durable: string
       }
     }
     retrying.delete(seq);
+    const mode = reportMode(m, { predecessorUpTo, neverApplied: neverApplied.delete(seq), predecessorDone: predecessorDone() });
     lastSeq = Math.max(lastSeq, seq);
     headStoredAt = m.info.pending === 0 ? m.info.timestampNanos / 1e6 : 0;
-    const outcome = handle(m.subject, m.data, jobs);
+    const outcome = handle(m.subject, m.data, jobs, mode);
     if (outcome === "applied") applied.push(m);
     else if (outcome === "retry") {
       retrying.add(seq);
+      neverApplied.add(seq);
       m.nak(1000);
     }
     // A bad message never becomes good: acknowledge it so it is not redelivered.
