@@ -146,8 +146,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       const stopping = pendingStop(t.status);
       if (stopping !== undefined) {
         stops[v.name] = stopping;
-        const { reason: _reason, ...unfinished } = v;
-        return { ...unfinished, phase: "Running" };
+        return { ...v, phase: "Running" };
       }
       const o = order.get(t.metadata.name);
       return o === undefined ? v : { ...v, finishedOrder: o };
