@@ -127,7 +127,7 @@ test("an exhausted grid ends the job once its last trial finishes", async () => 
   assert.deepEqual(t.trials().map((x) => x.params.x).sort(), [0, 1, 2]);
 });
 
-test("the stopping rule stops a bad trial; later reports are ignored and it ends early-stopped", async () => {
+test("the stopping rule stops a bad trial; its later reports go into its curve, not its value, and it ends early-stopped", async () => {
   const t = createTuner({ job: "j", spec: spec({ earlyStopping: { algorithm: "median", settings: { minTrials: 1, startStep: 1 } }, budget: { maxTrials: 4, parallelTrials: 1, maxFailedTrials: 0 } }) });
   await t.next();
   finishTrial(t, "j-00000", 1);
@@ -135,11 +135,13 @@ test("the stopping rule stops a bad trial; later reports are ignored and it ends
   t.started("j-00001");
   const actions = t.report("j-00001", 1, { loss: 50 });
   assert.equal(actions[0]?.type, "stop");
-  t.report("j-00001", 2, { loss: 0.001 });
+  assert.deepEqual(t.report("j-00001", 2, { loss: 0.001 }), [], "a stopping trial's tail decides nothing");
   t.exited("j-00001", { ok: true });
   const tr = t.trials()[1];
   assert.equal(tr?.phase, "EarlyStopped");
+  assert.deepEqual(tr?.curve, [{ step: 1, value: 50 }, { step: 2, value: 0.001 }], "the tail its Pod reported is kept");
   assert.equal(tr?.value, 50, "judged as it was when stopped");
+  assert.deepEqual(tr?.metrics, { loss: 50 });
   assert.match(tr?.reason ?? "", /^median: /);
 });
 
@@ -227,4 +229,45 @@ test("trial(name) finds one trial as trials() shows it, and nothing for an unkno
   assert.deepEqual(t.trial("j-00001"), t.trials().find((v) => v.name === "j-00001"));
   assert.equal(t.trial("j-00001")?.phase, "Running");
   assert.equal(t.trial("j-00009"), undefined);
+});
+
+/** A median-rule job whose first trial finished with losses 3, 2, 1, and whose second runs. */
+async function medianJobWithOneDone(settings: Record<string, unknown> = {}): Promise<{ t: Tuner; s: TuningJobSpec }> {
+  const s = spec({ earlyStopping: { algorithm: "median", settings: { minTrials: 1, startStep: 1, compare: "runningAverage", ...settings } }, budget: { maxTrials: 6, parallelTrials: 2, maxFailedTrials: 0 } });
+  const t = createTuner({ job: "j", spec: s });
+  await t.next();
+  finishTrial(t, "j-00000", 1);
+  await t.next();
+  t.started("j-00001");
+  return { t, s };
+}
+
+test("a rebuilt tuner keeps a stop decided before the rebuild: later reports are recorded, never judged, and the trial ends EarlyStopped with the stored reason", async () => {
+  const { t: before, s } = await medianJobWithOneDone();
+  const [stop] = before.report("j-00001", 1, { loss: 50 });
+  assert.ok(stop?.type === "stop");
+  const after = createTuner({ job: "j", spec: s, trials: structuredClone(before.trials()), unfinished: "keep", stops: { "j-00001": stop.reason } });
+  assert.deepEqual(launches(await after.next()), [], "the stopping trial is still active until it exits");
+  assert.deepEqual(after.report("j-00001", 2, { loss: 0.5 }), []);
+  after.exited("j-00001", { ok: true });
+  const tr = after.trial("j-00001");
+  assert.equal(tr?.phase, "EarlyStopped");
+  assert.equal(tr?.reason, stop.reason);
+  assert.deepEqual(tr?.curve.map((p) => p.step), [1, 2]);
+  assert.equal(tr?.value, 50);
+});
+
+test("replayed reports are recorded and never judged; deferred ones are judged with the trial's next live report", async () => {
+  // Checks at steps 1, 3, 5: a report at 4 is judged only if the check at 3 has not been.
+  const { t } = await medianJobWithOneDone({ interval: 2 });
+  assert.deepEqual(t.report("j-00001", 1, { loss: 50 }, "replayed"), [], "judged before (it would be stopped now)");
+  assert.deepEqual(t.report("j-00001", 3, { loss: 40 }, "deferred"), []);
+  const [stop] = t.report("j-00001", 4, { loss: 30 });
+  assert.ok(stop?.type === "stop", "the check at step 3 is made now");
+  assert.match(stop.reason, /^median: best loss 30 by step 4 is above the median 2 /);
+  assert.deepEqual(t.trial("j-00001")?.curve.map((p) => p.step), [1, 3, 4]);
+  const { t: fresh } = await medianJobWithOneDone({ interval: 2 });
+  assert.equal(fresh.report("j-00001", 1, { loss: 50 })[0]?.type, "stop", "the same report, live, is judged");
+  fresh.report("j-00001", 3, { loss: 40 }, "replayed");
+  assert.deepEqual(fresh.report("j-00001", 4, { loss: 30 }), [], "a stopped trial's tail decides nothing");
 });

@@ -10,6 +10,14 @@ export type Action =
   | { type: "stop"; trial: string; reason: string }
   | { type: "end"; end: JobEnd; stop: string[] };
 
+/**
+ * How a report is taken. "live" (the default) is judged by early stopping. "replayed" was judged before
+ * (a previous controller applied it and may have acted on it): it is recorded and never judged again.
+ * "deferred" is recorded now and judged with the trial's next live report, for reports that arrive
+ * while ingestion is still catching up with what a previous controller left unacknowledged.
+ */
+export type ReportMode = "live" | "replayed" | "deferred";
+
 /** How a trial's process or Pod ended. */
 export interface TrialExit {
   /** Exit code 0 (or Pod Succeeded). */
@@ -24,8 +32,11 @@ export interface Tuner {
   next(): Promise<Action[]>;
   /** A trial's process or Pod is running. */
   started(trial: string): void;
-  /** Records a metric report; returns a stop action when the early-stopping rule (or divergence) says so. */
-  report(trial: string, step: number, metrics: Record<string, number>): Action[];
+  /**
+   * Records a metric report; a live one returns a stop action when the early-stopping rule (or divergence)
+   * says so. Reports of a trial told to stop are recorded and decide nothing.
+   */
+  report(trial: string, step: number, metrics: Record<string, number>, mode?: ReportMode): Action[];
   /** A trial's process or Pod ended; settles its phase and tells search and stopping. */
   exited(trial: string, exit: TrialExit): void;
   /** Ends the job from outside (Ctrl-C, deletion); returns what must be stopped. */
@@ -51,6 +62,12 @@ export interface TunerOptions {
    * keep their phase and learning curve, and early stopping goes on judging them). Default "relaunch".
    */
   unfinished?: "relaunch" | "keep";
+  /**
+   * With "keep": stops decided before the rebuild whose trials have not exited yet (trial name → reason).
+   * Such a trial stays stopped: its later reports are recorded but never judged, and it ends EarlyStopped
+   * with this reason when it exits.
+   */
+  stops?: Readonly<Record<string, string>>;
 }
 
 /** Creates the engine of one job, optionally rebuilt from stored trials so it continues exactly where it stopped. */
@@ -82,11 +99,18 @@ export function createTuner(options: TunerOptions): Tuner {
     { suggestionsMade: nextIndex },
   );
   const keep = options.unfinished === "keep";
+  const stoppedBefore = new Map(keep ? Object.entries(options.stops ?? {}) : []);
   const finiteCurve = (t: TrialView) => t.curve.filter((p) => Number.isFinite(p.value));
   const stopper: Stopper = createStopper(stopperConfigFromSpec(spec.earlyStopping, objective), [
     ...finished.map((t): TrialHistory => ({ trial: t.name, curve: finiteCurve(t), state: t.phase === "Succeeded" ? "completed" : t.phase === "Failed" ? "failed" : "stopped" })),
-    ...(keep ? unfinished.map((t): TrialHistory => ({ trial: t.name, curve: finiteCurve(t), state: "running" })) : []),
+    ...(keep
+      ? unfinished.map((t): TrialHistory => {
+          const reason = stoppedBefore.get(t.name);
+          return reason === undefined ? { trial: t.name, curve: finiteCurve(t), state: "running" } : { trial: t.name, curve: finiteCurve(t), state: "stopped", reason };
+        })
+      : []),
   ]);
+  for (const [name, reason] of stoppedBefore) if (unfinished.some((t) => t.name === name)) stopRequested.set(name, reason);
   for (const t of finished) {
     trials.set(t.name, { ...t, finishedOrder: finishedCount++ });
   }
@@ -167,31 +191,36 @@ export function createTuner(options: TunerOptions): Tuner {
       const t = get(name, "started");
       if (t.phase === "Pending") t.phase = "Running";
     },
-    report(name, step, metrics) {
+    report(name, step, metrics, mode = "live") {
       const t = get(name, "report");
-      // Reports after a stop decision are the tail of a stopping trial: the trial is judged as it was when stopped.
-      if (isFinished(t.phase) || stopRequested.has(name)) return [];
+      if (isFinished(t.phase)) return [];
       if (t.phase === "Pending") t.phase = "Running";
-      Object.assign(t.metrics, metrics);
+      // A stopping trial's tail goes into its curve (its Pod reported it), but the trial keeps the value
+      // and metrics it was judged on when stopped, and is judged no more.
+      const stopping = stopRequested.has(name);
+      if (!stopping) Object.assign(t.metrics, metrics);
       const v = metrics[objective.metric];
       if (v === undefined) return [];
       const last = t.curve[t.curve.length - 1];
-      let value: number | undefined;
       // Reports come in step order: appending is the common case, and costs O(1) however long the curve.
-      if (last === undefined || last.step < step) {
-        t.curve.push({ step, value: v });
-        value = extendedObjectiveValue(t.value, v, objective);
-      } else {
+      const appended = last === undefined || last.step < step;
+      if (appended) t.curve.push({ step, value: v });
+      else {
         const at = t.curve.findIndex((p) => p.step === step);
         if (at >= 0) t.curve[at] = { step, value: v };
         else {
           t.curve.push({ step, value: v });
           t.curve.sort((a, b) => a.step - b.step);
         }
-        value = objectiveValue(t.curve, objective);
       }
-      if (value !== undefined) t.value = value;
-      if (end) return [];
+      if (!stopping) {
+        const value = appended ? extendedObjectiveValue(t.value, v, objective) : objectiveValue(t.curve, objective);
+        if (value !== undefined) t.value = value;
+      }
+      if (end || stopping || mode !== "live") {
+        stopper.record(name, step, v, mode !== "deferred");
+        return [];
+      }
       const decision = stopper.report(name, step, v);
       if (decision.action === "stop") {
         stopRequested.set(name, decision.reason);

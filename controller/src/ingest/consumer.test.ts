@@ -4,7 +4,8 @@ import { MAX_METRIC_NAMES_PER_TRIAL, type MetricMessage, type TrialAddress } fro
 import { signReport, trialReportKey } from "../api/report-signature.ts";
 import { createLogger } from "../telemetry/log.ts";
 import { createMetrics } from "../telemetry/metrics.ts";
-import { createMessageHandler, type IngestTarget } from "./consumer.ts";
+import type { ReportMode } from "../engine/tuner.ts";
+import { createMessageHandler, reportMode, type IngestTarget } from "./consumer.ts";
 import type { TrialState } from "./validate.ts";
 
 const enc = (o: unknown) => new TextEncoder().encode(JSON.stringify(o));
@@ -13,13 +14,15 @@ function setup(namespaces: string[], states: Record<string, TrialState>, uids: R
   const reports: [TrialAddress, MetricMessage][] = [];
   // What each trial has reported so far, as the engine keeps it (last value of each metric).
   const known: Record<string, Record<string, number>> = {};
+  const modes: (ReportMode | undefined)[] = [];
   const target: IngestTarget = {
     trialState: (a) => states[a.trial] ?? "unknown",
     knownMetrics: (a) => known[a.trial],
     trialUid: (a) => uids[a.trial],
-    report: (a, m) => {
+    report: (a, m, mode) => {
       if (a.trial === "broken") throw new Error("the trial is gone");
       reports.push([a, m]);
+      modes.push(mode);
       Object.assign((known[a.trial] ??= {}), m.metrics);
     },
     persist: async () => {},
@@ -27,7 +30,7 @@ function setup(namespaces: string[], states: Record<string, TrialState>, uids: R
   const metrics = createMetrics();
   const handle = createMessageHandler({ namespaces, target, metrics, log: createLogger("error"), ...(signingKey ? { signingKey } : {}) });
   const counted = async (result: string) => (await metrics.metricMessages.get()).values.find((v) => v.labels.result === result)?.value;
-  return { handle, reports, counted, known };
+  return { handle, reports, modes, counted, known };
 }
 
 test("a trial's new metric names past its bound are dropped and counted; its known names and objective still count", async () => {
@@ -123,4 +126,24 @@ test("with a signing key, only reports signed with their own trial's key are app
 test("with a signing key, a report for a job still loading is retried, not refused, even unsigned", () => {
   const { handle } = setup(["ns"], { t2: "later" }, {}, Buffer.from("a-signing-key-of-at-least-32-bytes!!"));
   assert.equal(handle("kubetune.metrics.ns.k.t2", enc({ trial: "t2", step: 1, metrics: {} }), new Set()), "retry");
+});
+
+test("the handler passes on how a report is judged", () => {
+  const { handle, modes } = setup(["ns"], { t1: "running" });
+  const body = enc({ trial: "t1", step: 1, metrics: { loss: 1 } });
+  handle("kubetune.metrics.ns.j.t1", body, new Set());
+  handle("kubetune.metrics.ns.j.t1", body, new Set(), undefined, "replayed");
+  handle("kubetune.metrics.ns.j.t1", body, new Set(), undefined, "deferred");
+  assert.deepEqual(modes, ["live", "replayed", "deferred"]);
+});
+
+test("a report applied before is replayed, one new while the predecessor's are still due is deferred, then live", () => {
+  const fresh = { seq: 11, redelivered: false };
+  const state = { predecessorUpTo: 10, neverApplied: false, predecessorDone: false };
+  assert.equal(reportMode({ seq: 7, redelivered: true }, state), "replayed", "delivered to the predecessor: it judged it");
+  assert.equal(reportMode({ seq: 7, redelivered: true }, { ...state, predecessorDone: true, neverApplied: true }), "replayed", "still the predecessor's, whatever happened here");
+  assert.equal(reportMode(fresh, state), "deferred", "the predecessor's unacknowledged reports are still to come back");
+  assert.equal(reportMode(fresh, { ...state, predecessorDone: true }), "live");
+  assert.equal(reportMode({ seq: 12, redelivered: true }, { ...state, predecessorDone: true }), "replayed", "this consumer applied it before a failed persist or ack");
+  assert.equal(reportMode({ seq: 12, redelivered: true }, { ...state, predecessorDone: true, neverApplied: true }), "live", "handed back while its job was loading: never judged");
 });

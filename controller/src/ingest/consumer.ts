@@ -7,6 +7,7 @@ import { errorText, sampled, type Logger } from "../telemetry/log.ts";
 import type { ControllerMetrics, MessageResult } from "../telemetry/metrics.ts";
 import { createRetrying } from "./discarded.ts";
 import { createReportVerifier, type ReportVerifier } from "./signature.ts";
+import type { ReportMode } from "../engine/tuner.ts";
 import { validateMessage, type TrialState } from "./validate.ts";
 
 /** What the ingest needs from the controller: trial lookup, applying a report, and persisting applied reports. */
@@ -16,8 +17,8 @@ export interface IngestTarget {
   knownMetrics(a: TrialAddress): Readonly<Record<string, number>> | undefined;
   /** The uid of the trial's Trial object, which its report key is derived from; undefined when not known. */
   trialUid(a: TrialAddress): string | undefined;
-  /** Applies an accepted report to the job's engine (idempotent per step). */
-  report(a: TrialAddress, m: MetricMessage): void;
+  /** Applies an accepted report to the job's engine (idempotent per step); `mode` says whether it is judged (default live). */
+  report(a: TrialAddress, m: MetricMessage, mode?: ReportMode): void;
   /** Writes the applied reports of these jobs (`namespace/job`) to their Trial statuses. */
   persist(jobKeys: ReadonlySet<string>): Promise<void>;
 }
@@ -76,10 +77,11 @@ export type MessageOutcome = "applied" | "settled" | "retry";
  * Checks one metric message and applies it when valid, counting every result and logging rejects;
  * `jobs` collects the jobs (`namespace/job`) whose reports were applied, to persist them together.
  * With a `signingKey`, a report must carry its trial's signature (`signature`, the Kubetune-Signature
- * header), checked before anything else that costs. The JetStream consumer uses it; bench/ingest's
+ * header), checked before anything else that costs; `mode` is how the report is judged (see
+ * ReportMode). The JetStream consumer uses it; bench/ingest's
  * core-NATS comparison feeds it the same way.
  */
-export function createMessageHandler(options: { namespaces: readonly string[]; target: IngestTarget; metrics: ControllerMetrics; log: Logger; signingKey?: Uint8Array }): (subject: string, data: Uint8Array, jobs: Set<string>, signature?: string) => MessageOutcome {
+export function createMessageHandler(options: { namespaces: readonly string[]; target: IngestTarget; metrics: ControllerMetrics; log: Logger; signingKey?: Uint8Array }): (subject: string, data: Uint8Array, jobs: Set<string>, signature?: string, mode?: ReportMode) => MessageOutcome {
   const { target, metrics, log } = options;
   const watched = new Set(options.namespaces);
   // Bound once: labelling the counter on every accepted report would hash the labels each time.
@@ -92,7 +94,7 @@ export function createMessageHandler(options: { namespaces: readonly string[]; t
     rejects.warn("metric message rejected", { reason: result, detail });
     return "settled";
   };
-  return (subject, data, jobs, signature) => {
+  return (subject, data, jobs, signature, mode = "live") => {
     // Another controller's namespace: settling it here does not affect that controller's consumer.
     if (watched.size > 1 && !watched.has(subject.split(".")[2] ?? "")) return "settled";
     let signed = verify === undefined;
@@ -108,7 +110,7 @@ export function createMessageHandler(options: { namespaces: readonly string[]; t
     // A running trial whose Trial object is not created yet has no key and no Pod: nobody can speak for it.
     if (!signed) return reject("bad_signature", `message on ${subject} is for trial ${r.address.namespace}/${r.address.trial}, which has no report key yet`);
     try {
-      target.report(r.address, r.message);
+      target.report(r.address, r.message, mode);
     } catch (e) {
       metrics.metricMessages.inc({ result: "trial_not_running" });
       rejects.warn("metric message could not be applied", { job: r.address.job, trial: r.address.trial, error: errorText(e) });
@@ -124,9 +126,22 @@ export function createMessageHandler(options: { namespaces: readonly string[]; t
 }
 
 /**
+ * How a delivered report is judged. One applied before (a predecessor's, by stream sequence, or this
+ * consumer's own after a failed persist or ack) was judged then: "replayed", never judged again. Until
+ * every report the predecessor left unacknowledged has come back, new ones are "deferred": applied at
+ * once, judged with the trial's next live report, so no trial is judged on a curve with holes a
+ * redelivery will fill (or past rungs its predecessor already judged). After that, "live".
+ */
+export function reportMode(m: { seq: number; redelivered: boolean }, s: { predecessorUpTo: number; neverApplied: boolean; predecessorDone: boolean }): ReportMode {
+  if (m.seq <= s.predecessorUpTo || (m.redelivered && !s.neverApplied)) return "replayed";
+  return s.predecessorDone ? "live" : "deferred";
+}
+
+/**
  * Reads metric reports through one durable pull consumer: validates and applies each as it arrives,
  * persists the applied ones in batches, and only then acks, so a crash loses nothing (redelivered
- * reports are idempotent). `batch` is how many messages are pulled ahead.
+ * reports are idempotent and never judged twice, see reportMode). `batch` is how many messages are
+ * pulled ahead.
  */
 export async function startIngest(options: { nc: NatsConnection; durable: string; namespaces: readonly string[]; target: IngestTarget; metrics: ControllerMetrics; log: Logger; signingKey?: Uint8Array; batch?: number; streamLimits?: StreamLimits }): Promise<Ingest> {
   const { nc, target } = options;
@@ -167,6 +182,8 @@ export async function startIngest(options: { nc: NatsConnection; durable: string
   let lastSeq = startInfo.delivered.stream_seq;
   /** Reports handed back (nak) until their job is loaded or a persist succeeds; they come again, unless the stream's limits discard them. */
   const retrying = createRetrying();
+  /** Of those, the ones never applied (their job was not loaded): their redelivery is their first judgment. */
+  const neverApplied = new Set<number>();
   let stopped = false;
   let caughtUp = 0;
   let headStoredAt = 0;
@@ -254,13 +271,15 @@ export async function startIngest(options: { nc: NatsConnection; durable: string
       }
     }
     retrying.delete(seq);
+    const mode = reportMode(m, { predecessorUpTo, neverApplied: neverApplied.delete(seq), predecessorDone: predecessorDone() });
     lastSeq = Math.max(lastSeq, seq);
     headStoredAt = m.info.pending === 0 ? m.info.timestampNanos / 1e6 : 0;
     // Headers are decoded only when they are checked: the decoding costs a few µs a report.
-    const outcome = handle(m.subject, m.data, jobs, verifying ? m.headers?.get(SIGNATURE_HEADER) : undefined);
+    const outcome = handle(m.subject, m.data, jobs, verifying ? m.headers?.get(SIGNATURE_HEADER) : undefined, mode);
     if (outcome === "applied") applied.push(m);
     else if (outcome === "retry") {
       retrying.add(seq, Date.now());
+      neverApplied.add(seq);
       m.nak(1000);
     }
     // A bad message never becomes good: acknowledge it so it is not redelivered.
@@ -309,6 +328,7 @@ export async function startIngest(options: { nc: NatsConnection; durable: string
       if (!last) return true;
       // A report handed back but discarded by the stream's limits never comes again: stop waiting for it.
       const gone = await retrying.dropDiscarded((seq) => jsm.streams.getMessage(METRICS_STREAM, { seq }).then(() => true, (e: unknown) => !/not found/i.test(errorText(e))), Date.now(), DISCARDED_AFTER_MS);
+      for (const seq of gone) neverApplied.delete(seq);
       if (gone.length > 0) log.warn("reports handed back for redelivery were discarded by the stream's limits; not waiting for them", { count: gone.length, first: gone[0] });
       // Delivered (first deliveries come in order) and settled, with no predecessor's report still due to come back.
       return predecessorDone() && last.seq <= settledUpTo();

@@ -129,6 +129,7 @@ const FLAG_HELP: Record<keyof typeof FLAGS, string> = {
   "trial-defaults": "JSON file of trial Pod defaults",
   "log-level": "debug, info, warn or error",
   "startup-timeout": "seconds to wait at start for the API server and NATS before exiting 1",
+  "verify-reports": "refuse reports not signed with their trial's key (true or false; false lets any trial forge any trial's metrics)",
 };
 
 /** `kubetune controller --help`: every flag with its environment variable and default. */

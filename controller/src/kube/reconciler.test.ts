@@ -64,24 +64,23 @@ function fakeCluster() {
       calls.eventLog.push({ kind: o.kind, name: o.name, type, reason, message });
     },
   };
-  const reconciler = (extra: Partial<ReconcilerDeps> = {}): Reconciler =>
-    createReconciler({
-      api,
-      jobs: cache(store.jobs),
-      trials: cache(store.trials),
-      pods: cache(store.pods),
-      trialNatsUrl: "nats://n:4222",
-      publishStop: async () => {},
-      caughtUp: async () => true,
-      enqueue: () => {},
-      metrics: createMetrics(),
-      log: createLogger("error"),
-      stopGraceMs: 0,
-      settleMs: 0,
-      synced: () => true,
-      ...extra,
-    });
-  return { store, calls, reconciler, api };
+  const deps = (): ReconcilerDeps => ({
+    api,
+    jobs: cache(store.jobs),
+    trials: cache(store.trials),
+    pods: cache(store.pods),
+    trialNatsUrl: "nats://n:4222",
+    publishStop: async () => {},
+    caughtUp: async () => true,
+    enqueue: () => {},
+    metrics: createMetrics(),
+    log: createLogger("error"),
+    stopGraceMs: 0,
+    settleMs: 0,
+    synced: () => true,
+  });
+  const reconciler = (extra: Partial<ReconcilerDeps> = {}): Reconciler => createReconciler({ ...deps(), ...extra });
+  return { store, calls, deps, reconciler, api };
 }
 
 function addJob(store: ReturnType<typeof fakeCluster>["store"], maxTrials: number, generation = 1, over: { goal?: number; parallelTrials?: number; earlyStopping?: object } = {}): void {
@@ -467,4 +466,65 @@ test("without a report key no Secret is created and the Pod has no KUBETUNE_REPO
   assert.deepEqual(c.calls.creates, ["Pod j-00000"]);
   const pod = c.store.pods.get("j-00000") as { spec: { containers: { env: { name: string }[] }[] } };
   assert.ok(!pod.spec.containers[0]?.env.some((e) => e.name === "KUBETUNE_REPORT_KEY"));
+});
+
+test("a restarted controller takes no decision from stored curves, keeps a stop in progress, and records the stopped Pod's later reports", async () => {
+  const c = fakeCluster();
+  addJob(c.store, 5, 1, { parallelTrials: 3, earlyStopping: { algorithm: "median", settings: { minTrials: 1, startStep: 1, compare: "runningAverage" } } });
+  const first = c.reconciler();
+  await first.reconcile("ns/j");
+  for (const name of ["j-00001", "j-00002"]) c.store.pods.get(name)!.status = { phase: "Running" };
+  // j-00001 passes its checks at steps 1 and 2 while no trial has completed yet; then j-00000 completes.
+  first.report(addr("j-00001"), { trial: "j-00001", step: 1, metrics: { loss: 5 } });
+  first.report(addr("j-00001"), { trial: "j-00001", step: 2, metrics: { loss: 4 } });
+  await finishTrial(c, first, "j-00000", 0.05);
+  first.report(addr("j-00002"), { trial: "j-00002", step: 1, metrics: { loss: 100 } });
+  await first.persist(new Set(["ns/j"]));
+  const stopped = c.store.trials.get("j-00002")?.status as { phase: string; reason: string; conditions: { type: string; status: string }[] };
+  assert.equal(stopped.phase, "EarlyStopped");
+  assert.deepEqual(stopped.conditions.map((x) => [x.type, x.status]), [["Stopping", "True"]]);
+  const stops = c.calls.events.filter((e) => e === "EarlyStopped").length;
+
+  // A grace period long enough that the stopped trial's Pod is still there to report.
+  const second = createReconciler({ ...c.deps(), stopGraceMs: 60_000 });
+  await second.reconcile("ns/j");
+  assert.equal(phase(c.store, "j-00001"), "Running", "judged against j-00000 now, its stored steps would be cut: they are not judged again");
+  assert.equal(c.calls.events.filter((e) => e === "EarlyStopped").length, stops, "no new stop from history");
+  assert.equal(second.trialState(addr("j-00002")), "running", "a stop in progress: its Pod's reports are still taken");
+  second.report(addr("j-00001"), { trial: "j-00001", step: 2, metrics: { loss: 4 } }, "replayed");
+  second.report(addr("j-00002"), { trial: "j-00002", step: 2, metrics: { loss: 99 } });
+  await second.persist(new Set(["ns/j"]));
+  assert.equal(phase(c.store, "j-00001"), "Running", "a redelivered report is not judged either");
+  const tail = c.store.trials.get("j-00002")?.status as { phase: string; reason: string; curve: { step: number }[]; lastStep: number };
+  assert.deepEqual([tail.phase, tail.reason, tail.curve.map((p) => p.step), tail.lastStep], ["EarlyStopped", stopped.reason, [1, 2], 2]);
+  c.store.pods.get("j-00002")!.status = { phase: "Succeeded" };
+  await second.reconcile("ns/j");
+  const done = c.store.trials.get("j-00002")?.status as { phase: string; reason: string; conditions: { type: string; status: string }[] };
+  assert.deepEqual([done.phase, done.reason], ["EarlyStopped", stopped.reason]);
+  assert.deepEqual(done.conditions.map((x) => [x.type, x.status]), [["Stopping", "False"]]);
+  assert.equal((c.store.jobs.get("j")?.status as { trials: { earlyStopped: number } }).trials.earlyStopped, 1);
+  assert.equal(c.calls.events.filter((e) => e === "EarlyStopped").length, stops, "one EarlyStopped Event for the one stop");
+});
+
+test("a stopped trial is settled only once its last reports are in: a report after its Pod exited still reaches its curve", async () => {
+  const c = fakeCluster();
+  let caughtUp = false;
+  const r = createReconciler({ ...c.deps(), caughtUp: async () => caughtUp, settleMs: 60_000 });
+  addJob(c.store, 3, 1, { parallelTrials: 2, earlyStopping: { algorithm: "median", settings: { minTrials: 1, startStep: 1, compare: "runningAverage" } } });
+  await r.reconcile("ns/j");
+  c.store.pods.get("j-00001")!.status = { phase: "Running" };
+  caughtUp = true;
+  await finishTrial(c, r, "j-00000", 0.05);
+  caughtUp = false;
+  r.report(addr("j-00001"), { trial: "j-00001", step: 1, metrics: { loss: 100 } });
+  c.store.pods.get("j-00001")!.status = { phase: "Succeeded" };
+  await r.reconcile("ns/j");
+  assert.equal(r.trialState(addr("j-00001")), "running", "its Pod exited, but a report may still be on its way");
+  r.report(addr("j-00001"), { trial: "j-00001", step: 2, metrics: { loss: 90 } });
+  caughtUp = true;
+  await r.persist(new Set(["ns/j"]));
+  await r.reconcile("ns/j");
+  const s = c.store.trials.get("j-00001")?.status as { phase: string; curve: { step: number }[] };
+  assert.deepEqual([s.phase, s.curve.map((p) => p.step)], ["EarlyStopped", [1, 2]]);
+  assert.equal(r.trialState(addr("j-00001")), "finished");
 });

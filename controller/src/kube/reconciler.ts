@@ -6,7 +6,7 @@ import type { KeyedTrial } from "../api/report-signature.ts";
 import type { Trial, TrialStatus } from "../api/trial.ts";
 import { TuningJob, type TuningJobStatus } from "../api/tuningjob.ts";
 import { isFinished, type JobEnd, type TrialView } from "../engine/job.ts";
-import { createTuner, type Action } from "../engine/tuner.ts";
+import { createTuner, type Action, type ReportMode } from "../engine/tuner.ts";
 import type { TrialState } from "../ingest/validate.ts";
 import { errorText, type Logger } from "../telemetry/log.ts";
 import type { ControllerMetrics } from "../telemetry/metrics.ts";
@@ -16,7 +16,7 @@ import { JOB_LABEL, finishedOrder, parseTrial, podOutcome, reportKeySecretName, 
 import { forEachLimit } from "./limit.ts";
 import type { JobRuntime } from "./runtime.ts";
 import type { TrialDefaults } from "./trial-defaults.ts";
-import { boundedText, createdSummary, jobStatus, sameJson, saysOnlyPending, shownPhase, trialStatus } from "./status.ts";
+import { boundedText, createdSummary, jobStatus, pendingStop, sameJson, saysOnlyPending, shownPhase, trialStatus } from "./status.ts";
 import type { Outcome } from "./workqueue.ts";
 
 /** What the reconciler works with. */
@@ -53,7 +53,7 @@ export interface Reconciler {
   trialState(a: TrialAddress): TrialState;
   knownMetrics(a: TrialAddress): Readonly<Record<string, number>> | undefined;
   trialUid(a: TrialAddress): string | undefined;
-  report(a: TrialAddress, m: MetricMessage): void;
+  report(a: TrialAddress, m: MetricMessage, mode?: ReportMode): void;
   persist(keys: ReadonlySet<string>): Promise<void>;
 }
 
@@ -141,22 +141,20 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     }
   };
 
-  /** Replays a stored curve into a rebuilt tuner, so a trial that keeps running keeps its observations. */
-  const replay = (rt: JobRuntime, view: TrialView, stored: TrialStatus | undefined): void => {
-    const curve = stored?.curve ?? view.curve;
-    const metric = rt.spec.objective.metric;
-    curve.forEach((p, i) => {
-      const extra = i === curve.length - 1 ? (stored?.metrics ?? {}) : {};
-      apply(rt, rt.tuner.report(view.name, p.step, { ...extra, [metric]: p.value }));
-    });
-  };
-
   const build = (job: JobObject): JobRuntime => {
     const { name, namespace, uid } = job.metadata;
     const stored = ownedTrials(namespace, name, uid);
     const order = finishedOrder(stored);
+    // A stop still in progress (its Pod has not exited, or its last reports are settling) stays one: the
+    // trial is unfinished, stopped, and ends EarlyStopped once it has exited and its reports are in.
+    const stops: Record<string, string> = {};
     const views = stored.map((t): TrialView => {
       const v = trialViewOf(t);
+      const stopping = pendingStop(t.status);
+      if (stopping !== undefined) {
+        stops[v.name] = stopping;
+        return { ...v, phase: "Running" };
+      }
       const o = order.get(t.metadata.name);
       return o === undefined ? v : { ...v, finishedOrder: o };
     });
@@ -167,7 +165,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       uid,
       generation: job.metadata.generation ?? 0,
       spec: job.spec,
-      tuner: createTuner({ job: name, spec: job.spec, trials: views }),
+      // Stored curves count as judged: a restart takes no new decision from history, only from new reports.
+      tuner: createTuner({ job: name, spec: job.spec, trials: views, unfinished: "keep", stops }),
       stops: new Map(),
       exitSeenAt: new Map(),
       awaitingReports: new Set(),
@@ -185,29 +184,27 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       const tn = t.metadata.name;
       if (t.metadata.uid) rt.trialUids.set(tn, t.metadata.uid);
       if (t.status) rt.written.set(tn, t.status);
-      if (t.status?.phase && isFinished(t.status.phase)) rt.counted.add(tn);
-      else {
-        if (t.status?.phase === "Running") rt.podSeen.add(tn);
-        const v = views.find((x) => x.name === tn);
-        if (v) replay(rt, v, t.status);
-      }
+      const stopping = stops[tn];
+      if (stopping !== undefined) {
+        rt.podSeen.add(tn);
+        rt.stops.set(tn, { reason: stopping, at: t.status?.completionTime ?? iso() });
+        // Sent again in case the first was lost with its controller (a trial that already stopped ignores it).
+        deps.publishStop({ namespace, job: name, trial: tn }, stopping).catch((e: unknown) => log.warn("publishing a stop request failed; the Pod will be deleted after the grace period", { job: name, trial: tn, error: errorText(e) }));
+      } else if (t.status?.phase && isFinished(t.status.phase)) rt.counted.add(tn);
+      else if (t.status?.phase === "Running") rt.podSeen.add(tn);
     }
-    log.info("job state rebuilt from its Trials", { namespace, job: name, trials: stored.length, finished: rt.counted.size });
+    log.info("job state rebuilt from its Trials", { namespace, job: name, trials: stored.length, finished: rt.counted.size, stopping: rt.stops.size });
     return rt;
   };
 
   /** A spec edit (only budget may change) rebuilds the engine from its own live state, keeping unsaved reports. */
   const respec = (rt: JobRuntime, job: JobObject): void => {
-    // A trial told to stop is settled as EarlyStopped now, as a restart would read it from its Trial.
-    const live = rt.tuner.trials().map((v): TrialView => {
-      const stop = rt.stops.get(v.name);
-      const copy = { ...v, curve: [...v.curve], metrics: { ...v.metrics } };
-      return stop && !isFinished(v.phase) ? { ...copy, phase: "EarlyStopped", reason: stop.reason } : copy;
-    });
-    rt.tuner = createTuner({ job: rt.name, spec: job.spec, trials: live });
+    const live = rt.tuner.trials().map((v): TrialView => ({ ...v, curve: [...v.curve], metrics: { ...v.metrics } }));
+    // Stops in progress stay in progress, as a restart would read them from their Trials.
+    const stops = Object.fromEntries(live.filter((v) => !isFinished(v.phase) && rt.stops.has(v.name)).map((v) => [v.name, rt.stops.get(v.name)?.reason ?? ""]));
+    rt.tuner = createTuner({ job: rt.name, spec: job.spec, trials: live, unfinished: "keep", stops });
     rt.spec = job.spec;
     rt.generation = job.metadata.generation ?? 0;
-    for (const v of live) if (!isFinished(v.phase)) replay(rt, v, { curve: v.curve, metrics: v.metrics });
     log.info("job spec changed; engine rebuilt with the new budget", { namespace: rt.namespace, job: rt.name, generation: rt.generation });
   };
 
@@ -223,29 +220,36 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     const soon = (ms: number): void => {
       wake = wake === undefined ? ms : Math.min(wake, ms);
     };
+    /**
+     * Whether a trial whose Pod is gone or exited is still waiting for its last reports: every report it
+     * published must be applied before it is judged (a stopped trial's tail too), for at most settleMs.
+     * Not even a final report short-cuts this: earlier reports may still be due for redelivery.
+     */
+    const settling = async (trial: string): Promise<boolean> => {
+      const first = rt.exitSeenAt.get(trial) ?? now();
+      rt.exitSeenAt.set(trial, first);
+      if (now() - first >= deps.settleMs) return false;
+      if (await deps.caughtUp({ namespace: rt.namespace, job: rt.name, trial }, first).catch(() => false)) return false;
+      rt.awaitingReports.add(trial);
+      soon(500);
+      return true;
+    };
     for (const v of rt.tuner.trials()) {
       rt.awaitingReports.delete(v.name);
       if (isFinished(v.phase)) continue;
       const pod = deps.pods.get(rt.namespace, v.name) as V1Pod | undefined;
       const stop = rt.stops.get(v.name);
       if (!pod) {
-        if (stop) rt.tuner.exited(v.name, { ok: true });
-        else if (rt.podSeen.has(v.name)) rt.tuner.exited(v.name, { ok: false, reason: "its Pod was deleted before the trial finished" });
+        if (!stop && !rt.podSeen.has(v.name)) continue;
+        if (await settling(v.name)) continue;
+        rt.tuner.exited(v.name, stop ? { ok: true } : { ok: false, reason: "its Pod was deleted before the trial finished" });
         continue;
       }
       rt.podSeen.add(v.name);
       const o = podOutcome(pod);
       if (o.state === "running") rt.tuner.started(v.name);
       if (o.state === "exited") {
-        const first = rt.exitSeenAt.get(v.name) ?? now();
-        rt.exitSeenAt.set(v.name, first);
-        // Not even a final report short-cuts this: earlier reports may still be due for redelivery.
-        const waiting = !stop && o.ok && now() - first < deps.settleMs && !(await deps.caughtUp({ namespace: rt.namespace, job: rt.name, trial: v.name }, first).catch(() => false));
-        if (waiting) {
-          rt.awaitingReports.add(v.name);
-          soon(500);
-          continue;
-        }
+        if (await settling(v.name)) continue;
         rt.tuner.exited(v.name, stop || o.ok ? { ok: true } : { ok: false, reason: o.reason ?? "the Pod failed" });
         continue;
       }
@@ -556,10 +560,10 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     trialUid(a) {
       return runtimes.get(`${a.namespace}/${a.job}`)?.trialUids.get(a.trial);
     },
-    report(a, m) {
+    report(a, m, mode = "live") {
       const rt = runtimes.get(`${a.namespace}/${a.job}`);
       if (!rt) throw new Error(`job ${a.namespace}/${a.job} is not loaded`);
-      const actions = rt.tuner.report(a.trial, m.step, m.metrics);
+      const actions = rt.tuner.report(a.trial, m.step, m.metrics, mode);
       if (actions.length > 0) {
         rt.decided = true;
         apply(rt, actions);

@@ -4,7 +4,7 @@ import { MAX_METRIC_NAMES_PER_TRIAL } from "../api/metrics.ts";
 import { MAX_CATEGORICAL_CHARS } from "../api/parameters.ts";
 import { MAX_CURVE_POINTS, TRIAL_STATUS_MAX_BYTES } from "../api/trial.ts";
 import type { TrialView } from "../engine/job.ts";
-import { createdSummary, jobStatus, sameJson, saysOnlyPending, setCondition, shownPhase, trialStatus } from "./status.ts";
+import { createdSummary, jobStatus, pendingStop, sameJson, saysOnlyPending, setCondition, shownPhase, trialStatus } from "./status.ts";
 
 const T0 = "2026-01-01T00:00:00.000Z";
 const T1 = "2026-01-01T00:01:00.000Z";
@@ -35,6 +35,21 @@ test("trial status: metrics filtered to the recorded names, curve and lastStep, 
   assert.equal(stopped.startTime, T0, "start time is kept");
   assert.equal(stopped.completionTime, T1, "completion is when the stop was decided");
   assert.equal(stopped.metrics?.noise, 1, "no filter records every metric");
+});
+
+test("a stop in progress is marked Stopping until the trial settles, so a restarted controller can tell it from a finished trial", () => {
+  const v = view({ curve: [{ step: 3, value: 0.5 }] });
+  const running = trialStatus({ view: v, metricNames: null, now: T0 });
+  assert.equal(running.conditions, undefined, "no condition on a trial never told to stop");
+  assert.equal(pendingStop(running), undefined);
+  const stopping = trialStatus({ view: v, stop: { reason: "asha: cut", at: T1 }, previous: running, metricNames: null, now: T1 });
+  assert.deepEqual(stopping.conditions?.map((c) => [c.type, c.status, c.lastTransitionTime]), [["Stopping", "True", T1]]);
+  assert.equal(pendingStop(stopping), "asha: cut");
+  const settled = trialStatus({ view: { ...v, phase: "EarlyStopped", reason: "asha: cut" }, stop: { reason: "asha: cut", at: T1 }, previous: stopping, metricNames: null, now: "2026-01-01T00:02:00.000Z" });
+  assert.equal(settled.phase, "EarlyStopped");
+  assert.deepEqual(settled.conditions?.map((c) => [c.type, c.status]), [["Stopping", "False"]], "kept as False: a merge patch cannot remove it");
+  assert.equal(pendingStop(settled), undefined);
+  assert.equal(pendingStop({ phase: "EarlyStopped", reason: "asha: cut" }), undefined, "a Trial settled before this condition existed is finished");
 });
 
 test("job status: phase, counts, progress, best trial, end reason and conditions", () => {

@@ -51,6 +51,28 @@ export function boundedMetrics(current: Readonly<Record<string, number>>, previo
   return out;
 }
 
+/**
+ * Condition on a Trial told to stop whose Pod has not exited yet (or whose last reports are still
+ * settling): True until the engine settles it, then False. The phase already says EarlyStopped, so this
+ * is how a restarted controller tells a stop still in progress (keep its Pod's reports coming, delete
+ * the Pod after the grace period) from a finished trial.
+ */
+export const STOPPING = "Stopping";
+
+/** The reason of a stop still in progress on a stored Trial status (see STOPPING), if there is one. */
+export function pendingStop(status: TrialStatus | undefined): string | undefined {
+  if (status?.phase !== "EarlyStopped") return undefined;
+  return status.conditions?.some((c) => c.type === STOPPING && c.status === "True") ? (status.reason ?? "stopped") : undefined;
+}
+
+/** A Trial's conditions now: Stopping while a stop is in progress, False once the trial is settled. */
+function trialConditions(view: TrialView, stop: StopRequest | undefined, previous: TrialStatus | undefined, now: string): TrialStatus["conditions"] {
+  const before = previous?.conditions ?? [];
+  if (stop && !isFinished(view.phase)) return setCondition(before, { type: STOPPING, status: "True", reason: "StopRequested", message: "the trial was told to stop; waiting for its Pod to exit and its last reports to arrive" }, now);
+  if (before.some((c) => c.type === STOPPING)) return setCondition(before, { type: STOPPING, status: "False", reason: "Settled", message: "the Pod exited and its reports are in" }, now);
+  return previous?.conditions;
+}
+
 /** What a Trial's status should say now, from the engine's view, a pending stop and the stored status. */
 export function trialStatus(input: { view: TrialView; stop?: StopRequest; previous?: TrialStatus; metricNames: ReadonlySet<string> | null; now: string }): TrialStatus {
   const { view, stop, previous, now } = input;
@@ -76,6 +98,8 @@ export function trialStatus(input: { view: TrialView; stop?: StopRequest; previo
   if (startTime !== undefined) status.startTime = startTime;
   const completionTime = previous?.completionTime ?? (isFinished(phase) ? (stop?.at ?? now) : undefined);
   if (completionTime !== undefined && isFinished(phase)) status.completionTime = completionTime;
+  const conditions = trialConditions(view, stop, previous, now);
+  if (conditions) status.conditions = conditions;
   return status;
 }
 

@@ -1,4 +1,4 @@
-import { firstAtOrAfter, stepBefore } from "./curve.ts";
+import { firstAtOrAfter } from "./curve.ts";
 import { createFitCache, optimistic, pooledNoise, predicted, type DecayFit } from "./extrapolate.ts";
 import { CONTINUE, fmt, type Objective, type Rule } from "./rule.ts";
 import type { AshaSettings } from "./settings.ts";
@@ -36,12 +36,11 @@ export function createAshaRule(settings: AshaSettings, objective: Objective): Ru
   const fitOf = createFitCache(objective.sign);
   const predict = settings.rankBy === "prediction";
   return {
-    judge(trial, t, trials) {
+    judge(trial, t, trials, previous) {
       const bracket = bracketOf(trial.name, settings.brackets);
-      const previous = stepBefore(trial.curve, t);
       const own = trial.curve.values.get(t) ?? Number.NaN;
       for (const rung of rungsOf(settings, bracket, t)) {
-        // Judge only rungs this report crosses: an earlier report at or past the rung was judged then.
+        // Judge only rungs crossed since the last judged step: a report at or past the rung was judged then.
         if (previous !== undefined && previous >= rung) continue;
         const horizon = settings.maxResource ?? rung * eta;
         const recorded: number[] = [];

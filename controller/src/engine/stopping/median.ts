@@ -1,4 +1,4 @@
-import { stepBefore, upperBound } from "./curve.ts";
+import { upperBound } from "./curve.ts";
 import { createFitCache, optimistic, pooledNoise, predicted, type DecayFit } from "./extrapolate.ts";
 import { CONTINUE, fmt, type Objective, type Rule, type TrialRecord } from "./rule.ts";
 import type { MedianSettings } from "./settings.ts";
@@ -99,11 +99,10 @@ export function createMedianRule(settings: MedianSettings, objective: Objective)
   };
 
   return {
-    judge(trial, t, trials) {
+    judge(trial, t, trials, previous) {
       if (t < startStep) return CONTINUE;
       // Checks fall at startStep + k·interval; a trial that skips one is checked at its first report past it.
       const checkpoint = startStep + Math.floor((t - startStep) / interval) * interval;
-      const previous = stepBefore(trial.curve, t);
       if (previous !== undefined && previous >= checkpoint) return CONTINUE;
       if (settings.compare === "prediction") return judgeByPrediction(trial, t, trials);
 

@@ -8,11 +8,16 @@ export interface TrialRecord {
   state: TrialState;
   /** Why the trial was stopped, repeated to any later report of it. */
   reason?: string;
+  /** Highest step judged so far (or judged before a rebuild); points recorded past it are still to be judged. */
+  judgedUpTo?: number;
 }
 
-/** A stopping rule: judges a running trial that has just reported `step`, from all trials' curves. */
+/**
+ * A stopping rule: judges a running trial that has just reported `step`, from all trials' curves.
+ * `previous` is the last step already judged: rungs and check steps at or before it are not judged again.
+ */
 export interface Rule {
-  judge(trial: TrialRecord, step: number, trials: ReadonlyMap<string, TrialRecord>): Decision;
+  judge(trial: TrialRecord, step: number, trials: ReadonlyMap<string, TrialRecord>, previous: number | undefined): Decision;
 }
 
 /** How rules see the objective: +1 when lower is better, -1 when higher is; values times `sign` are minimized. */

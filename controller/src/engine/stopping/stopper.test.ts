@@ -75,6 +75,45 @@ test("a rebuilt stopper keeps stopped trials stopped and judges new reports agai
   assert.deepEqual(st.report("e", 1, 0.15), { action: "stop", reason: "asha: val_loss 0.15 at step 1 is not in the top 1/3 of the rung at step 1 (cutoff 0.1, best 1 of 4 continue)" });
 });
 
+const onValues: StopperConfigInput = { algorithm: { name: "asha", settings: { minResource: 1, reductionFactor: 3, maxResource: 9, rankBy: "value" } }, direction: "minimize", metric: "val_loss" };
+
+/** A stopper whose rung at step 1 holds 0.1 and 0.2: a third trial there is judged, and 0.9 would be cut. */
+function twoAtRung1(): Stopper {
+  const st = createStopper(onValues);
+  st.report("a", 1, 0.1);
+  st.report("b", 1, 0.2);
+  return st;
+}
+
+test("a point recorded as judged (a previous controller's) is never judged again, not even by the next report past it", () => {
+  assert.equal(twoAtRung1().report("x", 1, 0.9).action, "stop", "judged now, 0.9 at the rung would be cut");
+  const st = twoAtRung1();
+  st.record("x", 1, 0.9, true);
+  assert.deepEqual(st.report("x", 2, 0.8), { action: "continue" }, "rung 1 was judged before: step 2 crosses no rung");
+  assert.deepEqual(st.history().find((h) => h.trial === "x")?.curve, [{ step: 1, value: 0.9 }, { step: 2, value: 0.8 }]);
+});
+
+test("points recorded unjudged are judged with the trial's next report, at every rung they crossed", () => {
+  const st = twoAtRung1();
+  st.record("x", 1, 0.9, false);
+  st.record("x", 2, 0.85, false);
+  const d = st.report("x", 3, 0.8);
+  assert.match(d.action === "stop" ? d.reason : "", /val_loss 0\.8 at step 3 is not in the top 1\/3 of the rung at step 1 \(cutoff 0\.1, best 1 of 3 continue\)/);
+});
+
+test("recording judges nothing and ignores non-finite values; a failed trial's points stay out", () => {
+  const st = twoAtRung1();
+  st.record("x", 1, Number.NaN, false);
+  st.record("b", 2, 0.15, true);
+  st.fail("a");
+  st.record("a", 2, 0.05, true);
+  assert.deepEqual(st.history(), [
+    { trial: "a", curve: [], state: "failed" },
+    { trial: "b", curve: [{ step: 1, value: 0.2 }, { step: 2, value: 0.15 }], state: "running" },
+    { trial: "x", curve: [], state: "running" },
+  ]);
+});
+
 /** A small deterministic generator, so the scripted runs below are the same on every machine. */
 function lcg(seed: number): () => number {
   let s = seed >>> 0;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { clearCurve, emptyCurve, pointsOf, setPoint } from "./curve.ts";
+import { clearCurve, emptyCurve, pointsOf, setPoint, stepBefore } from "./curve.ts";
 import { createAshaRule } from "./asha.ts";
 import { createMedianRule } from "./median.ts";
 import { CONTINUE, type Objective, type Rule, type TrialRecord } from "./rule.ts";
@@ -26,9 +26,20 @@ function ruleFor(config: StopperConfig, objective: Objective): Rule | undefined 
 }
 
 /**
+ * The last step judged before a report at `step`: the step before it, unless points recorded without
+ * judging lie in between (then the last step that was judged), so every rung they crossed is judged now.
+ */
+function judgedBefore(rec: TrialRecord, step: number): number | undefined {
+  const before = stepBefore(rec.curve, step);
+  if (before === undefined || rec.judgedUpTo === undefined) return undefined;
+  return Math.min(before, rec.judgedUpTo);
+}
+
+/**
  * Creates the early-stopping engine of one job. Pass `history` (stored learning curves) to rebuild it after
- * a restart: its state is a function of each trial's curve and terminal state only, so the decisions that
- * follow are the ones the original would have made. Deterministic: no clock, no randomness.
+ * a restart: its state is a function of each trial's curve and terminal state only, and every stored point
+ * counts as judged, so the decisions that follow are the ones the original would have made and nothing
+ * stored is judged again. Deterministic: no clock, no randomness.
  */
 export function createStopper(config: StopperConfigInput, history: readonly TrialHistory[] = []): Stopper {
   const parsedConfig = StopperConfig.safeParse(config);
@@ -56,6 +67,8 @@ export function createStopper(config: StopperConfigInput, history: readonly Tria
     rec.state = h.state;
     if (h.state === "stopped") rec.reason = h.reason ?? `${cfg.algorithm.name}: trial ${h.trial} was already stopped`;
     if (h.state !== "failed") for (const p of h.curve) setPoint(rec.curve, p.step, p.value);
+    const last = rec.curve.steps[rec.curve.steps.length - 1];
+    if (last !== undefined) rec.judgedUpTo = last;
   }
 
   return {
@@ -73,12 +86,20 @@ export function createStopper(config: StopperConfigInput, history: readonly Tria
         rec.reason = `diverged: ${objective.metric} is ${value} at step ${step}`;
         return { action: "stop", reason: rec.reason };
       }
-      const decision = rule.judge(rec, step, trials);
+      const decision = rule.judge(rec, step, trials, judgedBefore(rec, step));
+      rec.judgedUpTo = Math.max(rec.judgedUpTo ?? step, step);
       if (decision.action === "stop") {
         rec.state = "stopped";
         rec.reason = decision.reason;
       }
       return decision;
+    },
+    record(trial, step, value, judged) {
+      const rec = recordOf(trial, "record");
+      if (!Number.isInteger(step) || step < 0) throw new RangeError(`record(${JSON.stringify(trial)}): step must be a whole number ≥ 0, got ${step}`);
+      if (rec.state === "failed" || !Number.isFinite(value)) return;
+      setPoint(rec.curve, step, value);
+      if (judged) rec.judgedUpTo = Math.max(rec.judgedUpTo ?? step, step);
     },
     complete(trial) {
       const rec = recordOf(trial, "complete");

@@ -28,6 +28,12 @@ export type TrialHistory = z.infer<typeof TrialHistory>;
 export interface Stopper {
   /** Records the objective `value` of `trial` at `step` and decides whether the trial should stop now. */
   report(trial: string, step: number, value: number): Decision;
+  /**
+   * Records a point without judging it. `judged`: it was judged before (a report a previous controller
+   * already acted on), so it is never judged; otherwise the trial's next report judges every rung or
+   * check step it crossed. Non-finite values are ignored here (they were diverged when judged, if ever).
+   */
+  record(trial: string, step: number, value: number, judged: boolean): void;
   /** The trial finished normally; its curve now counts as a completed one. */
   complete(trial: string): void;
   /** The trial failed; its curve is ignored from now on. */
