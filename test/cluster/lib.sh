@@ -76,3 +76,23 @@ wait_until() {
     sleep 0.2
   done
 }
+
+# write_kubeconfig DIR NAME CERT: DIR/NAME.kubeconfig for one identity (client cert CERT under $P), to $SERVER.
+write_kubeconfig() {
+  local f="$1/$2.kubeconfig"
+  cat > "$f.tmp" <<KC
+apiVersion: v1
+kind: Config
+clusters:
+- name: kubetune-test
+  cluster: {server: "$SERVER", certificate-authority: "$P/ca.crt"}
+users:
+- name: $2
+  user: {client-certificate: "$P/$3.crt", client-key: "$P/$3.key"}
+contexts:
+- name: kubetune-test
+  context: {cluster: kubetune-test, user: $2, namespace: default}
+current-context: kubetune-test
+KC
+  mv "$f.tmp" "$f"
+}

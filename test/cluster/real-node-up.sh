@@ -39,25 +39,9 @@ SERVER="$(sed -n 's/^[[:space:]]*cluster: {server: "\(.*\)", certificate-authori
 [ -n "$SERVER" ] || die "cannot read the API server address from $KUBECONFIG"
 KUBECTL=("$BIN/kubectl" --kubeconfig "$KUBECONFIG")
 
-kubeconfig() { # NAME CERT: a kubeconfig for one identity, like up.sh's
-  cat > "$R/$1.kubeconfig" <<KC
-apiVersion: v1
-kind: Config
-clusters:
-- name: kubetune-test
-  cluster: {server: "$SERVER", certificate-authority: "$P/ca.crt"}
-users:
-- name: $1
-  user: {client-certificate: "$P/$2.crt", client-key: "$P/$2.key"}
-contexts:
-- name: kubetune-test
-  context: {cluster: kubetune-test, user: $1}
-current-context: kubetune-test
-KC
-}
-kubeconfig kubelet real-node-kubelet
-kubeconfig kube-scheduler kube-scheduler
-kubeconfig controller-manager controller-manager
+write_kubeconfig "$R" kubelet real-node-kubelet
+write_kubeconfig "$R" kube-scheduler kube-scheduler
+write_kubeconfig "$R" controller-manager controller-manager
 
 if ! ip -o addr show dev "$LINK" 2>/dev/null | grep -q " $NODE_IP/"; then
   ip link add "$LINK" type bridge 2>/dev/null || true

@@ -62,27 +62,9 @@ SERVER="https://127.0.0.1:$API_PORT"
 wait_until 120 kube-apiserver curl -fsS --cacert "$P/ca.crt" --cert "$P/admin.crt" --key "$P/admin.key" "$SERVER/readyz"
 
 # --- kubeconfigs (one per identity) --------------------------------------------------------------
-write_kubeconfig() { # NAME CERT
-  local f="$D/$1.kubeconfig"
-  cat > "$f.tmp" <<KC
-apiVersion: v1
-kind: Config
-clusters:
-- name: kubetune-test
-  cluster: {server: "$SERVER", certificate-authority: "$P/ca.crt"}
-users:
-- name: $1
-  user: {client-certificate: "$P/$2.crt", client-key: "$P/$2.key"}
-contexts:
-- name: kubetune-test
-  context: {cluster: kubetune-test, user: $1, namespace: default}
-current-context: kubetune-test
-KC
-  mv "$f.tmp" "$f"
-}
-write_kubeconfig admin admin
-write_kubeconfig controller-manager controller-manager
-write_kubeconfig kubelet kubelet
+write_kubeconfig "$D" admin admin
+write_kubeconfig "$D" controller-manager controller-manager
+write_kubeconfig "$D" kubelet kubelet
 KUBECONFIG="$D/admin.kubeconfig"
 KUBECTL="$BIN/kubectl"
 "$KUBECTL" --kubeconfig "$KUBECONFIG" apply --server-side --force-conflicts -f "$REPO_ROOT/test/cluster/rbac.yaml" >/dev/null \
