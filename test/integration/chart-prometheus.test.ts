@@ -117,13 +117,19 @@ test('every dashboard query returns data from Prometheus scraping the chart-inst
   assert.equal(defaults.code, 0, defaults.stderr);
   const defaultsFile = join(work, 'trial-defaults.json');
   writeFileSync(defaultsFile, defaults.stdout);
+  // Nor Secrets: the chart's generated signing key goes to a file too.
+  const signing = await cluster.kubectl(['get', `secret/${release}-kubetune-signing-key`, '-o', 'jsonpath={.data.signing-key}']);
+  assert.equal(signing.code, 0, signing.stderr);
+  const signingFile = join(work, 'signing-key');
+  writeFileSync(signingFile, Buffer.from(signing.stdout, 'base64'));
+  const files: Record<string, string> = { KUBETUNE_TRIAL_DEFAULTS: defaultsFile, KUBETUNE_SIGNING_KEY_FILE: signingFile };
   const env = z.array(z.looseObject({ name: z.string() })).parse(container.env ?? []);
-  assert.ok(env.some((e) => e.name === 'KUBETUNE_TRIAL_DEFAULTS'), 'the Deployment points the controller at the trial defaults');
+  for (const name of Object.keys(files)) assert.ok(env.some((e) => e.name === name), `the Deployment points the controller at ${name}`);
   const pod = {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name: `${release}-controller-0`, labels: template.metadata.labels },
-    spec: { ...template.spec, containers: [{ ...container, env: env.map((e) => (e.name === 'KUBETUNE_TRIAL_DEFAULTS' ? { name: e.name, value: defaultsFile } : e)), command: [join(repoRoot, 'bin/kubetune')], args: [...container.args, `--kubeconfig=${kubeconfig}`] }, ...rest] },
+    spec: { ...template.spec, containers: [{ ...container, env: env.map((e) => (files[e.name] === undefined ? e : { name: e.name, value: files[e.name] })), command: [join(repoRoot, 'bin/kubetune')], args: [...container.args, `--kubeconfig=${kubeconfig}`] }, ...rest] },
   };
   const created = await cluster.kubectl(['create', '-f', '-'], { input: JSON.stringify(pod) });
   assert.equal(created.code, 0, created.stderr);

@@ -57,7 +57,8 @@ function job(name: string, spec: Record<string, unknown>, args: string[] = []): 
     },
   };
   const path = join(dir, `${name}.yaml`);
-  writeFileSync(path, stringify(manifest));
+  // YAML 1.1 output quotes a parameter named y, as kubetune validate asks (kubectl reads an unquoted y as true).
+  writeFileSync(path, stringify(manifest, { version: "1.1" }));
   return path;
 }
 
