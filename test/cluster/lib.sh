@@ -51,12 +51,18 @@ spawn() {
 
 # port_free PORT: nothing listens on 127.0.0.1:PORT.
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-# port_for NAME: the port remembered for NAME, or a new free one (30000-59999).
+# ephemeral_low: the first port the kernel hands out to outgoing connections (ip_local_port_range).
+ephemeral_low() { local lo _; read -r lo _ < /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || lo=32768; echo "$lo"; }
+# port_for NAME: the port remembered for NAME, or a new free one from 10000 up to the ephemeral range. A
+# port inside that range can be held by any outgoing connection (the API server's to etcd, say), which a
+# listen test does not see, and the daemon's restart then fails with "address already in use"; such a
+# remembered port is replaced.
 port_for() {
-  local f="$RUN_DIR/$1.port" p
-  if [ -f "$f" ]; then cat "$f"; return; fi
+  local f="$RUN_DIR/$1.port" p lo
+  lo=$(ephemeral_low)
+  if [ -f "$f" ] && [ "$(cat "$f")" -lt "$lo" ]; then cat "$f"; return; fi
   while :; do
-    p=$(( 30000 + RANDOM % 30000 ))
+    p=$(( 10000 + RANDOM % (lo - 10000) ))
     port_free "$p" && ! grep -qx "$p" "$RUN_DIR"/*.port 2>/dev/null && break
   done
   echo "$p" > "$f"; echo "$p"
