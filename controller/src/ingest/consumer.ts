@@ -2,12 +2,12 @@ import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerCon
 import type { NatsConnection } from "@nats-io/transport-node";
 import { MAX_METRIC_NAMES_PER_TRIAL, METRICS_STREAM, METRICS_SUBJECT_PREFIX, ensureMetricsStream, metricsSubject, parseMetricsSubject, type MetricMessage, type StreamLimits, type TrialAddress } from "../api/metrics.ts";
 import { SIGNATURE_HEADER } from "../api/report-signature.ts";
+import type { ReportMode } from "../engine/tuner.ts";
 import { backoffMs } from "../kube/workqueue.ts";
 import { errorText, sampled, type Logger } from "../telemetry/log.ts";
 import type { ControllerMetrics, MessageResult } from "../telemetry/metrics.ts";
 import { createRetrying } from "./discarded.ts";
 import { createReportVerifier, type ReportVerifier } from "./signature.ts";
-import type { ReportMode } from "../engine/tuner.ts";
 import { validateMessage, type TrialState } from "./validate.ts";
 
 /** What the ingest needs from the controller: trial lookup, applying a report, and persisting applied reports. */
@@ -78,8 +78,7 @@ export type MessageOutcome = "applied" | "settled" | "retry";
  * `jobs` collects the jobs (`namespace/job`) whose reports were applied, to persist them together.
  * With a `signingKey`, a report must carry its trial's signature (`signature`, the Kubetune-Signature
  * header), checked before anything else that costs; `mode` is how the report is judged (see
- * ReportMode). The JetStream consumer uses it; bench/ingest's
- * core-NATS comparison feeds it the same way.
+ * ReportMode). The JetStream consumer uses it; bench/ingest's core-NATS comparison feeds it the same way.
  */
 export function createMessageHandler(options: { namespaces: readonly string[]; target: IngestTarget; metrics: ControllerMetrics; log: Logger; signingKey?: Uint8Array }): (subject: string, data: Uint8Array, jobs: Set<string>, signature?: string, mode?: ReportMode) => MessageOutcome {
   const { target, metrics, log } = options;

@@ -83,6 +83,17 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     for (const p of phases.values()) counts[p] = (counts[p] ?? 0) + 1;
     for (const [phase, n] of Object.entries(counts)) metrics.jobsByPhase.set({ phase }, n);
   };
+  /** Exports a job's gauges from its status: its phase among the jobs, its trials by phase, its best value. */
+  const exportGauges = (namespace: string, job: string, metric: string, phase: string, status: TuningJobStatus | undefined): void => {
+    const key = `${namespace}/${job}`;
+    phases.set(key, phase);
+    countPhases();
+    gaugedMetric.set(key, metric);
+    // Label values are the keys of the job's status.trials counts (docs/metrics.md).
+    for (const [p, n] of Object.entries(status?.trials ?? {})) metrics.trialsByPhase.set({ namespace, job, phase: p }, n);
+    const best = status?.bestTrial?.value;
+    if (best !== undefined) metrics.bestObjective.set({ namespace, job, metric }, best);
+  };
   const locks = new Map<string, Promise<void>>();
 
   const withLock = async <T>(key: string, fn: () => Promise<T>): Promise<T> => {
@@ -347,6 +358,9 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     return todo.length > CREATES_PER_RECONCILE ? 0 : wake;
   };
 
+  /** What a trial's status is computed from besides its reports: with no report since, the same key gives the same status. */
+  const writtenFromOf = (v: TrialView | undefined, stop: { reason: string } | undefined): string => `${v?.phase ?? ""}\n${v?.reason ?? ""}\n${stop?.reason ?? ""}`;
+
   /**
    * A Trial status the API server refuses for its content (too large, invalid) would be refused again
    * on every retry: the trial fails with the refusal as its reason, its Pod is deleted, and a status
@@ -373,7 +387,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       log.error("the failed trial's status was refused too; it stays as last stored", { namespace: rt.namespace, job: rt.name, trial, error: err.message });
     }
     rt.written.set(trial, status);
-    rt.writtenFrom.set(trial, `${v?.phase ?? ""}\n${v?.reason ?? ""}\n${stop?.reason ?? ""}`);
+    rt.writtenFrom.set(trial, writtenFromOf(v, stop));
     deps.enqueue(rt.key);
   };
 
@@ -391,7 +405,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       if (!rt.trialUids.has(v.name)) continue;
       const previous = rt.written.get(v.name);
       // Only reports change a trial's curve and metrics: a wide job's writes cost what changed, not every trial.
-      const from = `${v.phase}\n${v.reason ?? ""}\n${stop?.reason ?? ""}`;
+      const from = writtenFromOf(v, stop);
       if (previous && !rt.reported.has(v.name) && rt.writtenFrom.get(v.name) === from) continue;
       rt.reported.delete(v.name);
       const desired = trialStatus({ view: v, ...(stop ? { stop } : {}), ...(previous ? { previous } : {}), metricNames: names, now });
@@ -430,24 +444,13 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       await api.patchJobStatus(rt.namespace, rt.name, desired);
       rt.jobWritten = desired;
     }
-    phases.set(rt.key, desired.phase ?? "Pending");
-    countPhases();
-    // Label values are the keys of the job's status.trials counts (docs/metrics.md).
-    for (const [phase, n] of Object.entries(desired.trials ?? {})) metrics.trialsByPhase.set({ namespace: rt.namespace, job: rt.name, phase }, n);
-    if (best?.value !== undefined) metrics.bestObjective.set({ namespace: rt.namespace, job: rt.name, metric: o.metric }, best.value);
-    gaugedMetric.set(rt.key, o.metric);
+    exportGauges(rt.namespace, rt.name, o.metric, desired.phase ?? "Pending", desired);
   };
 
   /** A finished job without live state (e.g. after a restart): export its gauges from its status, stop whatever still runs. */
   const settleFinished = async (job: JobObject): Promise<Outcome> => {
     const { namespace, name, uid } = job.metadata;
-    const key = `${namespace}/${name}`;
-    phases.set(key, job.status?.phase ?? "Failed");
-    countPhases();
-    gaugedMetric.set(key, job.spec.objective.metric);
-    for (const [phase, n] of Object.entries(job.status?.trials ?? {})) metrics.trialsByPhase.set({ namespace, job: name, phase }, n);
-    const best = job.status?.bestTrial?.value;
-    if (best !== undefined) metrics.bestObjective.set({ namespace, job: name, metric: job.spec.objective.metric }, best);
+    exportGauges(namespace, name, job.spec.objective.metric, job.status?.phase ?? "Failed", job.status);
     const ended = Date.parse(job.status?.completionTime ?? "") || now();
     let wake: number | undefined;
     for (const t of ownedTrials(namespace, name, uid)) {
