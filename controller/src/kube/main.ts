@@ -15,7 +15,8 @@ import { PooledKubeConfig } from "./kubeconfig.ts";
 import { startElection, type Election } from "./leader.ts";
 import { StartupAborted, StartupTimedOut, probeApiServer, retryUntil } from "./startup.ts";
 import { JOB_LABEL } from "./objects.ts";
-import { createReconciler } from "./reconciler.ts";
+import { ingestTargetOf } from "./ingest-bridge.ts";
+import { createReconciler } from "./reconcile/reconciler.ts";
 import { loadTrialDefaults } from "./trial-defaults.ts";
 import { startWorkQueue, type WorkQueue } from "./workqueue.ts";
 
@@ -146,10 +147,10 @@ export async function startController(config: ControllerConfig, log: Logger = cr
       trialNatsUrl: config.trialNatsUrl ?? config.natsUrl.split(",")[0] ?? config.natsUrl,
       trialDefaults,
       ...(reportKey ? { reportKey } : {}),
-      publishStop: async (addr, reason) => {
-        publishStop(nc, addr, reason);
+      channel: {
+        stop: async (addr, reason) => publishStop(nc, addr, reason),
+        caughtUp: async (addr, t) => (a.ingest ? a.ingest.caughtUpSince(t) || (await a.ingest.trialCaughtUp(addr)) : false),
       },
-      caughtUp: async (addr, t) => (a.ingest ? a.ingest.caughtUpSince(t) || (await a.ingest.trialCaughtUp(addr)) : false),
       enqueue: (key) => q.add(key),
       metrics,
       log,
@@ -174,7 +175,7 @@ export async function startController(config: ControllerConfig, log: Logger = cr
       for (;;) {
         try {
           const streamLimits = { maxAgeSeconds: config.streamMaxAgeSeconds, maxBytes: config.streamMaxBytes, maxMessagesPerSubject: config.streamMaxMessagesPerSubject };
-          const ingest = await startIngest({ nc, durable: config.consumer, namespaces: config.namespaces, target: reconciler, metrics, log, streamLimits, ...(signingKey && config.verifyReports ? { signingKey } : {}) });
+          const ingest = await startIngest({ nc, durable: config.consumer, namespaces: config.namespaces, target: ingestTargetOf(reconciler.target), metrics, log, streamLimits, ...(signingKey && config.verifyReports ? { signingKey } : {}) });
           if (a.stopped) await ingest.stop();
           else a.ingest = ingest;
           return;

@@ -1,5 +1,5 @@
 /** What a handler tells the queue after processing a key. */
-export interface Outcome {
+export interface ReconcileOutcome {
   /** Process the key again after this many milliseconds (level-triggered polling, e.g. a grace period). */
   requeueAfterMs?: number;
 }
@@ -49,7 +49,7 @@ export function backoffMs(failures: number, baseMs: number, maxMs: number, rando
 }
 
 /** Starts a work queue that calls `handle` for each key. */
-export function startWorkQueue(handle: (key: string) => Promise<Outcome | void>, options: QueueOptions): WorkQueue {
+export function startWorkQueue(handle: (key: string) => Promise<ReconcileOutcome | void>, options: QueueOptions): WorkQueue {
   const base = options.baseDelayMs ?? 200;
   const max = options.maxDelayMs ?? 30_000;
   const hooks = options.hooks ?? {};
@@ -93,7 +93,7 @@ export function startWorkQueue(handle: (key: string) => Promise<Outcome | void>,
     timers.set(key, { at, timer });
   };
 
-  const finish = (key: string, outcome: Outcome | void, error: unknown, failed: boolean): void => {
+  const finish = (key: string, outcome: ReconcileOutcome | void, error: unknown, failed: boolean): void => {
     processing.delete(key);
     if (failed) {
       const n = (failures.get(key) ?? 0) + 1;

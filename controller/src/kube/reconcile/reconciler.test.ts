@@ -1,11 +1,39 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { KubernetesObject } from "@kubernetes/client-node";
-import { createLogger } from "../telemetry/log.ts";
-import { createMetrics } from "../telemetry/metrics.ts";
-import { ApiCallError, type KubeApi } from "./api.ts";
-import type { Cache } from "./informers.ts";
-import { createReconciler, type Reconciler, type ReconcilerDeps } from "./reconciler.ts";
+import type { MetricMessage, TrialAddress } from "../../api/metrics.ts";
+import type { ReportMode } from "../../engine/tuner.ts";
+import type { TrialState } from "../../ingest/validate.ts";
+import { createLogger } from "../../telemetry/log.ts";
+import { createMetrics } from "../../telemetry/metrics.ts";
+import { ApiCallError, type KubeApi } from "../api.ts";
+import type { Cache } from "../informers.ts";
+import type { ReconcileOutcome } from "../workqueue.ts";
+import type { ReconcileDeps } from "./deps.ts";
+import { createReconciler } from "./reconciler.ts";
+
+/** The reconciler as these tests drive it: the work queue's reconcile, and ingest's port in the words of its checks. */
+interface Reconciler {
+  reconcile(key: string): Promise<ReconcileOutcome>;
+  report(a: TrialAddress, m: MetricMessage, mode?: ReportMode): void;
+  persist(keys: ReadonlySet<string>): Promise<void>;
+  trialState(a: TrialAddress): TrialState;
+  trialUid(a: TrialAddress): string | undefined;
+}
+
+function driven(deps: ReconcileDeps): Reconciler {
+  const { reconcile, target } = createReconciler(deps);
+  return {
+    reconcile,
+    report: (a, m, mode = "live") => target.apply(a, m, mode),
+    persist: (keys) => target.persist(keys),
+    trialState: (a) => target.admission(a).state,
+    trialUid: (a) => {
+      const s = target.admission(a);
+      return s.state === "running" ? s.uid : undefined;
+    },
+  };
+}
 
 type Obj = KubernetesObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
 
@@ -64,14 +92,13 @@ function fakeCluster() {
       calls.eventLog.push({ kind: o.kind, name: o.name, type, reason, message });
     },
   };
-  const deps = (): ReconcilerDeps => ({
+  const deps = (): ReconcileDeps => ({
     api,
     jobs: cache(store.jobs),
     trials: cache(store.trials),
     pods: cache(store.pods),
     trialNatsUrl: "nats://n:4222",
-    publishStop: async () => {},
-    caughtUp: async () => true,
+    channel: { stop: async () => {}, caughtUp: async () => true },
     enqueue: () => {},
     metrics: createMetrics(),
     log: createLogger("error"),
@@ -79,7 +106,7 @@ function fakeCluster() {
     settleMs: 0,
     synced: () => true,
   });
-  const reconciler = (extra: Partial<ReconcilerDeps> = {}): Reconciler => createReconciler({ ...deps(), ...extra });
+  const reconciler = (extra: Partial<ReconcileDeps> = {}): Reconciler => driven({ ...deps(), ...extra });
   return { store, calls, deps, reconciler, api };
 }
 
@@ -486,7 +513,7 @@ test("a restarted controller takes no decision from stored curves, keeps a stop 
   const stops = c.calls.events.filter((e) => e === "EarlyStopped").length;
 
   // A grace period long enough that the stopped trial's Pod is still there to report.
-  const second = createReconciler({ ...c.deps(), stopGraceMs: 60_000 });
+  const second = c.reconciler({ stopGraceMs: 60_000 });
   await second.reconcile("ns/j");
   assert.equal(phase(c.store, "j-00001"), "Running", "judged against j-00000 now, its stored steps would be cut: they are not judged again");
   assert.equal(c.calls.events.filter((e) => e === "EarlyStopped").length, stops, "no new stop from history");
@@ -509,7 +536,7 @@ test("a restarted controller takes no decision from stored curves, keeps a stop 
 test("a stopped trial is settled only once its last reports are in: a report after its Pod exited still reaches its curve", async () => {
   const c = fakeCluster();
   let caughtUp = false;
-  const r = createReconciler({ ...c.deps(), caughtUp: async () => caughtUp, settleMs: 60_000 });
+  const r = c.reconciler({ channel: { stop: async () => {}, caughtUp: async () => caughtUp }, settleMs: 60_000 });
   addJob(c.store, 3, 1, { parallelTrials: 2, earlyStopping: { algorithm: "median", settings: { minTrials: 1, startStep: 1, compare: "runningAverage" } } });
   await r.reconcile("ns/j");
   c.store.pods.get("j-00001")!.status = { phase: "Running" };
