@@ -51,25 +51,25 @@ function fakeCluster() {
   const api: KubeApi = {
     createTrial: async (t) => {
       calls.trialCreates++;
-      if (store.trials.has(t.metadata.name)) return { kind: "exists" };
+      if (store.trials.has(t.metadata.name)) return { ok: false, reason: "exists", detail: "already exists" };
       const o = { ...structuredClone(t), metadata: { ...structuredClone(t.metadata), uid: `uid-${uid++}` } } as Obj;
       store.trials.set(t.metadata.name, o);
-      return { kind: "created", object: { name: t.metadata.name, namespace: "ns", uid: o.metadata?.uid ?? "" } };
+      return { ok: true, object: { name: t.metadata.name, namespace: "ns", uid: o.metadata?.uid ?? "" } };
     },
     createPod: async (p) => {
       calls.podCreates++;
       const name = p.metadata?.name ?? "";
       calls.creates.push(`Pod ${name}`);
-      if (store.pods.has(name)) return { kind: "exists" };
+      if (store.pods.has(name)) return { ok: false, reason: "exists", detail: "already exists" };
       store.pods.set(name, { ...structuredClone(p), status: { phase: "Pending" } } as Obj);
-      return { kind: "created", object: { name, namespace: "ns", uid: "pod" } };
+      return { ok: true, object: { name, namespace: "ns", uid: "pod" } };
     },
     createSecret: async (sec) => {
       const name = sec.metadata?.name ?? "";
       calls.creates.push(`Secret ${name}`);
-      if (store.secrets.has(name)) return { kind: "exists" };
+      if (store.secrets.has(name)) return { ok: false, reason: "exists", detail: "already exists" };
       store.secrets.set(name, structuredClone(sec) as Obj);
-      return { kind: "created", object: { name, namespace: "ns", uid: "secret" } };
+      return { ok: true, object: { name, namespace: "ns", uid: "secret" } };
     },
     deletePod: async (_ns, name) => void store.pods.delete(name),
     patchTrialStatus: async (_ns, name, status) => {

@@ -22,7 +22,7 @@ export async function restoreDeleted(d: Deps, rt: JobRuntime, job: JobObject): P
     rt.trialUids.delete(v.name);
     rt.written.delete(v.name);
     const r = await d.api.createTrial(trialObject(job, v));
-    if (r.kind === "created") rt.trialUids.set(v.name, r.object.uid);
+    if (r.ok) rt.trialUids.set(v.name, r.object.uid);
   }
 }
 
@@ -38,15 +38,15 @@ async function ensureTrialObject(d: Deps, rt: JobRuntime, job: JobObject, v: Tri
   if (cached?.metadata?.uid) rt.trialUids.set(v.name, cached.metadata.uid);
   if (rt.trialUids.has(v.name)) return { ok: true };
   const r = await d.api.createTrial(trialObject(job, v));
-  if (r.kind === "created") {
+  if (r.ok) {
     rt.trialUids.set(v.name, r.object.uid);
     created.push(v);
     d.log.info("trial created", { namespace: rt.namespace, job: rt.name, trial: v.name, params: JSON.stringify(v.params) });
     return { ok: true };
   }
   // Already there but not in the cache yet: look again shortly.
-  if (r.kind === "exists") return { ok: false, wake: 500 };
-  fail(d, rt, { phase: "Failed", reason: "InvalidTrialTemplate", message: `the API server refused Trial ${v.name}: ${r.message}` });
+  if (r.reason === "exists") return { ok: false, wake: 500 };
+  fail(d, rt, { phase: "Failed", reason: "InvalidTrialTemplate", message: `the API server refused Trial ${v.name}: ${r.detail}` });
   return { ok: false };
 }
 
@@ -60,8 +60,8 @@ async function ensurePod(d: Deps, rt: JobRuntime, job: JobObject, v: TrialView):
   let secret: string | undefined;
   if (d.reportKey) {
     const s = await d.api.createSecret(trialSecret(rt.name, trial, d.reportKey({ namespace: rt.namespace, job: rt.name, trial: v.name, uid })));
-    if (s.kind === "invalid") {
-      const message = `the API server refused the report-key Secret of trial ${v.name}: ${s.message}; the controller needs the create verb on secrets in namespace ${rt.namespace} (the chart's ClusterRole grants it)`;
+    if (!s.ok && s.reason === "invalid") {
+      const message = `the API server refused the report-key Secret of trial ${v.name}: ${s.detail}; the controller needs the create verb on secrets in namespace ${rt.namespace} (the chart's ClusterRole grants it)`;
       rt.tuner.exited(v.name, { ok: false, reason: message });
       fail(d, rt, { phase: "Failed", reason: "Interrupted", message });
       return;
@@ -69,14 +69,14 @@ async function ensurePod(d: Deps, rt: JobRuntime, job: JobObject, v: TrialView):
     secret = reportKeySecretName(trial);
   }
   const r = await d.api.createPod(trialPod(job, trial, v, d.trialNatsUrl, d.trialDefaults, secret));
-  if (r.kind === "invalid") {
-    const message = `the API server refused the Pod of trial ${v.name}: ${r.message}`;
+  if (!r.ok && r.reason === "invalid") {
+    const message = `the API server refused the Pod of trial ${v.name}: ${r.detail}`;
     rt.tuner.exited(v.name, { ok: false, reason: message });
     fail(d, rt, { phase: "Failed", reason: "InvalidTrialTemplate", message });
     return;
   }
   rt.podsCreated.add(v.name);
-  if (r.kind === "created") d.log.debug("trial Pod created", { namespace: rt.namespace, job: rt.name, trial: v.name });
+  if (r.ok) d.log.debug("trial Pod created", { namespace: rt.namespace, job: rt.name, trial: v.name });
 }
 
 /**
