@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import type { KubernetesObject } from "@kubernetes/client-node";
 import type { MetricMessage, TrialAddress } from "../../api/metrics.ts";
 import type { ReportMode } from "../../engine/tuner.ts";
-import type { TrialState } from "../../ingest/validate.ts";
+import type { TrialAdmission } from "../../ingest/metrics-target.ts";
 import { createLogger } from "../../telemetry/log.ts";
 import { createMetrics } from "../../telemetry/metrics.ts";
 import { ApiCallError, type KubeApi } from "../api.ts";
@@ -17,7 +17,7 @@ interface Reconciler {
   reconcile(key: string): Promise<ReconcileOutcome>;
   report(a: TrialAddress, m: MetricMessage, mode?: ReportMode): void;
   persist(keys: ReadonlySet<string>): Promise<void>;
-  trialState(a: TrialAddress): TrialState;
+  trialState(a: TrialAddress): TrialAdmission["state"];
   trialUid(a: TrialAddress): string | undefined;
 }
 
