@@ -555,3 +555,22 @@ test("a stopped trial is settled only once its last reports are in: a report aft
   assert.deepEqual([s.phase, s.curve.map((p) => p.step)], ["EarlyStopped", [1, 2]]);
   assert.equal(r.trialState(addr("j-00001")), "finished");
 });
+
+test("ingest's port: a job not loaded yet is 'later', a finished one never loaded 'finished', no job 'unknown'; a running trial comes with its uid and metrics", async () => {
+  const c = fakeCluster();
+  const { reconcile, target } = createReconciler(c.deps());
+  assert.deepEqual(target.admission(addr("j-00000")), { state: "unknown" }, "no such job");
+  addJob(c.store, 2);
+  assert.deepEqual(target.admission(addr("j-00000")), { state: "later" }, "its state is not rebuilt yet");
+  await reconcile("ns/j");
+  const uid = c.store.trials.get("j-00000")?.metadata?.uid;
+  assert.deepEqual(target.admission(addr("j-00000")), { state: "running", uid, metrics: {} });
+  target.apply(addr("j-00000"), { trial: "j-00000", step: 1, metrics: { loss: 0.5, acc: 0.9 } }, "live");
+  assert.deepEqual(target.admission(addr("j-00000")), { state: "running", uid, metrics: { loss: 0.5, acc: 0.9 } });
+  assert.deepEqual(target.admission(addr("j-00001")), { state: "unknown" }, "not launched");
+  const other = fakeCluster();
+  addJob(other.store, 1);
+  const stored = other.store.jobs.get("j");
+  if (stored) stored.status = { phase: "Succeeded" };
+  assert.deepEqual(createReconciler(other.deps()).target.admission(addr("j-00000")), { state: "finished" }, "a finished job is never loaded again");
+});
