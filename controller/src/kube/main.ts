@@ -15,7 +15,7 @@ import { PooledKubeConfig } from "./kubeconfig.ts";
 import { startElection, type Election } from "./leader.ts";
 import { StartupAborted, StartupTimedOut, probeApiServer, retryUntil } from "./startup.ts";
 import { JOB_LABEL } from "./objects.ts";
-import { createReconciler } from "./reconciler.ts";
+import { createReconciler, metricsTargetOf } from "./reconciler.ts";
 import { loadTrialDefaults } from "./trial-defaults.ts";
 import { startWorkQueue, type WorkQueue } from "./workqueue.ts";
 
@@ -174,7 +174,7 @@ export async function startController(config: ControllerConfig, log: Logger = cr
       for (;;) {
         try {
           const streamLimits = { maxAgeSeconds: config.streamMaxAgeSeconds, maxBytes: config.streamMaxBytes, maxMessagesPerSubject: config.streamMaxMessagesPerSubject };
-          const ingest = await startIngest({ nc, durable: config.consumer, namespaces: config.namespaces, target: reconciler, metrics, log, streamLimits, ...(signingKey && config.verifyReports ? { signingKey } : {}) });
+          const ingest = await startIngest({ nc, durable: config.consumer, namespaces: config.namespaces, target: metricsTargetOf(reconciler), metrics, log, streamLimits, ...(signingKey && config.verifyReports ? { signingKey } : {}) });
           if (a.stopped) await ingest.stop();
           else a.ingest = ingest;
           return;

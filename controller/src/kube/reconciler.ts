@@ -7,7 +7,7 @@ import type { Trial, TrialStatus } from "../api/trial.ts";
 import { TuningJob, type TuningJobStatus } from "../api/tuningjob.ts";
 import { isFinished, type JobEnd, type TrialView } from "../engine/job.ts";
 import { createTuner, type Action, type ReportMode } from "../engine/tuner.ts";
-import type { TrialState } from "../ingest/validate.ts";
+import type { MetricsTarget, TrialAdmission } from "../ingest/metrics-target.ts";
 import { errorText, type Logger } from "../telemetry/log.ts";
 import type { ControllerMetrics } from "../telemetry/metrics.ts";
 import { isRefusal, type ApiCallError, type KubeApi } from "./api.ts";
@@ -50,11 +50,23 @@ export interface ReconcilerDeps {
 /** The controller's job logic: reconcile a job, and serve the metric ingestion. */
 export interface Reconciler {
   reconcile(key: string): Promise<Outcome>;
-  trialState(a: TrialAddress): TrialState;
+  trialState(a: TrialAddress): TrialAdmission["state"];
   knownMetrics(a: TrialAddress): Readonly<Record<string, number>> | undefined;
   trialUid(a: TrialAddress): string | undefined;
   report(a: TrialAddress, m: MetricMessage, mode?: ReportMode): void;
   persist(keys: ReadonlySet<string>): Promise<void>;
+}
+
+/** The reconciler as ingest's MetricsTarget. */
+export function metricsTargetOf(r: Reconciler): MetricsTarget {
+  return {
+    admission: (a) => {
+      const state = r.trialState(a);
+      return state === "running" ? { state, uid: r.trialUid(a), metrics: r.knownMetrics(a) } : { state };
+    },
+    apply: (a, m, mode) => r.report(a, m, mode),
+    persist: (keys) => r.persist(keys),
+  };
 }
 
 /**
