@@ -137,3 +137,26 @@ test("the handler passes on how a report is judged", () => {
   handle("kubetune.metrics.ns.j.t1", body, new Set(), undefined, "deferred");
   assert.deepEqual(modes, ["live", "replayed", "deferred"]);
 });
+
+test("each message's trial is asked about once, signature check and validation together, and afresh for the next message", () => {
+  const signingKey = Buffer.from("a-signing-key-of-at-least-32-bytes!!");
+  const asked: string[] = [];
+  const applied: string[] = [];
+  const target: MetricsTarget = {
+    admission: (a) => {
+      asked.push(a.trial);
+      return a.trial === "done" ? { state: "finished" } : { state: "running", uid: `uid-${a.trial}`, metrics: undefined };
+    },
+    apply: (a) => void applied.push(a.trial),
+    persist: async () => {},
+  };
+  const handle = createMessageHandler({ namespaces: ["ns"], target, metrics: createMetrics(), log: createLogger("error"), signingKey });
+  const send = (trial: string) => {
+    const subject = `kubetune.metrics.ns.j.${trial}`;
+    const body = enc({ trial, step: 1, metrics: { loss: 1 } });
+    return handle(subject, body, new Set(), signReport(trialReportKey(signingKey, { namespace: "ns", job: "j", trial, uid: `uid-${trial}` }), subject, body));
+  };
+  assert.deepEqual([send("t1"), send("t2"), send("done"), send("t1")], ["applied", "applied", "settled", "applied"]);
+  assert.deepEqual(asked, ["t1", "t2", "done", "t1"]);
+  assert.deepEqual(applied, ["t1", "t2", "t1"]);
+});

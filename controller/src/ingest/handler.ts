@@ -30,7 +30,12 @@ export function createMessageHandler(options: { namespaces: readonly string[]; t
   // signature's key, or validation): both look at the same subject.
   let admitted: TrialAdmission | undefined;
   const admit = (a: TrialAddress): TrialAdmission => (admitted ??= target.admission(a));
-  const verify = options.signingKey ? createReportVerifier({ signingKey: options.signingKey, trialUid: (a) => { const t = admit(a); return t.state === "running" ? t.uid : undefined; } }) : undefined;
+  // Only a running trial has a key; the others are refused (or retried) by validation, for what they are.
+  const keyUid = (a: TrialAddress): string | undefined => {
+    const t = admit(a);
+    return t.state === "running" ? t.uid : undefined;
+  };
+  const verify = options.signingKey ? createReportVerifier({ signingKey: options.signingKey, trialUid: keyUid }) : undefined;
   const reject = (result: Exclude<MessageResult, "accepted">, detail: string): MessageOutcome => {
     metrics.metricMessages.inc({ result });
     rejects.warn("metric message rejected", { reason: result, detail });
@@ -44,7 +49,7 @@ export function createMessageHandler(options: { namespaces: readonly string[]; t
     if (verify) {
       const address = parseMetricsSubject(subject);
       const check = address ? verify(address, subject, data, signature) : undefined;
-      // No key known for the trial yet: validation says why (unknown, finished, loading), or it is refused below.
+      // No key for the trial: validation says why (unknown, finished, job loading), or it is refused below.
       if (check?.ok === false && check.reason !== "no_key") return reject(check.reason, check.detail);
       signed = check?.ok === true;
     }
