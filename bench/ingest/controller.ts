@@ -6,9 +6,10 @@ import { randomBytes } from "node:crypto";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { connect } from "@nats-io/transport-node";
 import { SIGNATURE_HEADER, trialReportKey } from "../../controller/src/api/report-signature.ts";
-import { createMessageHandler, PERSIST_INTERVAL_MS, persistTurns, startIngest } from "../../controller/src/ingest/consumer.ts";
+import { startIngest } from "../../controller/src/ingest/consumer.ts";
+import { createMessageHandler } from "../../controller/src/ingest/handler.ts";
+import { PERSIST_INTERVAL_MS, persistTurns } from "../../controller/src/ingest/persist-batch.ts";
 import { publishStop } from "../../controller/src/ingest/control.ts";
-import { ingestTargetOf } from "../../controller/src/kube/ingest-bridge.ts";
 import { createReconciler } from "../../controller/src/kube/reconcile/reconciler.ts";
 import { startWorkQueue } from "../../controller/src/kube/workqueue.ts";
 import { createLogger } from "../../controller/src/telemetry/log.ts";
@@ -75,13 +76,13 @@ if (trials.length !== wanted) throw new Error(`expected ${wanted} trials, the re
 let stopIngest: () => Promise<void> = async () => {};
 const start = async (): Promise<void> => {
   if (transport === "jetstream") {
-    const ingest = await startIngest({ nc, durable: "kubetune-controller", namespaces: [NAMESPACE], target: ingestTargetOf(reconciler.target), metrics, log, ...keyed });
+    const ingest = await startIngest({ nc, durable: "kubetune-controller", namespaces: [NAMESPACE], target: reconciler.target, metrics, log, ...keyed });
     stopIngest = () => ingest.stop();
     return;
   }
   // Core NATS: no storage, no acks; the same handler, and applied reports persisted after each burst
   // (one persist at a time, at most one per PERSIST_INTERVAL_MS), as the JetStream consumer does.
-  const handle = createMessageHandler({ namespaces: [NAMESPACE], target: ingestTargetOf(reconciler.target), metrics, log, ...keyed });
+  const handle = createMessageHandler({ namespaces: [NAMESPACE], target: reconciler.target, metrics, log, ...keyed });
   let jobs = new Set<string>();
   let persisting = false;
   const turn = persistTurns(PERSIST_INTERVAL_MS);

@@ -1,7 +1,7 @@
 import { CoreV1Api, CustomObjectsApi, makeInformer, type KubeConfig, type KubernetesListObject, type KubernetesObject } from "@kubernetes/client-node";
 import { errorText, type Logger } from "../telemetry/log.ts";
 import { API_GROUP, API_VERSION, JOB_LABEL, PLURALS } from "./objects.ts";
-import { backoffMs } from "./workqueue.ts";
+import { backoffMs } from "../backoff.ts";
 
 /** A cache of one resource kind over the watched namespaces. */
 export interface Cache<T extends KubernetesObject> {

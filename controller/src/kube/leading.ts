@@ -2,7 +2,7 @@ import type { KubernetesObject } from "@kubernetes/client-node";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { KeyedTrial } from "../api/report-signature.ts";
 import { startIngest, type Ingest } from "../ingest/consumer.ts";
-import { publishStop } from "../ingest/control.ts";
+import { createTrialChannel } from "../ingest/trial-channel.ts";
 import { errorText, type Logger } from "../telemetry/log.ts";
 import type { ControllerMetrics } from "../telemetry/metrics.ts";
 import type { Reachability } from "../telemetry/reachability.ts";
@@ -11,7 +11,6 @@ import { whenSynced } from "./cache-sync.ts";
 import type { ControllerConfig } from "./config.ts";
 import { withEventQueue } from "./events.ts";
 import { startCache } from "./informers.ts";
-import { ingestTargetOf } from "./ingest-bridge.ts";
 import { keepTrying } from "./keep-trying.ts";
 import type { PooledKubeConfig } from "./kubeconfig.ts";
 import { JOB_LABEL } from "./objects.ts";
@@ -84,11 +83,7 @@ export function startLeading(o: LeadingDeps): Leading {
   const pods = startCache<KubernetesObject>(o.kc, "pods", config.namespaces, enqueueOwner, log);
   const caches = [jobs, trials, pods];
   const synced = (): boolean => caches.every((c) => c.synced());
-  // Until the merge with the ingest restructuring, which provides it as ingest/trial-channel.ts (ports.md).
-  const channel: TrialChannel = {
-    stop: async (a, reason) => publishStop(o.nc, a, reason),
-    caughtUp: async (a, t) => (ingest ? ingest.caughtUpSince(t) || (await ingest.trialCaughtUp(a)) : false),
-  };
+  const channel: TrialChannel = createTrialChannel(o.nc, () => ingest);
   const reconciler = createReconciler({
     api: withEventQueue(kubeApi(o.kc, "kubetune-controller", config.identity, o.apiserver), { inFlight: EVENTS_IN_FLIGHT, backlog: EVENT_BACKLOG, log }),
     jobs,
@@ -113,7 +108,7 @@ export function startLeading(o: LeadingDeps): Leading {
     const scopes = config.namespaces.length === 0 ? [""] : config.namespaces;
     for (const ns of scopes) for (const j of jobs.list(ns)) if (j.metadata?.name) queue.add(`${j.metadata.namespace}/${j.metadata.name}`);
     const streamLimits = { maxAgeSeconds: config.streamMaxAgeSeconds, maxBytes: config.streamMaxBytes, maxMessagesPerSubject: config.streamMaxMessagesPerSubject };
-    const started = await keepTrying(() => startIngest({ nc: o.nc, durable: config.consumer, namespaces: config.namespaces, target: ingestTargetOf(reconciler.target), metrics, log, streamLimits, ...(o.verifyKey ? { signingKey: o.verifyKey } : {}) }), {
+    const started = await keepTrying(() => startIngest({ nc: o.nc, durable: config.consumer, namespaces: config.namespaces, target: reconciler.target, metrics, log, streamLimits, ...(o.verifyKey ? { signingKey: o.verifyKey } : {}) }), {
       stopped: () => stopped,
       failed: (e) => o.retries.warn("starting metric ingestion failed; retrying", { error: errorText(e) }),
       delayMs: INGEST_RETRY_MS,
