@@ -3,6 +3,8 @@ export * from "./objective.ts";
 export * from "./budget.ts";
 export * from "./template.ts";
 export * from "./meta.ts";
+export * from "./search-settings.ts";
+export * from "./stopping-settings.ts";
 export * from "./tuningjob.ts";
 export * from "./trial.ts";
 export * from "./validate.ts";

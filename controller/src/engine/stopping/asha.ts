@@ -1,7 +1,7 @@
 import { firstAtOrAfter } from "./curve.ts";
 import { createFitCache, optimistic, pooledNoise, predicted, type DecayFit } from "./extrapolate.ts";
 import { CONTINUE, fmt, type Objective, type Rule } from "./rule.ts";
-import type { AshaSettings } from "./settings.ts";
+import type { AshaSettings } from "../../api/stopping-settings.ts";
 
 /** FNV-1a of a trial name: spreads trials over hyperband brackets by name, so a rebuilt stopper agrees. */
 export function bracketOf(trial: string, brackets: number): number {

@@ -1,7 +1,7 @@
 import { upperBound } from "./curve.ts";
 import { createFitCache, optimistic, pooledNoise, predicted, type DecayFit } from "./extrapolate.ts";
 import { CONTINUE, fmt, type Objective, type Rule, type TrialRecord } from "./rule.ts";
-import type { MedianSettings } from "./settings.ts";
+import type { MedianSettings } from "../../api/stopping-settings.ts";
 
 /** Prefix sums of one completed curve, so its running average up to any step is a binary search away. */
 interface Prefix {
