@@ -2,6 +2,7 @@ export * from "./parameters.ts";
 export * from "./objective.ts";
 export * from "./budget.ts";
 export * from "./template.ts";
+export * from "./trial-env.ts";
 export * from "./meta.ts";
 export * from "./search-settings.ts";
 export * from "./stopping-settings.ts";
