@@ -9,7 +9,7 @@ import { substituteParams } from "../api/template.ts";
 import { trialEnv } from "../api/trial-env.ts";
 import { createTuner, type Action } from "../engine/tuner.ts";
 import type { JobEnd, TrialView } from "../engine/job.ts";
-import { resultsOf, saveResults, trialViewsOf, type Outcome, type Results, type TrialTimes } from "./results.ts";
+import { resultsOf, saveResults, trialViewsOf, type TrialOutcome, type Results, type TrialTimes } from "./results.ts";
 import { startTrialProcess, type TrialProcess } from "./trial-process.ts";
 import { LOCAL_NAMESPACE, LOCAL_TRIAL_UID, openNatsChannel, type NatsChannel } from "./nats-channel.ts";
 
@@ -20,7 +20,7 @@ export type RunEvent =
   | { type: "trial-report"; trial: string; step: number; value?: number; metrics: Record<string, number> }
   | { type: "trial-bad-report"; trial: string; problem: string }
   | { type: "trial-stopping"; trial: string; reason: string }
-  | { type: "trial-finished"; trial: string; outcome: Outcome; value?: number; reason?: string; best: boolean }
+  | { type: "trial-finished"; trial: string; outcome: TrialOutcome; value?: number; reason?: string; best: boolean }
   | { type: "job-finished"; end: JobEnd; best: { name: string; params: Params; value: number } | null; dir: string };
 
 /** Everything a local run needs. */
@@ -166,7 +166,7 @@ export function startRun(options: RunOptions): RunHandle {
           const best = tuner.best();
           const isBest = best?.name === t.name && bestName !== t.name;
           if (best) bestName = best.name;
-          const outcome: Outcome = t.phase === "Succeeded" ? "succeeded" : t.phase === "Failed" ? "failed" : "earlyStopped";
+          const outcome: TrialOutcome = t.phase === "Succeeded" ? "succeeded" : t.phase === "Failed" ? "failed" : "earlyStopped";
           options.onEvent({ type: "trial-finished", trial: t.name, outcome, ...(t.value !== undefined ? { value: t.value } : {}), ...(t.reason ? { reason: t.reason } : {}), best: isBest });
         }
         save();

@@ -13,5 +13,6 @@ export {
 export type { StoppingName } from "../../api/stopping-settings.ts";
 export { StopperConfig, stopperConfigFromSpec } from "./settings.ts";
 export type { StopperConfigInput } from "./settings.ts";
-export { CurvePoint, TRIAL_STATES, TrialHistory } from "./types.ts";
+export { CurvePoint } from "../../api/trial.ts";
+export { TRIAL_STATES, TrialHistory } from "./types.ts";
 export type { Decision, Stopper, TrialState } from "./types.ts";
