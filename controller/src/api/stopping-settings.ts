@@ -1,7 +1,10 @@
 /** The early-stopping rules' settings schemas: part of the TuningJob API (`spec.earlyStopping`), validated by the engine too. */
 import { z } from "zod";
 
-/** Fewest points an extrapolation fits (floor, scale, time constant); one more leaves a degree of freedom to measure noise. */
+/**
+ * Fewest points an extrapolation fits (floor, scale, time constant); one more leaves a degree of freedom
+ * to measure noise. Defined here, not in the engine's extrapolate.ts, because asha's default grace period depends on it.
+ */
 export const FIT_POINTS = 3;
 
 /** Names of the early-stopping rules a TuningJob may ask for. */
