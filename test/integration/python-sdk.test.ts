@@ -15,10 +15,10 @@ const python = join(root, ".venv/bin/python");
 const script = join(root, "sdk/python/examples/toy_loop.py");
 if (!existsSync(python)) throw new Error(`${python} is missing; run bash test/prereqs.sh (it creates the venv and installs sdk/python)`);
 
-const EPOCHS = 12;
+const EPOCHS = 20;
 const LR = 0.3;
 
-/** Two trials in grid order, offset 0 then 1: ASHA (η 2, first rung at step 2) stops the second one, whose loss is 1 higher. */
+/** Two trials in grid order, offset 0 then 1: ASHA (η 2, first rung at step 2) stops the second one, whose loss is 1 higher; its 10 s of epochs leave the stop seconds to arrive. */
 function pythonJob(name: string): Record<string, unknown> {
   return {
     apiVersion: "kubetune.io/v1alpha1",
@@ -30,7 +30,7 @@ function pythonJob(name: string): Record<string, unknown> {
         { name: "offset", type: "discrete", values: [0, 1] },
         { name: "lr", type: "discrete", values: [LR] },
         { name: "epochs", type: "discrete", values: [EPOCHS] },
-        { name: "epoch_seconds", type: "discrete", values: [0.4] },
+        { name: "epoch_seconds", type: "discrete", values: [0.5] },
       ],
       search: { algorithm: "grid" },
       earlyStopping: { algorithm: "asha", settings: { minResource: 2, reductionFactor: 2, maxResource: EPOCHS, rankBy: "value" } },
