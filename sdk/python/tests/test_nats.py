@@ -7,8 +7,12 @@ import hashlib
 import hmac
 import io
 import json
+import os
 import shutil
+import subprocess
+import sys
 import threading
+from pathlib import Path
 from typing import Any, Dict, List
 
 import nats
@@ -20,6 +24,7 @@ from kubetune import NatsOptions
 from conftest import METRICS_STREAM, NatsServer, ensure_stream, free_port, publish_core, run, stored_on, wait_for
 
 KEY = "trial-report-key-for-the-test"
+SRC = Path(__file__).resolve().parents[1] / "src"
 
 
 def env(url: str, trial: str, key: str | None = KEY) -> Dict[str, str]:
@@ -135,18 +140,36 @@ def test_when_jetstream_cannot_store_reports_publishing_gives_up_after_the_confi
         shutil.rmtree(server.store, ignore_errors=True)
 
 
-def test_close_returns_when_the_server_is_gone() -> None:
+def test_close_returns_quietly_when_the_server_is_gone() -> None:
     server = NatsServer()
     run(ensure_stream(server.url))
-    r = kubetune.connect(env=env(server.url, "mnist-00008"), handle_signals=False, nats=NatsOptions(publish_timeout=0.5))
-    r.report(1, {"loss": 1})
-    server.stop()
-    shutil.rmtree(server.store, ignore_errors=True)
-    closing = threading.Thread(target=r.close)
-    closing.start()
-    # Generous: close() waits at most about one publish timeout; this only catches a hang.
-    closing.join(timeout=30)
-    assert not closing.is_alive()
+    script = f"""
+import kubetune
+r = kubetune.connect(nats=kubetune.NatsOptions(publish_attempts=2, publish_timeout=0.5))
+r.report(1, {{"loss": 1}})
+print("reported", flush=True)
+input()  # the test stops the server meanwhile
+r.report(2, {{"loss": 0.5}})
+r.close()
+print("closed", r.stats, flush=True)
+"""
+    child = subprocess.Popen(
+        [sys.executable, "-c", script],
+        env={**os.environ, **env(server.url, "mnist-00008"), "PYTHONPATH": str(SRC)},
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert child.stdout is not None and child.stdout.readline() == "reported\n"
+        server.stop()
+        # Generous: close() waits at most about one publish timeout; this only catches a hang.
+        out, err = child.communicate("\n", timeout=60)
+    finally:
+        child.kill()
+        shutil.rmtree(server.store, ignore_errors=True)
+    assert child.returncode == 0, err
+    assert out == "closed ReportStats(sent=1, dropped=1)\n"
+    # Nothing but the SDK's own warning: no traceback, no "Task was destroyed but it is pending!".
+    assert [line for line in err.splitlines() if not line.startswith("kubetune: ")] == [], err
 
 
 def test_an_unreachable_server_fails_connect_with_a_message_naming_the_url() -> None:

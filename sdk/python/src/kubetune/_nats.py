@@ -153,16 +153,31 @@ class NatsSink:
             self._stop_loop()
 
     async def _drain(self) -> None:
+        # Closing is best effort and bounded: a lost connection makes drain() and even close() raise or wait.
         try:
             await asyncio.wait_for(self._nc.drain(), timeout=self._o.publish_timeout)
-        except Exception:  # noqa: BLE001 — closing is best effort; the connection is closed below either way
+        except Exception:  # noqa: BLE001
             pass
         if not self._nc.is_closed:
-            await self._nc.close()
+            try:
+                await asyncio.wait_for(self._nc.close(), timeout=self._o.publish_timeout)
+            except Exception:  # noqa: BLE001
+                pass
 
     def _stop_loop(self) -> None:
+        try:
+            asyncio.run_coroutine_threadsafe(_cancel_pending(), self._loop).result(timeout=5)
+        except Exception:  # noqa: BLE001 — the loop is stopped below whatever happened
+            pass
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=5)
         if not self._thread.is_alive():
             self._loop.close()
 
+
+async def _cancel_pending() -> None:
+    """Ends the tasks nats-py leaves behind after a lost connection, which would complain when the loop closes."""
+    tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for t in tasks:
+        t.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
