@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, List, Optional, TypeVar
+from typing import Any, Callable, Coroutine, Dict, List, Optional, TypeVar
 
 from ._wire import (
     MSG_ID_HEADER,
@@ -65,14 +65,16 @@ class NatsSink:
         self._thread.start()
         try:
             self._nc: Any = self._call(self._connect(url))
+            self._js: Any = self._nc.jetstream(timeout=options.publish_timeout)
         except BaseException:
             self._stop_loop()
             raise
         if report_key is None:
             warn("KUBETUNE_REPORT_KEY is not set: reports go unsigned, and a controller that verifies senders (the default) rejects them")
 
-    def _call(self, coro: Awaitable[T]) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self._loop).result()  # type: ignore[arg-type]
+    def _call(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Runs ``coro`` on the client's loop and waits for its result in the calling thread."""
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
 
     async def _connect(self, url: str) -> Any:
         import nats  # imported here so that programs run by hand or under `kubetune run` never load the client
@@ -134,10 +136,9 @@ class NatsSink:
         return self._call(self._publish(message.step, body, headers))
 
     async def _publish(self, step: int, body: bytes, headers: Dict[str, str]) -> bool:
-        js = self._nc.jetstream(timeout=self._o.publish_timeout)
         for attempt in range(1, self._o.publish_attempts + 1):
             try:
-                await js.publish(self._subject, body, timeout=self._o.publish_timeout, headers=headers)
+                await self._js.publish(self._subject, body, timeout=self._o.publish_timeout, headers=headers)
                 return True
             except Exception as e:  # noqa: BLE001 — a lost ack, no stream, a reconnect: all are retried the same way
                 if attempt == self._o.publish_attempts:

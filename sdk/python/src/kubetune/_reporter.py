@@ -95,8 +95,8 @@ class Reporter:
         with self._deliver_lock:
             if self._final_sent:
                 raise RuntimeError("kubetune reporter: final() was already called")
-            self._final_sent = True
             self._send_locked(MetricMessage(self._trial, self._last_step, dict(self._last_metrics) if clean is None else clean, final=True))
+            self._final_sent = True
 
     def on_stop(self, callback: StopCallback) -> Callable[[], None]:
         """Calls ``callback(reason)`` once when a stop is requested (at once if it was); returns an unsubscribe function.
