@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { Results } from "../../controller/src/local/results.ts";
 import { withCluster, type TestCluster } from "../cluster/with-cluster.ts";
-import { clients, root, startTestController, until, type Started } from "./controller-harness.ts";
+import { clients, root, scrape, startTestController, until, type Started } from "./controller-harness.ts";
 
 // A Python trial (sdk/python/examples/toy_loop.py, run by the venv test/prereqs.sh makes) in the test cluster
 // and under `kubetune run`: it reports through the Python SDK, and the controller's early stop reaches it.
@@ -100,6 +100,12 @@ test("a Python trial reports over NATS (signed) in the cluster, and ASHA's early
   assert.match(log, /toy_loop: on_stop ran: asha: val_loss/);
   assert.match(log, new RegExp(`toy_loop: done after ${stoppedAt} epochs via nats`));
   assert.doesNotMatch(log, /KUBETUNE_REPORT_KEY is not set/);
+
+  // The controller checked every report's signature (its consumer reads only this namespace) and took them all.
+  const text = await scrape(ctl.controller);
+  const count = (result: string) => Number(new RegExp(`kubetune_metric_messages_total\\{result="${result}"\\} (\\d+)`).exec(text)?.[1] ?? "NaN");
+  assert.equal(count("accepted"), EPOCHS + 1 + stoppedAt + 1, "every report of both trials, finals included");
+  assert.equal(count("unsigned") + count("bad_signature"), 0);
 });
 
 test("the same Python trial under `kubetune run` reports over stdout and is stopped through stdin", async () => {
