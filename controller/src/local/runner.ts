@@ -19,7 +19,7 @@ export type RunEvent =
   | { type: "trial-report"; trial: string; step: number; value?: number; metrics: Record<string, number> }
   | { type: "trial-bad-report"; trial: string; problem: string }
   | { type: "trial-stopping"; trial: string; reason: string }
-  | { type: "trial-finished"; trial: string; outcome: Outcome; value?: number; reason?: string; best: boolean }
+  | { type: "trial-finished"; trial: string; outcome: Outcome; value?: number; metrics: Record<string, number>; reason?: string; best: boolean }
   | { type: "job-finished"; end: JobEnd; best: { name: string; params: Params; value: number } | null; dir: string };
 
 /** Everything a local run needs. */
@@ -166,7 +166,7 @@ export function startRun(options: RunOptions): RunHandle {
           const isBest = best?.name === t.name && bestName !== t.name;
           if (best) bestName = best.name;
           const outcome: Outcome = t.phase === "Succeeded" ? "succeeded" : t.phase === "Failed" ? "failed" : "earlyStopped";
-          options.onEvent({ type: "trial-finished", trial: t.name, outcome, ...(t.value !== undefined ? { value: t.value } : {}), ...(t.reason ? { reason: t.reason } : {}), best: isBest });
+          options.onEvent({ type: "trial-finished", trial: t.name, outcome, ...(t.value !== undefined ? { value: t.value } : {}), metrics: t.metrics, ...(t.reason ? { reason: t.reason } : {}), best: isBest });
         }
         save();
         tick();
