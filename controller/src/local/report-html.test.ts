@@ -11,9 +11,9 @@ kind: TuningJob
 metadata: {name: ridge}
 spec:
   objective: {metric: mean_test_score, direction: maximize, additionalMetrics: [std_test_score]}
-  parameters: [{name: alpha, type: discrete, values: [0.1, 1]}]
+  parameters: [{name: alpha, type: discrete, values: [0.0001, 0.001, 0.1, 1]}]
   search: {algorithm: grid}
-  budget: {maxTrials: 2}
+  budget: {maxTrials: 4}
   trialTemplate: {spec: {containers: [{name: t, image: i, command: [python]}]}}
 `,
   "job.yaml",
@@ -29,4 +29,8 @@ test("the report shows each trial's mean CV score ± std, and the best one's", (
   assert.match(html, /<td>ridge-00000<\/td><td class="succeeded">succeeded<\/td><td>0\.4799 ± 0\.04731<\/td>/);
   assert.match(html, /<td>ridge-00001<\/td><td class="succeeded">succeeded<\/td><td>0\.4102 ± 0\.04498<\/td>/);
   assert.match(html, /<b class="ok">0\.4799 ± 0\.04731<\/b>ridge-00000/);
+});
+
+test("a discrete grid spanning decades (alpha = 1e-4 … 1) is plotted on a log axis, as a log-scaled range is", () => {
+  assert.match(html, />alpha \(log\)<\/text>/);
 });

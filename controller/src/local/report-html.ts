@@ -133,9 +133,10 @@ function parameterChart(r: Results, p: Parameter): string {
     xOf = (t) => labels.indexOf(String(t.params[p.name])) + (((t.index * 0.618) % 1) - 0.5) * 0.3;
   } else {
     const xs = valued.map((t) => Number(t.params[p.name]));
-    const log = (p.type === "double" || p.type === "int") && p.scale === "log";
     const lo = p.type === "discrete" ? Math.min(...p.values) : p.min;
     const hi = p.type === "discrete" ? Math.max(...p.values) : p.max;
+    // Discrete values spanning two decades or more are a log grid (alpha = 1e-4 … 1): on a linear axis all but the last would overlap.
+    const log = p.type === "discrete" ? lo > 0 && hi / lo >= 100 : p.scale === "log";
     const xd: [number, number] = log ? [lo / 1.15, hi * 1.15] : domain([lo, hi, ...xs]);
     f = frame(xd, yd, `${p.name}${log ? " (log)" : ""}`, r.spec.objective.metric, { w, h, xLog: log });
     xOf = (t) => Number(t.params[p.name]);
