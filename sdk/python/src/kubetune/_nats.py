@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, Optional, TypeVar
+from typing import Any, Awaitable, Callable, Dict, List, Optional, TypeVar
 
 from ._wire import (
     MSG_ID_HEADER,
@@ -77,35 +77,39 @@ class NatsSink:
     async def _connect(self, url: str) -> Any:
         import nats  # imported here so that programs run by hand or under `kubetune run` never load the client
 
-        last: Optional[BaseException] = None
-        for attempt in range(self._o.connect_attempts):
-            try:
-                nc = await nats.connect(
-                    servers=url.split(","),
-                    name=f"kubetune-trial-{self._trial}",
-                    allow_reconnect=True,
-                    max_reconnect_attempts=-1,
-                    reconnect_time_wait=0.5,
-                    connect_timeout=self._o.publish_timeout,
-                    error_cb=self._on_error,
-                )
-                break
-            except Exception as e:  # noqa: BLE001 — every failure to connect is retried, then reported
-                last = e
-                if attempt + 1 < self._o.connect_attempts:
-                    await asyncio.sleep(0.5)
-        else:
-            raise ConnectionError(
-                f"kubetune reporter: cannot connect to NATS at {url} after {self._o.connect_attempts} attempts ({last}); "
-                "check KUBETUNE_NATS_URL and that the server is up"
+        # Reconnecting forever keeps a trial reporting across NATS restarts, but nats-py then also retries the
+        # first connection forever (0.5 s apart); counting those failures bounds it to connect_attempts.
+        failures: List[BaseException] = []
+        connecting: "asyncio.Task[Any]"
+
+        async def on_error(e: Exception) -> None:
+            if connecting.done():
+                return  # a later disconnect: reconnecting is nats-py's job and each publish retries
+            failures.append(e)
+            if len(failures) >= self._o.connect_attempts:
+                connecting.cancel()
+
+        connecting = asyncio.ensure_future(
+            nats.connect(
+                servers=url.split(","),
+                name=f"kubetune-trial-{self._trial}",
+                allow_reconnect=True,
+                max_reconnect_attempts=-1,
+                reconnect_time_wait=0.5,
+                connect_timeout=self._o.publish_timeout,
+                error_cb=on_error,
             )
+        )
+        try:
+            nc = await connecting
+        except asyncio.CancelledError:
+            raise ConnectionError(
+                f"kubetune reporter: cannot connect to NATS at {url} after {self._o.connect_attempts} attempts ({failures[-1]!r}); "
+                "check KUBETUNE_NATS_URL and that the server is up"
+            ) from None
         await nc.subscribe(self._control, cb=self._on_control)
         await nc.flush()
         return nc
-
-    async def _on_error(self, e: Exception) -> None:
-        # nats-py reports every failed reconnect here; the publish retries already warn about what matters.
-        pass
 
     async def _on_control(self, msg: Any) -> None:
         reason = decode_control_message(msg.data)
