@@ -34,3 +34,7 @@ test("the report shows each trial's mean CV score ± std, and the best one's", (
 test("a discrete grid spanning decades (alpha = 1e-4 … 1) is plotted on a log axis, as a log-scaled range is", () => {
   assert.match(html, />alpha \(log\)<\/text>/);
 });
+
+test("trials that reported the objective once (a cross-validation's mean) get a sentence, not an empty curves chart", () => {
+  assert.match(html, /<h2>Learning curves<\/h2>\n<p>Every trial reported mean_test_score at one step only[^<]*<\/p>/);
+});

@@ -103,6 +103,9 @@ function objectiveChart(r: Results): string {
 function curvesChart(r: Results): string {
   const curves = r.trials.filter((t) => t.curve.length > 0);
   if (curves.length === 0) return "<p>No learning curves were reported.</p>";
+  if (curves.every((t) => t.curve.length === 1)) {
+    return `<p>Every trial reported ${esc(r.spec.objective.metric)} at one step only (such as a cross-validation's mean): there are no curves to draw.</p>`;
+  }
   const steps = curves.flatMap((t) => t.curve.map((p) => p.step));
   const values = curves.flatMap((t) => t.curve.map((p) => p.value));
   const f = frame(domain(steps), domain(values), "step", r.spec.objective.metric);
