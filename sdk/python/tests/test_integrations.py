@@ -111,3 +111,19 @@ def test_report_cv_names_every_scorer_of_a_multi_metric_result_and_refuses_other
         kubetune.sklearn.report_cv(r, {"fit_time": [1.0]})
     with pytest.raises(ValueError, match="same length"):
         kubetune.sklearn.report_cv(r, {"test_score": [1.0, 2.0], "fit_time": [1.0]})
+
+
+def test_report_cv_summary_is_gridsearchcvs_for_the_same_folds() -> None:
+    # Runs where scikit-learn is in the venv (test/prereqs.sh installs it for the scikit-learn examples).
+    pytest.importorskip("sklearn")
+    from sklearn.datasets import load_diabetes
+    from sklearn.linear_model import Ridge
+    from sklearn.model_selection import GridSearchCV, cross_validate
+
+    X, y = load_diabetes(return_X_y=True)
+    r, sink = reporter()
+    summary = kubetune.sklearn.report_cv(r, cross_validate(Ridge(alpha=0.1), X, y, cv=5, return_train_score=True))
+    grid = GridSearchCV(Ridge(), {"alpha": [0.1]}, cv=5, return_train_score=True).fit(X, y)
+    for key in ("mean_test_score", "std_test_score", "mean_train_score", "std_train_score"):
+        assert summary[key] == grid.cv_results_[key][0], key
+    assert [m.step for m in sink.sent] == [1, 2, 3, 4, 5, 5]

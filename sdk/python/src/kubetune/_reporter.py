@@ -85,16 +85,18 @@ class Reporter:
         if not 0 <= int(step) <= MAX_STEP:
             raise ValueError(f"kubetune reporter: step must be ≥ 0 and ≤ {MAX_STEP}, got {step}")
         clean = self._clean(metrics)
-        self._last_step, self._last_metrics = int(step), clean
-        self._deliver(MetricMessage(self._trial, int(step), clean))
+        with self._deliver_lock:
+            self._last_step, self._last_metrics = int(step), clean
+            self._send_locked(MetricMessage(self._trial, int(step), clean))
 
     def final(self, metrics: Optional[Mapping[str, float]] = None) -> None:
         """Sends the last report: the last step again, with ``metrics`` (default: the last step's). Call once."""
-        if self._final_sent:
-            raise RuntimeError("kubetune reporter: final() was already called")
-        clean = dict(self._last_metrics) if metrics is None else self._clean(metrics)
-        self._final_sent = True
-        self._deliver(MetricMessage(self._trial, self._last_step, clean, final=True))
+        clean = None if metrics is None else self._clean(metrics)
+        with self._deliver_lock:
+            if self._final_sent:
+                raise RuntimeError("kubetune reporter: final() was already called")
+            self._final_sent = True
+            self._send_locked(MetricMessage(self._trial, self._last_step, dict(self._last_metrics) if clean is None else clean, final=True))
 
     def on_stop(self, callback: StopCallback) -> Callable[[], None]:
         """Calls ``callback(reason)`` once when a stop is requested (at once if it was); returns an unsubscribe function.
@@ -186,15 +188,16 @@ class Reporter:
                 self._warn(f"metric {name} is {_js_name(number)}; non-finite values are not reported")
         return out
 
-    def _deliver(self, message: MetricMessage) -> None:
-        with self._deliver_lock:
-            if self._closed:
-                raise RuntimeError("kubetune reporter: report after close()")
-            assert self._sink is not None, "a Reporter is used only after connect() attached its transport"
-            if self._sink.send(message):
-                self._sent += 1
-            else:
-                self._dropped += 1
+    def _send_locked(self, message: MetricMessage) -> None:
+        """Sends one report; the caller holds the delivery lock, so reports go one at a time, in call order."""
+        if self._closed:
+            raise RuntimeError("kubetune reporter: report after close()")
+        if self._sink is None:
+            raise RuntimeError("kubetune reporter: no transport attached; get a Reporter from kubetune.connect()")
+        if self._sink.send(message):
+            self._sent += 1
+        else:
+            self._dropped += 1
 
 
 def _js_name(x: float) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import Callable, TextIO
+from typing import Callable, Optional, TextIO
 
 from ._wire import MetricMessage, decode_control_message, format_report_line
 
@@ -11,13 +11,13 @@ from ._wire import MetricMessage, decode_control_message, format_report_line
 class StdioSink:
     """Writes one protocol line per report on stdout; a daemon thread reads control lines from stdin."""
 
-    def __init__(self, stdout: TextIO, stdin: TextIO, on_stop: Callable[[str], None], warn: Callable[[str], None]) -> None:
+    def __init__(self, stdout: TextIO, stdin: Optional[TextIO], on_stop: Callable[[str], None], warn: Callable[[str], None]) -> None:
         self._stdout = stdout
         self._warn = warn
         self._closed = threading.Event()
-        # A daemon thread: the trial does not wait for stdin, and an open stdin pipe must not keep it alive.
-        self._reader = threading.Thread(target=self._read, args=(stdin, on_stop), name="kubetune-stdin", daemon=True)
-        self._reader.start()
+        if stdin is not None:  # None when the interpreter has no stdin (pythonw, a closed descriptor 0)
+            # A daemon thread: the trial does not wait for stdin, and an open stdin pipe must not keep it alive.
+            threading.Thread(target=self._read, args=(stdin, on_stop), name="kubetune-stdin", daemon=True).start()
 
     def _read(self, stdin: TextIO, on_stop: Callable[[str], None]) -> None:
         for line in stdin:

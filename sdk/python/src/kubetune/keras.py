@@ -18,13 +18,12 @@ def metrics_from_logs(logs: Optional[Mapping[str, Any]]) -> Dict[str, float]:
     """Keras epoch logs as kubetune metrics: numbers only (tensors and NumPy scalars converted), ``acc`` renamed."""
     out: Dict[str, float] = {}
     for key, value in (logs or {}).items():
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            continue
         if isinstance(value, (str, bytes)):
             continue
-        out[_RENAMES.get(key, key)] = number
+        try:
+            out[_RENAMES.get(key, key)] = float(value)
+        except (TypeError, ValueError):
+            continue
     return out
 
 
