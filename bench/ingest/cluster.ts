@@ -35,19 +35,19 @@ export function memoryCluster(): MemoryCluster {
   const meta = (o: Obj) => ({ name: o.metadata?.name ?? "", namespace: o.metadata?.namespace ?? "", uid: o.metadata?.uid ?? "" });
   const api: KubeApi = {
     createTrial: async (t) => {
-      if (trials.has(t.metadata.name)) return { kind: "exists" };
+      if (trials.has(t.metadata.name)) return { ok: false, reason: "exists", detail: "already exists" };
       const o = { ...t, metadata: { ...t.metadata, uid: `trial-${uid++}` } } as Obj;
       trials.set(t.metadata.name, o);
-      return { kind: "created", object: meta(o) };
+      return { ok: true, object: meta(o) };
     },
     createPod: async (p) => {
       const name = p.metadata?.name ?? "";
-      if (pods.has(name)) return { kind: "exists" };
+      if (pods.has(name)) return { ok: false, reason: "exists", detail: "already exists" };
       const o: Obj = { ...p, metadata: { ...p.metadata, uid: `pod-${uid++}` }, status: { phase: "Pending" } };
       pods.set(name, o);
-      return { kind: "created", object: meta(o) };
+      return { ok: true, object: meta(o) };
     },
-    createSecret: async (sec) => ({ kind: "created", object: { name: sec.metadata?.name ?? "", namespace: sec.metadata?.namespace ?? "", uid: `secret-${uid++}` } }),
+    createSecret: async (sec) => ({ ok: true, object: { name: sec.metadata?.name ?? "", namespace: sec.metadata?.namespace ?? "", uid: `secret-${uid++}` } }),
     deletePod: async (_ns, name) => void pods.delete(name),
     patchTrialStatus: async (_ns, name, status) => {
       calls.trialPatches++;

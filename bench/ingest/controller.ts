@@ -6,9 +6,11 @@ import { randomBytes } from "node:crypto";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { connect } from "@nats-io/transport-node";
 import { SIGNATURE_HEADER, trialReportKey } from "../../controller/src/api/report-signature.ts";
-import { createMessageHandler, PERSIST_INTERVAL_MS, persistTurns, startIngest } from "../../controller/src/ingest/consumer.ts";
+import { startIngest } from "../../controller/src/ingest/consumer.ts";
+import { createMessageHandler } from "../../controller/src/ingest/handler.ts";
+import { PERSIST_INTERVAL_MS, persistTurns } from "../../controller/src/ingest/persist-batch.ts";
 import { publishStop } from "../../controller/src/ingest/control.ts";
-import { createReconciler } from "../../controller/src/kube/reconciler.ts";
+import { createReconciler } from "../../controller/src/kube/reconcile/reconciler.ts";
 import { startWorkQueue } from "../../controller/src/kube/workqueue.ts";
 import { createLogger } from "../../controller/src/telemetry/log.ts";
 import { createMetrics } from "../../controller/src/telemetry/metrics.ts";
@@ -38,11 +40,13 @@ const reconciler = createReconciler({
   pods: cluster.pods,
   trialNatsUrl: url,
   ...(signingKey ? { reportKey: (t: Parameters<typeof trialReportKey>[1]) => trialReportKey(signingKey, t) } : {}),
-  publishStop: async (a, reason) => {
-    stops++;
-    publishStop(nc, a, reason);
+  channel: {
+    stop: async (a, reason) => {
+      stops++;
+      publishStop(nc, a, reason);
+    },
+    caughtUp: async () => true,
   },
-  caughtUp: async () => true,
   enqueue: (key) => queue.add(key),
   metrics,
   log,
@@ -72,13 +76,13 @@ if (trials.length !== wanted) throw new Error(`expected ${wanted} trials, the re
 let stopIngest: () => Promise<void> = async () => {};
 const start = async (): Promise<void> => {
   if (transport === "jetstream") {
-    const ingest = await startIngest({ nc, durable: "kubetune-controller", namespaces: [NAMESPACE], target: reconciler, metrics, log, ...keyed });
+    const ingest = await startIngest({ nc, durable: "kubetune-controller", namespaces: [NAMESPACE], target: reconciler.target, metrics, log, ...keyed });
     stopIngest = () => ingest.stop();
     return;
   }
   // Core NATS: no storage, no acks; the same handler, and applied reports persisted after each burst
   // (one persist at a time, at most one per PERSIST_INTERVAL_MS), as the JetStream consumer does.
-  const handle = createMessageHandler({ namespaces: [NAMESPACE], target: reconciler, metrics, log, ...keyed });
+  const handle = createMessageHandler({ namespaces: [NAMESPACE], target: reconciler.target, metrics, log, ...keyed });
   let jobs = new Set<string>();
   let persisting = false;
   const turn = persistTurns(PERSIST_INTERVAL_MS);
@@ -87,7 +91,7 @@ const start = async (): Promise<void> => {
       await turn();
       const batch = jobs;
       jobs = new Set();
-      await reconciler.persist(batch);
+      await reconciler.target.persist(batch);
     }
     persisting = false;
   };

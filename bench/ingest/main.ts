@@ -14,7 +14,7 @@ import { parseArgs } from "node:util";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import type { z } from "zod";
-import { ensureMetricsStream } from "../../controller/src/api/metrics.ts";
+import { ensureMetricsStream } from "../../controller/src/ingest/stream.ts";
 import { startNatsServer, type NatsServer } from "../../test/nats-server.ts";
 import { ControllerReady, ControllerSample, ControllerStarted, TrainersMessage, Transport, Verify, type TrainersConfig, type TrainersResult } from "./protocol.ts";
 import { drainWindow, num, quantile, table, windowOf, type Window } from "./stats.ts";

@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { createRng } from "../../controller/src/engine/search/rng.ts";
 import type { StopperConfigInput } from "../../controller/src/engine/stopping/index.ts";
-import { defaultMinResource } from "../../controller/src/engine/stopping/settings.ts";
+import { defaultMinResource } from "../../controller/src/api/stopping-settings.ts";
 import { FAMILIES, GOAL_FAMILIES, rankCorrelation, type Job } from "./families.ts";
 import { loadRecorded } from "./recorded.ts";
 import { objectiveOf, relativeRegret, replay } from "./replay.ts";

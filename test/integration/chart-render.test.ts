@@ -290,7 +290,7 @@ test("on the bundled NATS config a trial cannot read other trials' metrics: not 
   try {
     const metrics = createMetrics();
     // The controller's own connection and pull consumer, as `kubetune controller` runs them.
-    ingest = await startIngest({ nc: ctl.nc, durable: 'kubetune-controller', namespaces: ['team-b'], target: { trialState: () => 'unknown', knownMetrics: () => undefined, trialUid: () => undefined, report: () => {}, persist: async () => {} }, metrics, log });
+    ingest = await startIngest({ nc: ctl.nc, durable: 'kubetune-controller', namespaces: ['team-b'], target: { admission: () => ({ state: 'unknown' }), apply: () => {}, persist: async () => {} }, metrics, log });
     // The eavesdropping trial subscribes to everything the trainer user may, and tries the rest.
     const spy = await connect({ servers: server.url });
     conns.push(spy);

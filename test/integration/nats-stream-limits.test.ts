@@ -2,7 +2,8 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { DEFAULT_STREAM_LIMITS, ensureMetricsStream, METRICS_STREAM, metricsSubject } from "../../controller/src/api/metrics.ts";
+import { DEFAULT_STREAM_LIMITS, METRICS_STREAM, metricsSubject } from "../../controller/src/api/metrics.ts";
+import { ensureMetricsStream } from "../../controller/src/ingest/stream.ts";
 import { startNatsServer, type NatsServer } from "../nats-server.ts";
 
 // A private nats-server: the limits changed here must not touch the shared cluster's stream.

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { Params } from "./parameters.ts";
 
 /** `${params.<name>}` placeholders that the controller substitutes with a trial's parameter values. */
 export const PARAM_REFERENCE = /\$\{params\.([A-Za-z_][A-Za-z0-9_]*)\}/g;
@@ -52,4 +53,20 @@ export function paramReferences(value: unknown, path: (string | number)[] = []):
     return Object.entries(value).flatMap(([k, v]) => paramReferences(v, [...path, k]));
   }
   return [];
+}
+
+/** Renders a parameter value for a command line or env var: numbers as JavaScript prints them, strings as-is. */
+function render(v: Params[string]): string {
+  return typeof v === "number" ? String(v) : v;
+}
+
+/** Replaces every `${params.<name>}` in every string of a template (deeply) with the trial's value; unknown names are left as-is. */
+export function substituteParams<T>(template: T, params: Params): T {
+  const walk = (v: unknown): unknown => {
+    if (typeof v === "string") return v.replace(PARAM_REFERENCE, (m, name: string) => (params[name] === undefined ? m : render(params[name] as Params[string])));
+    if (Array.isArray(v)) return v.map(walk);
+    if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  return walk(template) as T;
 }

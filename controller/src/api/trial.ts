@@ -17,8 +17,11 @@ export const TRIAL_STATUS_MAX_BYTES = 64 * 1024;
 export const TRIAL_PHASES = ["Pending", "Running", "Succeeded", "Failed", "EarlyStopped"] as const;
 export type TrialPhase = (typeof TRIAL_PHASES)[number];
 
-/** One point of a learning curve: the objective metric at a step. */
-export const CurvePoint = z.object({ step: z.int().min(0), value: z.number() });
+/** One point of a learning curve: the objective metric at a step (an integer ≥ 0). */
+export const CurvePoint = z.object({
+  step: z.int({ error: "must be a whole number ≥ 0" }).min(0, { error: "must be a whole number ≥ 0" }),
+  value: z.number({ error: "must be a finite number (NaN and ±Infinity are not stored)" }),
+});
 export type CurvePoint = z.infer<typeof CurvePoint>;
 
 /** One suggestion of the search algorithm, to be evaluated by one trial Pod. */

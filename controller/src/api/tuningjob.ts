@@ -4,8 +4,8 @@ import { Objective } from "./objective.ts";
 import { Budget } from "./budget.ts";
 import { TrialTemplate, paramReferences } from "./template.ts";
 import { Condition, GROUP_VERSION, JOB_NAME_RULES, ObjectMeta, jobNameProblem } from "./meta.ts";
-import { SearchSpec } from "../engine/search/settings.ts";
-import { EarlyStoppingSpec } from "../engine/stopping/index.ts";
+import { SearchSpec } from "./search-settings.ts";
+import { EarlyStoppingSpec } from "./stopping-settings.ts";
 
 /** What the user asks for: the search space, objective, algorithms, budget and the trial Pod template. */
 export const TuningJobSpec = z

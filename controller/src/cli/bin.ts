@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from "node:fs";
 import { main } from "./main.ts";
-import { styleFor } from "./style.ts";
+import { styleFor } from "../local/style.ts";
 
 const code = await main(process.argv.slice(2), {
   out: (line) => process.stdout.write(`${line}\n`),

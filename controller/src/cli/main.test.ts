@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { main } from "./main.ts";
-import { styleFor } from "./style.ts";
+import { styleFor } from "../local/style.ts";
 import { INVALID_CASES, invalidJob, validJob } from "../../../test/fixtures/invalid-jobs.ts";
 
 const examples = join(import.meta.dirname, "../../../examples");

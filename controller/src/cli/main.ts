@@ -45,7 +45,7 @@ export async function main(argv: string[], io: Io, term?: Terminal): Promise<num
       process.once("SIGINT", stop);
       try {
         // Loaded on demand so that validate and run never load the Kubernetes client.
-        const { controllerCommand } = await import("../kube/main.ts");
+        const { controllerCommand } = await import("./controller-command.ts");
         return await controllerCommand(rest, io, early.signal);
       } finally {
         process.off("SIGTERM", stop);

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { validateYaml } from "../api/validate.ts";
-import type { Style } from "./style.ts";
+import type { Style } from "../local/style.ts";
 
 /** Output streams of a command, injectable for tests. */
 export interface Io {

@@ -2,6 +2,7 @@ import type { Objective } from "../api/objective.ts";
 import type { Params } from "../api/parameters.ts";
 import type { TrialPhase, CurvePoint } from "../api/trial.ts";
 import type { TuningJobSpec } from "../api/tuningjob.ts";
+import { fmt } from "./format.ts";
 
 /** A trial as the job state machine sees it; the same shape whether it lives in a process or a Pod. */
 export interface TrialView {
@@ -107,11 +108,6 @@ export function reachesGoal(value: number, objective: Objective): boolean {
   return objective.direction === "minimize" ? value <= objective.goal : value >= objective.goal;
 }
 
-/** A value for a human message: six significant digits. */
-function fmt(v: number | undefined): string {
-  return v === undefined ? "–" : String(Number.parseFloat(v.toPrecision(6)));
-}
-
 /** What the state machine needs to know about a job right now. */
 export interface JobState {
   spec: TuningJobSpec;
@@ -125,8 +121,10 @@ export function jobEnd(state: JobState): JobEnd | null {
   const { spec, trials } = state;
   const counts = trialCounts(trials);
   const best = bestTrial(trials, spec.objective.direction);
+  // Job messages keep six significant digits (a status column, valueText, shows four).
+  const bestText = best?.value !== undefined ? `${spec.objective.metric} = ${fmt(best.value, 6)}` : undefined;
   if (best?.value !== undefined && reachesGoal(best.value, spec.objective)) {
-    return { phase: "Succeeded", reason: "GoalReached", message: `trial ${best.name} reached the goal: ${spec.objective.metric} = ${fmt(best.value)} (goal ${spec.objective.goal})` };
+    return { phase: "Succeeded", reason: "GoalReached", message: `trial ${best.name} reached the goal: ${bestText} (goal ${spec.objective.goal})` };
   }
   if (counts.failed > spec.budget.maxFailedTrials) {
     const last = [...trials].filter((t) => t.phase === "Failed").sort((a, b) => (b.finishedOrder ?? 0) - (a.finishedOrder ?? 0))[0];
@@ -138,10 +136,10 @@ export function jobEnd(state: JobState): JobEnd | null {
   }
   const finished = counts.succeeded + counts.failed + counts.earlyStopped;
   if (finished >= spec.budget.maxTrials) {
-    return { phase: "Succeeded", reason: "MaxTrialsReached", message: `all ${spec.budget.maxTrials} trials finished${best ? `; best ${best.name}: ${spec.objective.metric} = ${fmt(best.value)}` : ""}` };
+    return { phase: "Succeeded", reason: "MaxTrialsReached", message: `all ${spec.budget.maxTrials} trials finished${best ? `; best ${best.name}: ${bestText}` : ""}` };
   }
   if (state.exhausted && counts.pending + counts.running === 0) {
-    return { phase: "Succeeded", reason: "SearchSpaceExhausted", message: `the search space is exhausted after ${trials.length} trials${best ? `; best ${best.name}: ${spec.objective.metric} = ${fmt(best.value)}` : ""}` };
+    return { phase: "Succeeded", reason: "SearchSpaceExhausted", message: `the search space is exhausted after ${trials.length} trials${best ? `; best ${best.name}: ${bestText}` : ""}` };
   }
   return null;
 }

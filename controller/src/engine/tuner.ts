@@ -1,8 +1,8 @@
-import type { TuningJobSpec } from "../api/tuningjob.ts";
 import type { Params } from "../api/parameters.ts";
-import { createStopper, stopperConfigFromSpec, type Stopper, type TrialHistory } from "./stopping/index.ts";
-import { createOptimizer, type HistoryEntry, type Optimizer } from "./search/index.ts";
+import type { CurvePoint } from "../api/trial.ts";
+import type { Objective } from "../api/objective.ts";
 import { bestTrial, extendedObjectiveValue, isFinished, jobEnd, objectiveValue, trialName, trialsToLaunch, type JobEnd, type TrialView } from "./job.ts";
+import { restore, type TunerOptions } from "./tuner-restore.ts";
 
 /** Something a shell must do: start a trial, stop one early, or end the job (stopping what still runs). */
 export type Action =
@@ -51,80 +51,48 @@ export interface Tuner {
   ended(): JobEnd | null;
 }
 
-/** Options for a tuner; `trials` rebuilds one from stored trials. */
-export interface TunerOptions {
-  job: string;
-  spec: TuningJobSpec;
-  trials?: readonly TrialView[];
-  /**
-   * What becomes of stored trials that had not finished: "relaunch" (a local run: their processes are
-   * gone, so they run again from scratch) or "keep" (a controller restart: their Pods still run, so they
-   * keep their phase and learning curve, and early stopping goes on judging them). Default "relaunch".
-   */
-  unfinished?: "relaunch" | "keep";
-  /**
-   * With "keep": stops decided before the rebuild whose trials have not exited yet (trial name → reason).
-   * Such a trial stays stopped: its later reports are recorded but never judged, and it ends EarlyStopped
-   * with this reason when it exits.
-   */
-  stops?: Readonly<Record<string, string>>;
+/** Adds or replaces the point at `step` in a step-ordered curve; whether it was appended at the end. */
+function addPoint(curve: CurvePoint[], step: number, value: number): boolean {
+  const last = curve[curve.length - 1];
+  // Reports come in step order: appending is the common case, and costs O(1) however long the curve.
+  const appended = last === undefined || last.step < step;
+  if (appended) curve.push({ step, value });
+  else {
+    const at = curve.findIndex((p) => p.step === step);
+    if (at >= 0) curve[at] = { step, value };
+    else {
+      curve.push({ step, value });
+      curve.sort((x, y) => x.step - y.step);
+    }
+  }
+  return appended;
+}
+
+/**
+ * Records a report on its trial: the objective's point goes into the curve; the metrics and value are
+ * updated unless the trial is `stopping` (it keeps what it was judged on). The objective's value, if reported.
+ */
+function recordReport(t: TrialView, step: number, metrics: Record<string, number>, objective: Objective, stopping: boolean): number | undefined {
+  if (!stopping) Object.assign(t.metrics, metrics);
+  const v = metrics[objective.metric];
+  if (v === undefined) return undefined;
+  const appended = addPoint(t.curve, step, v);
+  if (!stopping) {
+    const value = appended ? extendedObjectiveValue(t.value, v, objective) : objectiveValue(t.curve, objective);
+    if (value !== undefined) t.value = value;
+  }
+  return v;
 }
 
 /** Creates the engine of one job, optionally rebuilt from stored trials so it continues exactly where it stopped. */
 export function createTuner(options: TunerOptions): Tuner {
   const { job, spec } = options;
   const { objective } = spec;
-  const trials = new Map<string, TrialView>();
-  const suggestionIds = new Map<string, string>();
-  const stopRequested = new Map<string, string>();
-  let finishedCount = 0;
+  const restored = restore(options);
+  const { trials, suggestionIds, stopRequested, launched, optimizer, stopper } = restored;
+  let { finishedCount, nextIndex } = restored;
   let exhausted = false;
   let end: JobEnd | null = null;
-
-  const restored = [...(options.trials ?? [])].sort((a, b) => a.index - b.index);
-  const finished = restored.filter((t) => isFinished(t.phase)).sort((a, b) => (a.finishedOrder ?? a.index) - (b.finishedOrder ?? b.index));
-  const unfinished = restored.filter((t) => !isFinished(t.phase));
-  // Past the highest index, not the count: a trial lost while no controller ran leaves a gap, and
-  // reusing an index would name a new trial like an existing one. Indices count suggestions made.
-  let nextIndex = restored.reduce((max, t) => Math.max(max, t.index + 1), 0);
-
-  const optimizer: Optimizer = createOptimizer(
-    { parameters: spec.parameters, objective, algorithm: { name: spec.search.algorithm, settings: spec.search.settings ?? {} }, seed: spec.search.seed ?? 0 },
-    [
-      ...finished.map((t): HistoryEntry =>
-        t.phase === "Failed" || t.value === undefined ? { id: t.name, params: t.params, failed: true } : { id: t.name, params: t.params, value: t.value },
-      ),
-      ...unfinished.map((t): HistoryEntry => ({ id: t.name, params: t.params, pending: true })),
-    ],
-    { suggestionsMade: nextIndex },
-  );
-  const keep = options.unfinished === "keep";
-  const stoppedBefore = new Map(keep ? Object.entries(options.stops ?? {}) : []);
-  const finiteCurve = (t: TrialView) => t.curve.filter((p) => Number.isFinite(p.value));
-  const stopper: Stopper = createStopper(stopperConfigFromSpec(spec.earlyStopping, objective), [
-    ...finished.map((t): TrialHistory => ({ trial: t.name, curve: finiteCurve(t), state: t.phase === "Succeeded" ? "completed" : t.phase === "Failed" ? "failed" : "stopped" })),
-    ...(keep
-      ? unfinished.map((t): TrialHistory => {
-          const reason = stoppedBefore.get(t.name);
-          return reason === undefined ? { trial: t.name, curve: finiteCurve(t), state: "running" } : { trial: t.name, curve: finiteCurve(t), state: "stopped", reason };
-        })
-      : []),
-  ]);
-  for (const [name, reason] of stoppedBefore) if (unfinished.some((t) => t.name === name)) stopRequested.set(name, reason);
-  for (const t of finished) {
-    trials.set(t.name, { ...t, finishedOrder: finishedCount++ });
-  }
-  const launched = new Set<string>();
-  for (const t of unfinished) {
-    suggestionIds.set(t.name, t.name);
-    if (keep) {
-      trials.set(t.name, { ...t, curve: [...t.curve], metrics: { ...t.metrics } });
-      launched.add(t.name);
-    } else {
-      // Its process is gone with the old run: the trial runs again from scratch with the same parameters.
-      trials.set(t.name, { name: t.name, index: t.index, params: t.params, phase: "Pending", curve: [], metrics: {} });
-    }
-  }
 
   const list = (): TrialView[] => [...trials.values()].sort((a, b) => a.index - b.index);
   const state = () => ({ spec, trials: list(), exhausted });
@@ -198,25 +166,8 @@ export function createTuner(options: TunerOptions): Tuner {
       // A stopping trial's tail goes into its curve (its Pod reported it), but the trial keeps the value
       // and metrics it was judged on when stopped, and is judged no more.
       const stopping = stopRequested.has(name);
-      if (!stopping) Object.assign(t.metrics, metrics);
-      const v = metrics[objective.metric];
+      const v = recordReport(t, step, metrics, objective, stopping);
       if (v === undefined) return [];
-      const last = t.curve[t.curve.length - 1];
-      // Reports come in step order: appending is the common case, and costs O(1) however long the curve.
-      const appended = last === undefined || last.step < step;
-      if (appended) t.curve.push({ step, value: v });
-      else {
-        const at = t.curve.findIndex((p) => p.step === step);
-        if (at >= 0) t.curve[at] = { step, value: v };
-        else {
-          t.curve.push({ step, value: v });
-          t.curve.sort((a, b) => a.step - b.step);
-        }
-      }
-      if (!stopping) {
-        const value = appended ? extendedObjectiveValue(t.value, v, objective) : objectiveValue(t.curve, objective);
-        if (value !== undefined) t.value = value;
-      }
       if (end || stopping || mode !== "live") {
         stopper.record(name, step, v, mode !== "deferred");
         return [];

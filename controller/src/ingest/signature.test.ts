@@ -17,7 +17,8 @@ test("keys evicted from a full cache are derived again, and a trial's new uid me
   uids.a = "uid-a2";
   assert.equal(verify(at("a"), subjectOf("a"), body, old).ok, false, "the recreated trial's predecessor's key no longer works");
   assert.deepEqual(verify(at("a"), subjectOf("a"), body, sign("a")), { ok: true });
-  assert.deepEqual(verify(at("z"), subjectOf("z"), body, sign("a")), { ok: "no_key" });
+  const keyless = verify(at("z"), subjectOf("z"), body, sign("a"));
+  assert.equal(keyless.ok || keyless.reason, "no_key");
 });
 
 test("trials sharing a uid (as a local run's do) still each need their own key", () => {

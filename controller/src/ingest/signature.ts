@@ -2,8 +2,8 @@ import { createSecretKey, timingSafeEqual } from "node:crypto";
 import type { TrialAddress } from "../api/metrics.ts";
 import { reportDigest, SIGNATURE_HEADER, SIGNATURE_PREFIX, trialReportKey } from "../api/report-signature.ts";
 
-/** What checking a report's signature found: it proves its trial, no key is known for the trial (yet), or it is refused. */
-export type SignatureCheck = { ok: true } | { ok: "no_key" } | { ok: false; result: "unsigned" | "bad_signature"; detail: string };
+/** What checking a report's signature found: it proves its trial, or not: no key is known for the trial (yet; the caller decides), or it is refused. */
+export type SignatureCheck = { ok: true } | { ok: false; reason: "no_key" | "unsigned" | "bad_signature"; detail: string };
 
 /** Checks the `Kubetune-Signature` header of a report sent on `subject` by the trial at `address`. */
 export type ReportVerifier = (address: TrialAddress, subject: string, data: Uint8Array, signature: string | undefined) => SignatureCheck;
@@ -33,12 +33,12 @@ export function createReportVerifier(options: { signingKey: Uint8Array; trialUid
   };
   return (address, subject, data, signature) => {
     const uid = options.trialUid(address);
-    if (uid === undefined) return { ok: "no_key" };
-    if (signature === undefined || signature === "") return { ok: false, result: "unsigned", detail: `message on ${subject} has no ${SIGNATURE_HEADER} header; the trial must sign its reports with its KUBETUNE_REPORT_KEY (docs/metrics-protocol.md)` };
+    if (uid === undefined) return { ok: false, reason: "no_key", detail: `no report key is known for trial ${address.namespace}/${address.trial} of job ${address.job}` };
+    if (signature === undefined || signature === "") return { ok: false, reason: "unsigned", detail: `message on ${subject} has no ${SIGNATURE_HEADER} header; the trial must sign its reports with its KUBETUNE_REPORT_KEY (docs/metrics-protocol.md)` };
     const given = signature.startsWith(SIGNATURE_PREFIX) ? Buffer.from(signature.slice(SIGNATURE_PREFIX.length), "base64url") : undefined;
-    if (given?.length !== DIGEST_BYTES) return { ok: false, result: "bad_signature", detail: `message on ${subject} has a malformed ${SIGNATURE_HEADER} header (expected "${SIGNATURE_PREFIX}" and a base64url HMAC-SHA256)` };
+    if (given?.length !== DIGEST_BYTES) return { ok: false, reason: "bad_signature", detail: `message on ${subject} has a malformed ${SIGNATURE_HEADER} header (expected "${SIGNATURE_PREFIX}" and a base64url HMAC-SHA256)` };
     if (!timingSafeEqual(given, reportDigest(keyOf(address, uid), subject, data))) {
-      return { ok: false, result: "bad_signature", detail: `message on ${subject} is not signed with trial ${address.namespace}/${address.trial}'s key (sent by another trial, or the body was changed)` };
+      return { ok: false, reason: "bad_signature", detail: `message on ${subject} is not signed with trial ${address.namespace}/${address.trial}'s key (sent by another trial, or the body was changed)` };
     }
     return { ok: true };
   };

@@ -1,11 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { MAX_METRICS_PER_REPORT, MAX_STEP, MetricMessage } from "../api/metrics.ts";
-import { boundMetricNames, isWellFormedReport, validateMessage, type TrialState } from "./validate.ts";
+import type { TrialAdmission } from "./metrics-target.ts";
+import { boundMetricNames, isWellFormedReport, validateMessage } from "./validate.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const subject = "kubetune.metrics.ns.job.job-00000";
-const known = (state: TrialState) => () => state;
+type State = TrialAdmission["state"];
+const known = (state: State, metrics?: Record<string, number>) => (): TrialAdmission => (state === "running" ? { state, uid: undefined, metrics } : { state });
 
 test("a well-formed report for a running trial is accepted", () => {
   const r = validateMessage(subject, enc(JSON.stringify({ trial: "job-00000", step: 3, metrics: { loss: 0.5 } })), known("running"));
@@ -38,7 +40,7 @@ test("boundMetricNames keeps known names, admits new ones up to the bound in rep
 
 test("validateMessage applies the per-trial bound to the names the trial already has", () => {
   const have = Object.fromEntries(Array.from({ length: 256 }, (_, i) => [`m${i}`, i]));
-  const r = validateMessage(subject, enc(JSON.stringify({ trial: "job-00000", step: 3, metrics: { m1: 5, loss: 1 } })), known("running"), () => have);
+  const r = validateMessage(subject, enc(JSON.stringify({ trial: "job-00000", step: 3, metrics: { m1: 5, loss: 1 } })), known("running", have));
   assert.equal(r.ok, true);
   if (r.ok) {
     assert.deepEqual(r.message.metrics, { m1: 5 });
@@ -48,7 +50,7 @@ test("validateMessage applies the per-trial bound to the names the trial already
 
 test("each kind of bad message is rejected with its own reason", () => {
   const body = (o: unknown) => enc(JSON.stringify(o));
-  const cases: [string, Uint8Array, TrialState, string][] = [
+  const cases: [string, Uint8Array, State, string][] = [
     [subject, enc("x".repeat(70 * 1024)), "running", "too_large"],
     ["kubetune.metrics.ns.job", body({ trial: "t", step: 0, metrics: {} }), "running", "bad_subject"],
     [subject, enc("{not json"), "running", "invalid_json"],
@@ -74,7 +76,7 @@ test("each kind of bad message is rejected with its own reason", () => {
     const r = validateMessage(s, data, known(state));
     assert.equal(r.ok, false, `${want} should be rejected`);
     if (!r.ok) {
-      assert.equal(r.result, want);
+      assert.equal(r.reason, want);
       assert.ok(r.detail.length > 0);
     }
   }

@@ -1,9 +1,7 @@
 import { z } from "zod";
 import { isReservedMetricName, isSubjectToken, MAX_MESSAGE_BYTES, MAX_METRIC_NAMES_PER_TRIAL, MAX_METRICS_PER_REPORT, MAX_STEP, METRIC_NAME_PATTERN, MetricMessage, parseMetricsSubject, type TrialAddress } from "../api/metrics.ts";
 import type { MessageResult } from "../telemetry/metrics.ts";
-
-/** Where a trial stands, as far as accepting its reports goes. */
-export type TrialState = "running" | "finished" | "unknown" | "later";
+import type { TrialAdmission } from "./metrics-target.ts";
 
 /** A message that passed every check, with the trial it belongs to; `dropped` names new metrics past the trial's bound, left out of `message`. */
 export interface Accepted {
@@ -13,13 +11,10 @@ export interface Accepted {
   dropped: string[];
 }
 
-/** The metrics a running trial has reported so far (last value of each), for the per-trial name bound. */
-export type KnownMetrics = (a: TrialAddress) => Readonly<Record<string, number>> | undefined;
-
 /** A message that failed a check: the reason (a metrics label) and what exactly was wrong; "later" means retry it once the job is loaded. */
 export interface Rejected {
   ok: false;
-  result: Exclude<MessageResult, "accepted" | "names_dropped"> | "later";
+  reason: Exclude<MessageResult, "accepted" | "names_dropped"> | "later";
   detail: string;
 }
 
@@ -83,35 +78,36 @@ function metricCount(v: unknown): number {
 /**
  * Checks one NATS metric message (ARCHITECTURE.md rules): size, subject form, JSON, schema, finite
  * numbers, bounds (metrics per report, step), subject matching the body, and the trial existing and
- * running; `known` bounds the names per trial (new names past it are dropped, see boundMetricNames).
+ * running (`admission`, asked last); the names a running trial has already reported bound its new ones
+ * (past the bound they are dropped, see boundMetricNames).
  */
-export function validateMessage(subject: string, data: Uint8Array, trialState: (a: TrialAddress) => TrialState, known: KnownMetrics = () => undefined): Accepted | Rejected {
-  if (data.byteLength > MAX_MESSAGE_BYTES) return { ok: false, result: "too_large", detail: `message on ${subject} is ${data.byteLength} bytes, over the ${MAX_MESSAGE_BYTES}-byte limit` };
+export function validateMessage(subject: string, data: Uint8Array, admission: (a: TrialAddress) => TrialAdmission): Accepted | Rejected {
+  if (data.byteLength > MAX_MESSAGE_BYTES) return { ok: false, reason: "too_large", detail: `message on ${subject} is ${data.byteLength} bytes, over the ${MAX_MESSAGE_BYTES}-byte limit` };
   const address = parseMetricsSubject(subject);
-  if (!address) return { ok: false, result: "bad_subject", detail: `subject ${JSON.stringify(subject.slice(0, 200))} is not kubetune.metrics.<namespace>.<job>.<trial>` };
+  if (!address) return { ok: false, reason: "bad_subject", detail: `subject ${JSON.stringify(subject.slice(0, 200))} is not kubetune.metrics.<namespace>.<job>.<trial>` };
   let value: unknown;
   try {
     value = JSON.parse(utf8.decode(data));
   } catch (e) {
-    return { ok: false, result: "invalid_json", detail: `message on ${subject} is not JSON: ${(e as Error).message.slice(0, 200)}` };
+    return { ok: false, reason: "invalid_json", detail: `message on ${subject} is not JSON: ${(e as Error).message.slice(0, 200)}` };
   }
   let message: MetricMessage;
   if (isWellFormedReport(value)) message = value;
   else {
     const count = metricCount(value);
-    if (count > MAX_METRICS_PER_REPORT) return { ok: false, result: "too_many_metrics", detail: `message on ${subject} carries ${count} metrics, over the ${MAX_METRICS_PER_REPORT} a report may carry; report fewer metrics per step` };
+    if (count > MAX_METRICS_PER_REPORT) return { ok: false, reason: "too_many_metrics", detail: `message on ${subject} carries ${count} metrics, over the ${MAX_METRICS_PER_REPORT} a report may carry; report fewer metrics per step` };
     const reserved = reservedMetricName(value);
-    if (reserved !== undefined) return { ok: false, result: "invalid_schema", detail: `message on ${subject}: metric name ${JSON.stringify(reserved)} is reserved (a property of JavaScript objects); rename the metric` };
+    if (reserved !== undefined) return { ok: false, reason: "invalid_schema", detail: `message on ${subject}: metric name ${JSON.stringify(reserved)} is reserved (a property of JavaScript objects); rename the metric` };
     const parsed = MetricMessage.safeParse(value);
-    if (!parsed.success) return { ok: false, result: "invalid_schema", detail: `message on ${subject}: ${z.prettifyError(parsed.error).replaceAll("\n", "; ").slice(0, 400)}` };
+    if (!parsed.success) return { ok: false, reason: "invalid_schema", detail: `message on ${subject}: ${z.prettifyError(parsed.error).replaceAll("\n", "; ").slice(0, 400)}` };
     message = parsed.data;
   }
-  if (message.trial !== address.trial) return { ok: false, result: "subject_mismatch", detail: `message on ${subject} names trial ${JSON.stringify(message.trial)}, but the subject names ${address.trial}` };
-  const state = trialState(address);
-  if (state === "unknown") return { ok: false, result: "unknown_trial", detail: `no trial ${address.namespace}/${address.trial} of job ${address.job} is known to this controller` };
-  if (state === "later") return { ok: false, result: "later", detail: `job ${address.namespace}/${address.job} is not loaded yet` };
-  if (state === "finished") return { ok: false, result: "trial_not_running", detail: `trial ${address.namespace}/${address.trial} has already finished` };
-  const have = known(address);
+  if (message.trial !== address.trial) return { ok: false, reason: "subject_mismatch", detail: `message on ${subject} names trial ${JSON.stringify(message.trial)}, but the subject names ${address.trial}` };
+  const trial = admission(address);
+  if (trial.state === "unknown") return { ok: false, reason: "unknown_trial", detail: `no trial ${address.namespace}/${address.trial} of job ${address.job} is known to this controller` };
+  if (trial.state === "later") return { ok: false, reason: "later", detail: `job ${address.namespace}/${address.job} is not loaded yet` };
+  if (trial.state !== "running") return { ok: false, reason: "trial_not_running", detail: `trial ${address.namespace}/${address.trial} has already finished` };
+  const have = trial.metrics;
   if (!have) return { ok: true, address, message, dropped: [] };
   const bounded = boundMetricNames(message.metrics, have);
   return { ok: true, address, message: bounded.dropped.length > 0 ? { ...message, metrics: bounded.metrics } : message, dropped: bounded.dropped };

@@ -44,9 +44,9 @@ test("creates: the new object's identity, an existing name, a refusal with the A
     { status: 201, body: { metadata: { name: "j-00000", namespace: "ns" } } },
   ], async (kc, seen) => {
     const api = kubeApi(kc, "kubetune-controller", "test");
-    assert.deepEqual(await api.createTrial(trial), { kind: "created", object: { name: "j-00000", namespace: "ns", uid: "u-1" } });
-    assert.deepEqual(await api.createTrial(trial), { kind: "exists" });
-    assert.deepEqual(await api.createTrial(trial), { kind: "invalid", message: 'Trial "j-00000" is invalid: spec.index: must be ≥ 0' });
+    assert.deepEqual(await api.createTrial(trial), { ok: true, object: { name: "j-00000", namespace: "ns", uid: "u-1" } });
+    assert.deepEqual(await api.createTrial(trial), { ok: false, reason: "exists", detail: "already exists" });
+    assert.deepEqual(await api.createTrial(trial), { ok: false, reason: "invalid", detail: 'Trial "j-00000" is invalid: spec.index: must be ≥ 0' });
     await assert.rejects(api.createTrial(trial), /no name, namespace and uid/);
     assert.equal(seen[0]?.method, "POST");
     assert.equal(seen[0]?.url, "/apis/kubetune.io/v1alpha1/namespaces/ns/trials");

@@ -47,8 +47,11 @@ export function isRefusal(e: unknown): e is ApiCallError {
   return e instanceof ApiCallError && (e.code === 413 || e.code === 422 || e.code === 400);
 }
 
-/** Result of a create: made now, already there (same deterministic name), or refused as invalid. */
-export type CreateResult<T> = { kind: "created"; object: T } | { kind: "exists" } | { kind: "invalid"; message: string };
+/**
+ * Result of a create: made now, or not: already there (same deterministic name), or refused for good
+ * (invalid, forbidden by admission, quota or policy); `detail` is the API server's message.
+ */
+export type CreateResult<T> = { ok: true; object: T } | { ok: false; reason: "exists" | "invalid"; detail: string };
 
 /** The few API calls the reconciler makes. */
 export interface KubeApi {
@@ -77,12 +80,12 @@ function created(obj: unknown): Meta {
 
 async function create(call: () => Promise<unknown>): Promise<CreateResult<Meta>> {
   try {
-    return { kind: "created", object: created(await call()) };
+    return { ok: true, object: created(await call()) };
   } catch (e) {
     const err = apiError(e);
-    if (err.code === 409) return { kind: "exists" };
+    if (err.code === 409) return { ok: false, reason: "exists", detail: err.message };
     // 422 Invalid, 400 BadRequest and 403 Forbidden (admission, quota, policy) will not pass on retry.
-    if (err.code === 422 || err.code === 400 || err.code === 403) return { kind: "invalid", message: err.message };
+    if (err.code === 422 || err.code === 400 || err.code === 403) return { ok: false, reason: "invalid", detail: err.message };
     throw new Error(`create failed (HTTP ${err.code}): ${err.message}`);
   }
 }

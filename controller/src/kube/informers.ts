@@ -1,7 +1,7 @@
 import { CoreV1Api, CustomObjectsApi, makeInformer, type KubeConfig, type KubernetesListObject, type KubernetesObject } from "@kubernetes/client-node";
 import { errorText, type Logger } from "../telemetry/log.ts";
 import { API_GROUP, API_VERSION, JOB_LABEL, PLURALS } from "./objects.ts";
-import { backoffMs } from "./workqueue.ts";
+import { backoffMs } from "../backoff.ts";
 
 /** A cache of one resource kind over the watched namespaces. */
 export interface Cache<T extends KubernetesObject> {
@@ -41,7 +41,8 @@ export function startCache<T extends KubernetesObject>(kc: KubeConfig, kind: Res
   const scopes: (string | null)[] = namespaces.length === 0 ? [null] : [...namespaces];
   let stopped = false;
   const parts = scopes.map((ns) => {
-    const list = async (): Promise<KubernetesListObject<T>> => {
+    let listed = false;
+    const fetchList = async (): Promise<KubernetesListObject<T>> => {
       if (kind === "pods") {
         const r = ns === null ? await core.listPodForAllNamespaces({ labelSelector: JOB_LABEL }) : await core.listNamespacedPod({ namespace: ns, labelSelector: JOB_LABEL });
         return r as unknown as KubernetesListObject<T>;
@@ -52,6 +53,11 @@ export function startCache<T extends KubernetesObject>(kc: KubeConfig, kind: Res
           ? await custom.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural, ...(selector ? { labelSelector: selector } : {}) })
           : await custom.listNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, namespace: ns, plural, ...(selector ? { labelSelector: selector } : {}) });
       return r as KubernetesListObject<T>;
+    };
+    const list = async (): Promise<KubernetesListObject<T>> => {
+      const r = await fetchList();
+      listed = true;
+      return r;
     };
     const informer = makeInformer<T>(kc, pathOf(kind, ns), list, selector);
     let synced = false;
@@ -70,7 +76,8 @@ export function startCache<T extends KubernetesObject>(kc: KubeConfig, kind: Res
       if (stopped) return;
       try {
         await informer.start();
-        synced = true;
+        // start() also returns when its list failed (the failure goes to the error handler): no sync then.
+        if (listed) synced = true;
       } catch (e) {
         restart(e);
       }

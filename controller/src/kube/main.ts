@@ -1,27 +1,15 @@
-import type { KubernetesObject } from "@kubernetes/client-node";
 import { trialReportKey, type KeyedTrial } from "../api/report-signature.ts";
-import { connectNats, natsOptions, type TrackedConnection } from "../ingest/nats.ts";
-import { startIngest, type Ingest } from "../ingest/consumer.ts";
-import { publishStop } from "../ingest/control.ts";
-import { createLogger, errorText, sampled, type Logger } from "../telemetry/log.ts";
+import { connectNats, natsOptions, type NatsSettings, type TrackedConnection } from "../ingest/nats.ts";
+import { createLogger, sampled, type Logger } from "../telemetry/log.ts";
 import { createMetrics, type ControllerMetrics } from "../telemetry/metrics.ts";
 import { createReachability } from "../telemetry/reachability.ts";
 import { livenessChecks, startTelemetryServer, type Check } from "../telemetry/server.ts";
-import { kubeApi } from "./api.ts";
-import { controllerUsage, parseConfig, type ControllerConfig } from "./config.ts";
-import { withEventQueue } from "./events.ts";
-import { startCache, type Cache } from "./informers.ts";
+import type { ControllerConfig } from "./config.ts";
 import { PooledKubeConfig } from "./kubeconfig.ts";
 import { startElection, type Election } from "./leader.ts";
-import { StartupAborted, StartupTimedOut, probeApiServer, retryUntil } from "./startup.ts";
-import { JOB_LABEL } from "./objects.ts";
-import { createReconciler } from "./reconciler.ts";
+import { startLeading, type Leading } from "./leading.ts";
+import { probeApiServer, retryUntil } from "./startup.ts";
 import { loadTrialDefaults } from "./trial-defaults.ts";
-import { startWorkQueue, type WorkQueue } from "./workqueue.ts";
-
-/** Event creates in flight at once, and Events waiting before new ones are dropped (see events.ts). */
-const EVENTS_IN_FLIGHT = 4;
-const EVENT_BACKLOG = 1000;
 
 /** A running controller. */
 export interface Controller {
@@ -33,17 +21,17 @@ export interface Controller {
   stop(): Promise<void>;
 }
 
-interface Active {
-  caches: Cache<KubernetesObject>[];
-  queue: WorkQueue;
-  ingest?: Ingest;
-  stopped: boolean;
+/** The NATS settings of the configuration; unset ones are left out. */
+function natsSettings(c: ControllerConfig): NatsSettings {
+  const { natsUser: user, natsPassword: password, natsToken: token, natsCredsFile: credsFile, natsTlsCaFile: tlsCaFile, natsTlsCertFile: tlsCertFile, natsTlsKeyFile: tlsKeyFile } = c;
+  const set = Object.entries({ user, password, token, credsFile, tlsCaFile, tlsCertFile, tlsKeyFile }).filter((e): e is [string, string] => e[1] !== undefined);
+  return { ...Object.fromEntries(set), url: c.natsUrl };
 }
 
 /**
  * Starts the controller: HTTP endpoints, the API server and NATS (each waited for at most
  * --startup-timeout; `signal` cuts the wait short with StartupAborted), leader election; the leader
- * runs informers, the work queue and ingestion.
+ * runs informers, the work queue and ingestion (leading.ts).
  */
 export async function startController(config: ControllerConfig, log: Logger = createLogger(config.logLevel), signal?: AbortSignal): Promise<Controller> {
   if (config.verifyReports && config.signingKey === undefined) {
@@ -59,7 +47,7 @@ export async function startController(config: ControllerConfig, log: Logger = cr
   if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
   else kc.loadFromDefault();
   let nats: TrackedConnection | undefined;
-  let active: Active | undefined;
+  let active: Leading | undefined;
   let election: Election | undefined;
 
   const checks = (): Check[] => [
@@ -68,7 +56,7 @@ export async function startController(config: ControllerConfig, log: Logger = cr
       name: "informers",
       check: () => {
         if (!election?.isLeader()) return { ok: true };
-        return active && active.caches.every((c) => c.synced()) ? { ok: true } : { ok: false, detail: "caches not synced yet" };
+        return active?.synced() ? { ok: true } : { ok: false, detail: "caches not synced yet" };
       },
     },
   ];
@@ -85,16 +73,7 @@ export async function startController(config: ControllerConfig, log: Logger = cr
   const wait = { timeoutMs: config.startupTimeoutSeconds * 1000, log, ...(signal ? { signal } : {}) };
   try {
     // Built once, before waiting: a bad setting (an unreadable creds file…) is refused at once, not retried.
-    const natsOpts = natsOptions({
-      url: config.natsUrl,
-      ...(config.natsUser !== undefined ? { user: config.natsUser } : {}),
-      ...(config.natsPassword !== undefined ? { password: config.natsPassword } : {}),
-      ...(config.natsToken !== undefined ? { token: config.natsToken } : {}),
-      ...(config.natsCredsFile !== undefined ? { credsFile: config.natsCredsFile } : {}),
-      ...(config.natsTlsCaFile !== undefined ? { tlsCaFile: config.natsTlsCaFile } : {}),
-      ...(config.natsTlsCertFile !== undefined ? { tlsCertFile: config.natsTlsCertFile } : {}),
-      ...(config.natsTlsKeyFile !== undefined ? { tlsKeyFile: config.natsTlsKeyFile } : {}),
-    });
+    const natsOpts = natsOptions(natsSettings(config));
     await retryUntil({ what: "the API server", address: server0, hint: "Check --kubeconfig (or the in-cluster ServiceAccount) and that the API server runs." }, () => probeApiServer(kc, signal), wait);
     apiserver.reached();
     log.info("the API server answers", { server: server0 });
@@ -109,93 +88,14 @@ export async function startController(config: ControllerConfig, log: Logger = cr
     throw e;
   }
   const nc = nats.nc;
-
   // Retries repeat for every job while the API server or NATS is away: the first lines, then counts.
   const retries = sampled(log, { keys: [] });
-
-  const lead = (): Active => {
-    const q = startWorkQueue((key) => reconciler.reconcile(key), {
-      workers: config.workers,
-      hooks: {
-        depth: (n) => metrics.queueDepth.set({ name: "tuningjob" }, n),
-        added: () => metrics.queueAdds.inc({ name: "tuningjob" }),
-        retried: () => metrics.queueRetries.inc({ name: "tuningjob" }),
-        waited: (s) => metrics.queueLatency.observe({ name: "tuningjob" }, s),
-        worked: (s) => metrics.queueWorkDuration.observe({ name: "tuningjob" }, s),
-      },
-      onError: (key, e, attempt) => {
-        metrics.reconcileErrors.inc({ controller: "tuningjob" });
-        metrics.reconcileTotal.inc({ controller: "tuningjob", result: "error" });
-        retries.error("reconcile failed; will retry", { key, attempt, error: errorText(e) });
-      },
-    });
-    const a: Active = { caches: [], queue: q, stopped: false };
-    const enqueueOwner = (o: KubernetesObject): void => {
-      const job = o.metadata?.labels?.[JOB_LABEL];
-      if (job && o.metadata?.namespace) q.add(`${o.metadata.namespace}/${job}`);
-    };
-    const jobs = startCache<KubernetesObject>(kc, "tuningjobs", config.namespaces, (o) => o.metadata?.namespace && o.metadata.name && q.add(`${o.metadata.namespace}/${o.metadata.name}`), log);
-    const trials = startCache<KubernetesObject>(kc, "trials", config.namespaces, enqueueOwner, log);
-    const pods = startCache<KubernetesObject>(kc, "pods", config.namespaces, enqueueOwner, log);
-    a.caches = [jobs, trials, pods];
-    const reconciler = createReconciler({
-      api: withEventQueue(kubeApi(kc, "kubetune-controller", config.identity, apiserver), { inFlight: EVENTS_IN_FLIGHT, backlog: EVENT_BACKLOG, log }),
-      jobs,
-      trials,
-      pods,
-      trialNatsUrl: config.trialNatsUrl ?? config.natsUrl.split(",")[0] ?? config.natsUrl,
-      trialDefaults,
-      ...(reportKey ? { reportKey } : {}),
-      publishStop: async (addr, reason) => {
-        publishStop(nc, addr, reason);
-      },
-      caughtUp: async (addr, t) => (a.ingest ? a.ingest.caughtUpSince(t) || (await a.ingest.trialCaughtUp(addr)) : false),
-      enqueue: (key) => q.add(key),
-      metrics,
-      log,
-      stopGraceMs: config.stopGraceSeconds * 1000,
-      settleMs: config.settleSeconds * 1000,
-      synced: () => a.caches.every((c) => c.synced()),
-    });
-    const timed = reconciler.reconcile;
-    reconciler.reconcile = async (key) => {
-      const started = performance.now();
-      const outcome = await timed(key);
-      metrics.reconcileTime.observe({ controller: "tuningjob" }, (performance.now() - started) / 1000);
-      metrics.reconcileTotal.inc({ controller: "tuningjob", result: outcome.requeueAfterMs === undefined ? "success" : "requeue_after" });
-      return outcome;
-    };
-    void (async () => {
-      while (!a.stopped && !a.caches.every((c) => c.synced())) await new Promise((r) => setTimeout(r, 100));
-      if (a.stopped) return;
-      log.info("caches synced; reconciling every job", { namespaces: config.namespaces.join(",") || "*" });
-      const scopes = config.namespaces.length === 0 ? [""] : config.namespaces;
-      for (const ns of scopes) for (const j of jobs.list(ns)) if (j.metadata?.name) q.add(`${j.metadata.namespace}/${j.metadata.name}`);
-      for (;;) {
-        try {
-          const streamLimits = { maxAgeSeconds: config.streamMaxAgeSeconds, maxBytes: config.streamMaxBytes, maxMessagesPerSubject: config.streamMaxMessagesPerSubject };
-          const ingest = await startIngest({ nc, durable: config.consumer, namespaces: config.namespaces, target: reconciler, metrics, log, streamLimits, ...(signingKey && config.verifyReports ? { signingKey } : {}) });
-          if (a.stopped) await ingest.stop();
-          else a.ingest = ingest;
-          return;
-        } catch (e) {
-          if (a.stopped) return;
-          retries.warn("starting metric ingestion failed; retrying", { error: errorText(e) });
-          await new Promise((r) => setTimeout(r, 2000));
-        }
-      }
-    })().catch((e: unknown) => log.error("starting the controller loop failed", { error: errorText(e) }));
-    return a;
-  };
+  const verifyKey = signingKey && config.verifyReports ? signingKey : undefined;
 
   const standDown = async (): Promise<void> => {
     const a = active;
     active = undefined;
-    if (!a) return;
-    a.stopped = true;
-    await a.ingest?.stop();
-    await a.queue.shutdown();
-    await Promise.all(a.caches.map((c) => c.stop()));
+    await a?.stop();
   };
 
   election = startElection({
@@ -208,7 +108,7 @@ export async function startController(config: ControllerConfig, log: Logger = cr
     reachability: apiserver,
     onLead: () => {
       metrics.leader.set(1);
-      active = lead();
+      active = startLeading({ config, kc, nc, metrics, log, retries, apiserver, trialDefaults, ...(reportKey ? { reportKey } : {}), ...(verifyKey ? { verifyKey } : {}) });
     },
     onLose: () => {
       metrics.leader.set(0);
@@ -230,59 +130,4 @@ export async function startController(config: ControllerConfig, log: Logger = cr
       log.info("stopped");
     },
   };
-}
-
-/**
- * `kubetune controller [--flag=value...]`: runs until SIGTERM/SIGINT, then shuts down gracefully. The
- * signal handlers come first, so a controller still waiting for NATS or the API server stops at once
- * (as PID 1 in a container nothing else would stop it); `signalledEarly` says one came even before
- * (while the CLI loaded this module). Exit codes: 0 after a signal, 2 for a bad
- * setting, 1 when start-up fails (unreachable past --startup-timeout).
- */
-export async function controllerCommand(argv: readonly string[], io: { out(line: string): void; err(line: string): void }, signalledEarly?: AbortSignal): Promise<number> {
-  if (argv.some((a) => a === "--help" || a === "-h")) {
-    io.out(controllerUsage());
-    return 0;
-  }
-  let config: ControllerConfig;
-  try {
-    config = parseConfig(argv, process.env);
-  } catch (e) {
-    io.err(`kubetune controller: ${errorText(e)}`);
-    return 2;
-  }
-  const log = createLogger(config.logLevel);
-  const stopping = new AbortController();
-  const onSignal = (signal: NodeJS.Signals): void => {
-    log.info("signal received", { signal });
-    stopping.abort();
-  };
-  process.once("SIGTERM", onSignal);
-  process.once("SIGINT", onSignal);
-  // A signal that came while this module was loading (the CLI caught it).
-  if (signalledEarly?.aborted) {
-    log.info("signal received while loading");
-    stopping.abort();
-  }
-  try {
-    let controller: Controller;
-    try {
-      controller = await startController(config, log, stopping.signal);
-    } catch (e) {
-      if (e instanceof StartupAborted) {
-        log.info("stopped during start-up");
-        return 0;
-      }
-      log.error("start-up failed", { error: errorText(e) });
-      io.err(`kubetune controller: ${errorText(e)}`);
-      // Unreachable is 1; anything else is a setting (an unreadable creds or trial-defaults file): 2.
-      return e instanceof StartupTimedOut ? 1 : 2;
-    }
-    if (!stopping.signal.aborted) await new Promise((resolve) => stopping.signal.addEventListener("abort", resolve, { once: true }));
-    await controller.stop();
-    return 0;
-  } finally {
-    process.off("SIGTERM", onSignal);
-    process.off("SIGINT", onSignal);
-  }
 }

@@ -4,7 +4,8 @@ import { Trial, type TrialStatus } from "../api/trial.ts";
 import { REPORT_KEY_ENV } from "../api/report-signature.ts";
 import type { TuningJob } from "../api/tuningjob.ts";
 import type { TrialView } from "../engine/job.ts";
-import { substituteParams, trialEnv } from "../engine/template.ts";
+import { substituteParams } from "../api/template.ts";
+import { trialEnv } from "../api/trial-env.ts";
 import { applyTrialDefaults, type TrialDefaults } from "./trial-defaults.ts";
 
 /** Label on every Trial and Pod: the name of the TuningJob it belongs to. */

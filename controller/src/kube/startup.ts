@@ -1,6 +1,6 @@
 import { HttpMethod, RequestContext, type KubeConfig } from "@kubernetes/client-node";
 import { errorText, sampled, type Logger } from "../telemetry/log.ts";
-import { backoffMs } from "./workqueue.ts";
+import { backoffMs } from "../backoff.ts";
 
 /** Thrown when a start-up wait is cut short by SIGTERM/SIGINT. */
 export class StartupAborted extends Error {

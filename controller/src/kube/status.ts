@@ -3,7 +3,7 @@ import { isReservedMetricName, MAX_METRIC_NAMES_PER_TRIAL, METRIC_NAME_PATTERN }
 import { MAX_CURVE_POINTS, MAX_REASON_CHARS, type TrialStatus } from "../api/trial.ts";
 import type { BestTrial, TuningJobStatus } from "../api/tuningjob.ts";
 import { isFinished, progress, trialCounts, type JobEnd, type TrialView } from "../engine/job.ts";
-import { fmt } from "../engine/stopping/rule.ts";
+import { fmt } from "../engine/format.ts";
 import { thinCurve } from "./objects.ts";
 
 /** A stop the controller has decided but the trial's process has not acted on yet. */

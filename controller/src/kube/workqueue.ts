@@ -1,5 +1,7 @@
+import { backoffMs } from "../backoff.ts";
+
 /** What a handler tells the queue after processing a key. */
-export interface Outcome {
+export interface ReconcileOutcome {
   /** Process the key again after this many milliseconds (level-triggered polling, e.g. a grace period). */
   requeueAfterMs?: number;
 }
@@ -38,18 +40,8 @@ export interface WorkQueue {
   shutdown(): Promise<void>;
 }
 
-/**
- * Backoff for the n-th consecutive failure (1-based): base·2^(n−1), capped at maxMs, then jittered
- * down to between half and all of it ("equal jitter"), so callers that failed together (every job
- * after an API server outage) do not retry in lockstep. `random` in [0, 1); 1 gives no jitter.
- */
-export function backoffMs(failures: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
-  const d = Math.min(maxMs, baseMs * 2 ** Math.max(0, Math.min(failures - 1, 30)));
-  return Math.round(d / 2 + (d / 2) * random());
-}
-
 /** Starts a work queue that calls `handle` for each key. */
-export function startWorkQueue(handle: (key: string) => Promise<Outcome | void>, options: QueueOptions): WorkQueue {
+export function startWorkQueue(handle: (key: string) => Promise<ReconcileOutcome | void>, options: QueueOptions): WorkQueue {
   const base = options.baseDelayMs ?? 200;
   const max = options.maxDelayMs ?? 30_000;
   const hooks = options.hooks ?? {};
@@ -93,7 +85,7 @@ export function startWorkQueue(handle: (key: string) => Promise<Outcome | void>,
     timers.set(key, { at, timer });
   };
 
-  const finish = (key: string, outcome: Outcome | void, error: unknown, failed: boolean): void => {
+  const finish = (key: string, outcome: ReconcileOutcome | void, error: unknown, failed: boolean): void => {
     processing.delete(key);
     if (failed) {
       const n = (failures.get(key) ?? 0) + 1;

@@ -2,7 +2,8 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { SIGNATURE_HEADER } from "../api/report-signature.ts";
 import { createReportVerifier } from "../ingest/signature.ts";
-import { controlSubject, decodeMetricMessage, ensureMetricsStream, parseMetricsSubject, METRICS_STREAM, type MetricMessage } from "../api/metrics.ts";
+import { controlSubject, decodeMetricMessage, parseMetricsSubject, METRICS_STREAM, type MetricMessage } from "../api/metrics.ts";
+import { ensureMetricsStream } from "../ingest/stream.ts";
 
 /** The namespace token local runs use in NATS subjects. */
 export const LOCAL_NAMESPACE = "local";

@@ -2,12 +2,12 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { join } from "node:path";
 import { z } from "zod";
 import { TuningJobSpec } from "../api/tuningjob.ts";
-import { TRIAL_PHASES } from "../api/trial.ts";
+import { CurvePoint, TRIAL_PHASES } from "../api/trial.ts";
 import type { TrialView, JobEnd } from "../engine/job.ts";
 
 /** How a finished trial ended, as results.json spells it. */
 export const OUTCOMES = ["succeeded", "failed", "earlyStopped"] as const;
-export type Outcome = (typeof OUTCOMES)[number];
+export type TrialOutcome = (typeof OUTCOMES)[number];
 
 const ParamsRecord = z.record(z.string(), z.union([z.number(), z.string()]));
 
@@ -21,7 +21,7 @@ export const TrialResult = z.object({
   value: z.number().nullable(),
   reason: z.string().optional(),
   metrics: z.record(z.string(), z.number()),
-  curve: z.array(z.object({ step: z.int().min(0), value: z.number() })),
+  curve: z.array(CurvePoint),
   finishedOrder: z.int().min(0).optional(),
   startedAt: z.string().optional(),
   finishedAt: z.string().optional(),
@@ -45,7 +45,7 @@ export const Results = z.object({
 });
 export type Results = z.infer<typeof Results>;
 
-const OUTCOME_OF: Partial<Record<TrialView["phase"], Outcome>> = { Succeeded: "succeeded", Failed: "failed", EarlyStopped: "earlyStopped" };
+const OUTCOME_OF: Partial<Record<TrialView["phase"], TrialOutcome>> = { Succeeded: "succeeded", Failed: "failed", EarlyStopped: "earlyStopped" };
 
 /** Times at which each trial started and finished, kept by the runner. */
 export type TrialTimes = Map<string, { startedAt?: string; finishedAt?: string }>;

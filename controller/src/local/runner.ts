@@ -1,16 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
 import type { MetricMessage } from "../api/metrics.ts";
 import type { Params } from "../api/parameters.ts";
-import { REPORT_KEY_ENV, trialReportKey } from "../api/report-signature.ts";
 import type { TuningJobSpec } from "../api/tuningjob.ts";
-import { substituteParams, trialEnv } from "../engine/template.ts";
-import { createTuner, type Action } from "../engine/tuner.ts";
-import type { JobEnd, TrialView } from "../engine/job.ts";
-import { resultsOf, saveResults, trialViewsOf, type Outcome, type Results, type TrialTimes } from "./results.ts";
-import { startTrialProcess, type TrialProcess } from "./trial-process.ts";
-import { LOCAL_NAMESPACE, LOCAL_TRIAL_UID, openNatsChannel, type NatsChannel } from "./nats-channel.ts";
+import { createTuner, type Action, type TrialExit, type Tuner } from "../engine/tuner.ts";
+import { isFinished, type JobEnd, type TrialView } from "../engine/job.ts";
+import { resultsOf, saveResults, trialViewsOf, type TrialOutcome, type Results, type TrialTimes } from "./results.ts";
+import { startTrialProcess, type TrialCommand, type TrialProcess, type TrialProcessEvents } from "./trial-process.ts";
+import { openNatsChannel, type NatsChannel } from "./nats-channel.ts";
+import { trialCommand } from "./trial-command.ts";
 
 /** What happens during a local run, for the terminal views and `--json`. */
 export type RunEvent =
@@ -19,7 +18,7 @@ export type RunEvent =
   | { type: "trial-report"; trial: string; step: number; value?: number; metrics: Record<string, number> }
   | { type: "trial-bad-report"; trial: string; problem: string }
   | { type: "trial-stopping"; trial: string; reason: string }
-  | { type: "trial-finished"; trial: string; outcome: Outcome; value?: number; metrics: Record<string, number>; reason?: string; best: boolean }
+  | { type: "trial-finished"; trial: string; outcome: TrialOutcome; value?: number; metrics: Record<string, number>; reason?: string; best: boolean }
   | { type: "job-finished"; end: JobEnd; best: { name: string; params: Params; value: number } | null; dir: string };
 
 /** Everything a local run needs. */
@@ -41,6 +40,10 @@ export interface RunOptions {
   /** Report over NATS instead of stdout lines (the runner then listens on NATS; see nats-channel.ts). */
   natsUrl?: string;
   onEvent(event: RunEvent): void;
+  /** Starts a trial's process (default: a child process, trial-process.ts); tests pass a fake. */
+  startTrial?: (cmd: TrialCommand, events: TrialProcessEvents) => TrialProcess;
+  /** The clock of the run's recorded times (default: the system clock); tests pass a fake. */
+  now?: () => Date;
 }
 
 /** A run in progress. */
@@ -53,47 +56,87 @@ export interface RunHandle {
   kill(): void;
 }
 
-/** Builds the command, arguments and environment of one trial from the job's trial template; with a `signingKey`, the trial gets its report key. */
-export function trialCommand(options: Pick<RunOptions, "job" | "spec" | "cwd" | "env" | "pathDirs" | "natsUrl" | "dir"> & { signingKey?: Uint8Array }, trial: TrialView) {
-  const template = substituteParams(options.spec.trialTemplate, trial.params);
-  const container = template.spec.containers[0];
-  if (!container) throw new Error("spec.trialTemplate.spec.containers is empty");
-  const [file, ...commandArgs] = container.command ?? [];
-  if (file === undefined) {
-    throw new Error(
-      `spec.trialTemplate.spec.containers[0] (${container.name}) has no command; kubetune run starts the container's command as a local process, so set command (e.g. [kubetune-trainer])`,
-    );
-  }
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(options.env)) if (v !== undefined) env[k] = v;
-  for (const e of container.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
-  for (const e of trialEnv({ namespace: LOCAL_NAMESPACE, job: options.job, trial: trial.name, params: trial.params, objective: options.spec.objective.metric, natsUrl: options.natsUrl ?? "" })) {
-    env[e.name] = e.value;
-  }
-  if (options.natsUrl === undefined) {
-    delete env.KUBETUNE_NATS_URL;
-    env.KUBETUNE_REPORT = "stdio";
-  }
-  // Never a key inherited from the shell: it would not be this trial's.
-  delete env[REPORT_KEY_ENV];
-  if (options.signingKey) env[REPORT_KEY_ENV] = trialReportKey(options.signingKey, { namespace: LOCAL_NAMESPACE, job: options.job, trial: trial.name, uid: LOCAL_TRIAL_UID });
-  env.PATH = [...options.pathDirs, env.PATH ?? ""].filter((p) => p !== "").join(delimiter);
-  return {
-    trial: trial.name,
-    file,
-    args: [...commandArgs, ...(container.args ?? [])],
-    env,
-    cwd: options.cwd,
-    logPath: join(options.dir, "logs", `${trial.name}.log`),
+/** The trial-finished event of a trial that has just exited, or undefined while it is unfinished (an interrupted run). */
+function finishedEvent(t: Readonly<TrialView> | undefined, best: TrialView | undefined, previousBest: string | undefined): RunEvent | undefined {
+  if (!t || !isFinished(t.phase)) return undefined;
+  const outcome: TrialOutcome = t.phase === "Succeeded" ? "succeeded" : t.phase === "Failed" ? "failed" : "earlyStopped";
+  return { type: "trial-finished", trial: t.name, outcome, ...(t.value !== undefined ? { value: t.value } : {}), metrics: t.metrics, ...(t.reason ? { reason: t.reason } : {}), best: best?.name === t.name && previousBest !== t.name };
+}
+
+/** Opens the run's NATS channel (with --nats): reports of the run's live trials go to `report`, bad ones to the view. */
+function openChannel(options: RunOptions, signingKey: Uint8Array, isRunning: (trial: string) => boolean, report: (trial: string, m: MetricMessage) => void): Promise<NatsChannel | undefined> {
+  if (!options.natsUrl) return Promise.resolve(undefined);
+  return openNatsChannel(
+    options.natsUrl,
+    options.job,
+    signingKey,
+    (trial, m) => {
+      if (isRunning(trial)) report(trial, m);
+    },
+    (trial, problem) => options.onEvent({ type: "trial-bad-report", trial, problem }),
+  );
+}
+
+/** A promise with its resolve and reject (Promise.withResolvers is beyond the ES2023 lib this project targets). */
+function deferred<T>(): { promise: Promise<T>; resolve(value: T): void; reject(e: unknown): void } {
+  let resolve: (value: T) => void = () => {};
+  let reject: (e: unknown) => void = () => {};
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/**
+ * Runs `pass` one at a time, then `after`: a call during a run makes the loop run `pass` once more
+ * before `after`; whatever throws goes to `onError`.
+ */
+function serialized(pass: () => Promise<void>, after: () => Promise<void>, onError: (e: unknown) => void): () => void {
+  let running = false;
+  let again = false;
+  return () => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    void (async () => {
+      try {
+        do {
+          again = false;
+          await pass();
+        } while (again);
+        await after();
+      } catch (e) {
+        onError(e);
+      } finally {
+        running = false;
+      }
+    })();
   };
+}
+
+/** Gives a trial's report to the tuner and the view; what the tuner decides (a report naming another trial is shown and ignored). */
+function takeReport(options: RunOptions, tuner: Tuner, trial: string, m: MetricMessage): Action[] {
+  if (m.trial !== trial) {
+    options.onEvent({ type: "trial-bad-report", trial, problem: `report names trial "${m.trial}", not "${trial}"; ignored` });
+    return [];
+  }
+  const actions = tuner.report(trial, m.step, m.metrics);
+  const value = m.metrics[options.spec.objective.metric];
+  options.onEvent({ type: "trial-report", trial, step: m.step, ...(value !== undefined ? { value } : {}), metrics: m.metrics });
+  return actions;
 }
 
 /** Starts a local tuning run: the tuner decides, trials run as child processes, results are saved as they change. */
 export function startRun(options: RunOptions): RunHandle {
   const { job, spec, dir } = options;
+  const startTrial = options.startTrial ?? startTrialProcess;
+  const now = options.now ?? (() => new Date());
   mkdirSync(join(dir, "logs"), { recursive: true });
   const tuner = createTuner({ job, spec, ...(options.resume ? { trials: trialViewsOf(options.resume) } : {}) });
-  const startedAt = options.resume?.startedAt ?? new Date().toISOString();
+  const startedAt = options.resume?.startedAt ?? now().toISOString();
   const times: TrialTimes = new Map(options.resume?.trials.map((t) => [t.name, { ...(t.startedAt ? { startedAt: t.startedAt } : {}), ...(t.finishedAt ? { finishedAt: t.finishedAt } : {}) }]) ?? []);
   const processes = new Map<string, TrialProcess>();
   // Over NATS anyone on the server could publish on a trial's subject: each trial signs with a key from
@@ -101,20 +144,11 @@ export function startRun(options: RunOptions): RunHandle {
   const signingKey = options.natsUrl ? randomBytes(32) : undefined;
   let finishedAt: string | undefined;
   let bestName: string | undefined = tuner.best()?.name;
-  let ticking = false;
-  let again = false;
   let settled = false;
-  let resolveDone: (r: Results) => void = () => {};
-  let rejectDone: (e: unknown) => void = () => {};
-  const done = new Promise<Results>((resolve, reject) => {
-    resolveDone = resolve;
-    rejectDone = reject;
-  });
+  const done = deferred<Results>();
 
-  const snapshot = (): Results =>
-    resultsOf({ job, spec, trials: tuner.trials(), best: tuner.best(), end: tuner.ended(), startedAt, ...(finishedAt ? { finishedAt } : {}), times });
   const save = (): Results => {
-    const r = snapshot();
+    const r = resultsOf({ job, spec, trials: tuner.trials(), best: tuner.best(), end: tuner.ended(), startedAt, ...(finishedAt ? { finishedAt } : {}), times });
     saveResults(dir, r);
     return r;
   };
@@ -138,6 +172,20 @@ export function startRun(options: RunOptions): RunHandle {
     }
   };
 
+  const exited = (name: string, exit: TrialExit): void => {
+    processes.delete(name);
+    tuner.exited(name, exit);
+    times.set(name, { ...times.get(name), finishedAt: now().toISOString() });
+    const best = tuner.best();
+    const event = finishedEvent(tuner.trial(name), best, bestName);
+    if (event) {
+      if (best) bestName = best.name;
+      options.onEvent(event);
+    }
+    save();
+    tick();
+  };
+
   const launch = (trial: TrialView): void => {
     let cmd;
     try {
@@ -146,100 +194,49 @@ export function startRun(options: RunOptions): RunHandle {
       tuner.exited(trial.name, { ok: false, reason: (e as Error).message });
       return;
     }
-    times.set(trial.name, { startedAt: new Date().toISOString() });
-    const proc = startTrialProcess(cmd, {
+    times.set(trial.name, { startedAt: now().toISOString() });
+    const proc = startTrial(cmd, {
       onStart: () => {
         tuner.started(trial.name);
         options.onEvent({ type: "trial-started", trial: trial.name, params: trial.params });
       },
       onReport: (m: MetricMessage) => report(trial.name, m),
       onBadReport: (_line, problem) => options.onEvent({ type: "trial-bad-report", trial: trial.name, problem }),
-      onExit: (exit) => {
-        processes.delete(trial.name);
-        tuner.exited(trial.name, exit);
-        const t = tuner.trials().find((x) => x.name === trial.name);
-        const entry = times.get(trial.name) ?? {};
-        entry.finishedAt = new Date().toISOString();
-        times.set(trial.name, entry);
-        if (t && (t.phase === "Succeeded" || t.phase === "Failed" || t.phase === "EarlyStopped")) {
-          const best = tuner.best();
-          const isBest = best?.name === t.name && bestName !== t.name;
-          if (best) bestName = best.name;
-          const outcome: Outcome = t.phase === "Succeeded" ? "succeeded" : t.phase === "Failed" ? "failed" : "earlyStopped";
-          options.onEvent({ type: "trial-finished", trial: t.name, outcome, ...(t.value !== undefined ? { value: t.value } : {}), metrics: t.metrics, ...(t.reason ? { reason: t.reason } : {}), best: isBest });
-        }
-        save();
-        tick();
-      },
+      onExit: (exit) => exited(trial.name, exit),
     });
     processes.set(trial.name, proc);
   };
 
-  const report = (trial: string, m: MetricMessage): void => {
-    if (m.trial !== trial) {
-      options.onEvent({ type: "trial-bad-report", trial, problem: `report names trial "${m.trial}", not "${trial}"; ignored` });
-      return;
-    }
-    const actions = tuner.report(trial, m.step, m.metrics);
-    const value = m.metrics[spec.objective.metric];
-    options.onEvent({ type: "trial-report", trial, step: m.step, ...(value !== undefined ? { value } : {}), metrics: m.metrics });
-    apply(actions);
-  };
+  const report = (trial: string, m: MetricMessage): void => apply(takeReport(options, tuner, trial, m));
 
-  /** Runs the tuner's decision loop, one pass at a time; a request during a pass runs another pass after it. */
-  const tick = (): void => {
-    if (ticking) {
-      again = true;
-      return;
-    }
-    ticking = true;
-    void (async () => {
-      try {
-        do {
-          again = false;
-          apply(await tuner.next());
-        } while (again);
-        if (tuner.ended() && processes.size === 0 && !settled) {
-          settled = true;
-          await channel?.close();
-          finishedAt = new Date().toISOString();
-          const r = save();
-          const end = tuner.ended() as JobEnd;
-          options.onEvent({ type: "job-finished", end, best: r.best, dir });
-          resolveDone(r);
-        }
-      } catch (e) {
-        for (const p of processes.values()) p.terminate(1000);
-        settled = true;
-        rejectDone(e);
-      } finally {
-        ticking = false;
-      }
-    })();
+  /** Ends the run once the job has ended and every trial process has exited: closes NATS, saves, resolves `done`. */
+  const settleIfDone = async (): Promise<void> => {
+    if (!tuner.ended() || processes.size > 0 || settled) return;
+    settled = true;
+    await channel?.close();
+    finishedAt = now().toISOString();
+    const r = save();
+    options.onEvent({ type: "job-finished", end: tuner.ended() as JobEnd, best: r.best, dir });
+    done.resolve(r);
   };
+  const fail = (e: unknown): void => {
+    settled = true;
+    done.reject(e);
+  };
+  const tick = serialized(async () => apply(await tuner.next()), settleIfDone, (e) => {
+    for (const p of processes.values()) p.terminate(1000);
+    fail(e);
+  });
 
   options.onEvent({ type: "job-started", job, dir, maxTrials: spec.budget.maxTrials, parallel: spec.budget.parallelTrials, resumed: options.resume?.trials.length ?? 0 });
   save();
-  const ready = options.natsUrl
-    ? openNatsChannel(
-        options.natsUrl,
-        job,
-        signingKey ?? randomBytes(32),
-        (trial, m) => {
-          if (processes.has(trial)) report(trial, m);
-        },
-        (trial, problem) => options.onEvent({ type: "trial-bad-report", trial, problem }),
-      ).then((c) => {
-        channel = c;
-      })
-    : Promise.resolve();
-  ready.then(tick, (e: unknown) => {
-    settled = true;
-    rejectDone(e);
-  });
+  openChannel(options, signingKey ?? randomBytes(32), (trial) => processes.has(trial), report).then((c) => {
+    channel = c;
+    tick();
+  }, fail);
 
   return {
-    done,
+    done: done.promise,
     interrupt() {
       apply(tuner.interrupt("interrupted by the user"));
       for (const p of processes.values()) p.terminate(options.graceMs);

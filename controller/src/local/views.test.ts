@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { styleFor } from "../cli/style.ts";
+import { styleFor } from "./style.ts";
 import { formatDuration, formatNumber, formatObjective, liveView, plainView } from "./views.ts";
 
 const plainStyle = styleFor({ isTTY: false }, {});

@@ -1,5 +1,5 @@
 import type { Params } from "../api/parameters.ts";
-import type { Style } from "../cli/style.ts";
+import type { Style } from "./style.ts";
 import type { RunEvent } from "./runner.ts";
 
 /** Something that shows a run's events to a person or a program. */

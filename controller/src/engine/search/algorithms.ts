@@ -2,7 +2,7 @@ import { z } from "zod";
 import { createBayesian } from "./bayesian/index.ts";
 import { createGridSearch } from "./grid.ts";
 import { createRandomSearch } from "./random.ts";
-import { BayesianSettings, GridSettings, RandomSettings, SETTINGS_BY_ALGORITHM, SobolSettings, TpeSettings } from "./settings.ts";
+import { BayesianSettings, GridSettings, RandomSettings, SETTINGS_BY_ALGORITHM, SobolSettings, TpeSettings } from "../../api/search-settings.ts";
 import { createSobolSearch } from "./sobol.ts";
 import type { Space } from "./space.ts";
 import { createTpe } from "./tpe.ts";

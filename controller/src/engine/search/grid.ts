@@ -2,7 +2,7 @@ import type { Parameter, Params, ParamValue } from "../../api/parameters.ts";
 import { createRng } from "./rng.ts";
 import type { Space } from "./space.ts";
 import type { Algorithm } from "./types.ts";
-import type { GridSettings } from "./settings.ts";
+import type { GridSettings } from "../../api/search-settings.ts";
 
 const GRID_STREAM = 0x9e1d;
 

@@ -1,7 +1,7 @@
 /** kubetune/search: ask/tell hyperparameter optimizers (grid, random, sobol, tpe, bayesian). */
 export { createOptimizer, HistoryEntry, OptimizerConfig, RebuildOptions, TellInput } from "./optimizer.ts";
 export type { Best, Optimizer, Suggestion } from "./optimizer.ts";
-export { SearchSpec, GridSettings, RandomSettings, SobolSettings, TpeSettings, BayesianSettings, SETTINGS_BY_ALGORITHM } from "./settings.ts";
+export { SearchSpec, GridSettings, RandomSettings, SobolSettings, TpeSettings, BayesianSettings, SETTINGS_BY_ALGORITHM } from "../../api/search-settings.ts";
 export { parseSettings } from "./algorithms.ts";
 export { createSpace } from "./space.ts";
 export type { Space, Dimension, DimensionKind } from "./space.ts";

@@ -2,7 +2,7 @@ import type { Params } from "../../api/parameters.ts";
 import { createRng } from "./rng.ts";
 import type { Space } from "./space.ts";
 import type { Algorithm } from "./types.ts";
-import type { SobolSettings } from "./settings.ts";
+import type { SobolSettings } from "../../api/search-settings.ts";
 
 /**
  * Joe & Kuo (2008, new-joe-kuo-6.21201) primitive polynomials and initial direction numbers for

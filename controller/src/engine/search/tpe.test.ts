@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { Parameters, type Params } from "../../api/parameters.ts";
 import { createOptimizer } from "./optimizer.ts";
 import { createSpace } from "./space.ts";
-import { TpeSettings } from "./settings.ts";
+import { TpeSettings } from "../../api/search-settings.ts";
 import { createTpe } from "./tpe.ts";
 
 const parameters = Parameters.parse([

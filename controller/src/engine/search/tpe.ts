@@ -10,7 +10,7 @@ import type { Params } from "../../api/parameters.ts";
 import { createRng, type Rng } from "./rng.ts";
 import { createSobol } from "./sobol.ts";
 import type { Space } from "./space.ts";
-import type { TpeSettings } from "./settings.ts";
+import type { TpeSettings } from "../../api/search-settings.ts";
 import type { Algorithm, Observation } from "./types.ts";
 
 const TPE_STREAM = 0x7be5;

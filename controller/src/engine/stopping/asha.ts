@@ -1,7 +1,8 @@
 import { firstAtOrAfter } from "./curve.ts";
 import { createFitCache, optimistic, pooledNoise, predicted, type DecayFit } from "./extrapolate.ts";
-import { CONTINUE, fmt, type Objective, type Rule } from "./rule.ts";
-import type { AshaSettings } from "./settings.ts";
+import { fmt } from "../format.ts";
+import { CONTINUE, type SignedMetric, type Rule } from "./rule.ts";
+import type { AshaSettings } from "../../api/stopping-settings.ts";
 
 /** FNV-1a of a trial name: spreads trials over hyperband brackets by name, so a rebuilt stopper agrees. */
 export function bracketOf(trial: string, brackets: number): number {
@@ -31,7 +32,7 @@ export function rungsOf(settings: AshaSettings, bracket: number, upTo: number): 
  * cutoff, so only clearly worse trials stop. While ⌊n/η⌋ is 0 the rung is too young to judge and trials
  * pass. Failed trials are not counted.
  */
-export function createAshaRule(settings: AshaSettings, objective: Objective): Rule {
+export function createAshaRule(settings: AshaSettings, objective: SignedMetric): Rule {
   const eta = settings.reductionFactor;
   const fitOf = createFitCache(objective.sign);
   const predict = settings.rankBy === "prediction";

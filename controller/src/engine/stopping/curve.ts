@@ -1,4 +1,4 @@
-import type { CurvePoint } from "./types.ts";
+import type { CurvePoint } from "../../api/trial.ts";
 
 /** One trial's learning curve: the last value reported for each step, with steps kept sorted. */
 export interface Curve {

@@ -1,10 +1,8 @@
+import { FIT_POINTS } from "../../api/stopping-settings.ts";
 import { upperBound, type Curve } from "./curve.ts";
 
 /** Decay time constants tried, in steps: a geometric grid 0.2 … ~140, fine enough that its error is far below noise. */
 const TAUS: readonly number[] = Array.from({ length: 48 }, (_, i) => 0.2 * 1.15 ** i);
-
-/** Fewest points a fit needs (floor, scale, time constant); one more leaves a degree of freedom to measure noise. */
-export const FIT_POINTS = 3;
 
 /** The fits of one curve prefix to `c + a·e^(−(s−s₀)/τ)`, one per admissible τ (the i-th of the grid). */
 export interface DecayFit {

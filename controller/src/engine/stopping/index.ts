@@ -6,12 +6,13 @@ export {
   MedianSettings,
   NoneSettings,
   STOPPING_NAMES,
-  StopperConfig,
   StoppingAlgorithm,
   defaultMinResource,
   settingsSchemaFor,
-  stopperConfigFromSpec,
-} from "./settings.ts";
-export type { StopperConfigInput, StoppingName } from "./settings.ts";
-export { CurvePoint, TRIAL_STATES, TrialHistory } from "./types.ts";
+} from "../../api/stopping-settings.ts";
+export type { StoppingName } from "../../api/stopping-settings.ts";
+export { StopperConfig, stopperConfigFromSpec } from "./settings.ts";
+export type { StopperConfigInput } from "./settings.ts";
+export { CurvePoint } from "../../api/trial.ts";
+export { TRIAL_STATES, TrialHistory } from "./types.ts";
 export type { Decision, Stopper, TrialState } from "./types.ts";

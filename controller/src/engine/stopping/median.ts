@@ -1,7 +1,8 @@
 import { upperBound } from "./curve.ts";
 import { createFitCache, optimistic, pooledNoise, predicted, type DecayFit } from "./extrapolate.ts";
-import { CONTINUE, fmt, type Objective, type Rule, type TrialRecord } from "./rule.ts";
-import type { MedianSettings } from "./settings.ts";
+import { fmt } from "../format.ts";
+import { CONTINUE, type SignedMetric, type Rule, type TrialRecord } from "./rule.ts";
+import type { MedianSettings } from "../../api/stopping-settings.ts";
 
 /** Prefix sums of one completed curve, so its running average up to any step is a binary search away. */
 interface Prefix {
@@ -29,7 +30,7 @@ export function median(values: readonly number[]): number {
  * extrapolation is worse than the median of those of the other trials that reached t; trials stopped after t
  * count too, as their curves up to t are whole. A true median, not a mean.
  */
-export function createMedianRule(settings: MedianSettings, objective: Objective): Rule {
+export function createMedianRule(settings: MedianSettings, objective: SignedMetric): Rule {
   const { minTrials, startStep, interval } = settings;
   const prefixes = new WeakMap<TrialRecord, Prefix>();
   const fitOf = createFitCache(objective.sign);

@@ -20,15 +20,10 @@ export interface Rule {
   judge(trial: TrialRecord, step: number, trials: ReadonlyMap<string, TrialRecord>, previous: number | undefined): Decision;
 }
 
-/** How rules see the objective: +1 when lower is better, -1 when higher is; values times `sign` are minimized. */
-export interface Objective {
+/** How rules see the job's objective: its metric, and `sign` +1 when lower is better, -1 when higher is; values times `sign` are minimized. */
+export interface SignedMetric {
   sign: 1 | -1;
   metric: string;
 }
 
 export const CONTINUE: Decision = Object.freeze({ action: "continue" });
-
-/** A value for a human sentence: at most 4 significant digits, no trailing noise. */
-export function fmt(v: number): string {
-  return Number.isFinite(v) ? String(Number(v.toPrecision(4))) : String(v);
-}

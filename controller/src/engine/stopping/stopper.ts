@@ -2,7 +2,7 @@ import { z } from "zod";
 import { clearCurve, emptyCurve, pointsOf, setPoint, stepBefore } from "./curve.ts";
 import { createAshaRule } from "./asha.ts";
 import { createMedianRule } from "./median.ts";
-import { CONTINUE, type Objective, type Rule, type TrialRecord } from "./rule.ts";
+import { CONTINUE, type SignedMetric, type Rule, type TrialRecord } from "./rule.ts";
 import { StopperConfig, type StopperConfigInput } from "./settings.ts";
 import { TrialHistory, type Decision, type Stopper } from "./types.ts";
 
@@ -13,7 +13,7 @@ function explain(error: z.ZodError, root: string): string {
   return error.issues.map((i) => `${[root, ...i.path.map(String)].join(".")}: ${i.message}`).join("; ");
 }
 
-function ruleFor(config: StopperConfig, objective: Objective): Rule | undefined {
+function ruleFor(config: StopperConfig, objective: SignedMetric): Rule | undefined {
   const { algorithm } = config;
   switch (algorithm.name) {
     case "none":
@@ -45,7 +45,7 @@ export function createStopper(config: StopperConfigInput, history: readonly Tria
   const parsedConfig = StopperConfig.safeParse(config);
   if (!parsedConfig.success) throw new Error(`invalid early-stopping config: ${explain(parsedConfig.error, "config")}`);
   const cfg = parsedConfig.data;
-  const objective: Objective = { sign: cfg.direction === "minimize" ? 1 : -1, metric: cfg.metric ?? "objective" };
+  const objective: SignedMetric = { sign: cfg.direction === "minimize" ? 1 : -1, metric: cfg.metric ?? "objective" };
   const rule = ruleFor(cfg, objective);
   const trials = new Map<string, TrialRecord>();
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CurvePoint } from "../../api/trial.ts";
 
 /** What the stopper tells the controller after a metric report. */
 export type Decision = { action: "continue" } | { action: "stop"; reason: string };
@@ -7,17 +8,11 @@ export type Decision = { action: "continue" } | { action: "stop"; reason: string
 export const TRIAL_STATES = ["running", "completed", "failed", "stopped"] as const;
 export type TrialState = (typeof TRIAL_STATES)[number];
 
-/** One report of the objective: an integer step ≥ 0 and its value (NaN/±∞ mark a diverged trial). */
-export const CurvePoint = z.strictObject({
-  step: z.int({ error: "must be a whole number ≥ 0" }).min(0, { error: "must be a whole number ≥ 0" }),
-  value: z.number({ error: "must be a finite number (NaN and ±Infinity are not stored)" }),
-});
-export type CurvePoint = z.infer<typeof CurvePoint>;
-
 /** A stored learning curve, as the controller keeps it on a Trial, used to rebuild a stopper after a restart. */
 export const TrialHistory = z.strictObject({
   trial: z.string().min(1, { error: "must name the trial" }),
-  curve: z.array(CurvePoint),
+  // Strict: a history is the engine's input, and a misspelt field should be refused, not dropped.
+  curve: z.array(z.strictObject(CurvePoint.shape)),
   state: z.enum(TRIAL_STATES, { error: `must be one of ${TRIAL_STATES.join(", ")}` }),
   /** Why a stopped trial was stopped (the Trial's status reason), repeated to its later reports. */
   reason: z.string().optional(),

@@ -14,7 +14,7 @@
  */
 import { cholInverse, cholSolve, choleskyOrNull, rowStart } from "./linalg.ts";
 import { hyperCount, paramsFromLog, type KernelLayout } from "./kernel.ts";
-import { lbfgs, type Objective } from "./lbfgs.ts";
+import { lbfgs, type CostFunction } from "./lbfgs.ts";
 import type { Pacer } from "./pace.ts";
 
 /** Prior means/sds over the log-hyperparameter vector, in the kernel's layout order. */
@@ -80,7 +80,7 @@ export function createNegLogPosterior(
   y: Float64Array,
   n: number,
   noiseFloor: number,
-): Objective {
+): CostFunction {
   const D = layout.dims;
   const metric = layout.metric;
   const categorical = layout.categorical;

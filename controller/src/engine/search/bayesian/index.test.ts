@@ -4,7 +4,8 @@ import { Parameters, type Params } from "../../../api/parameters.ts";
 import { createSpace, type Space } from "../space.ts";
 import type { Observation } from "../types.ts";
 import { clearFitCache } from "./hyper.ts";
-import { BayesianSettings, createBayesian } from "./index.ts";
+import { BayesianSettings } from "../../../api/search-settings.ts";
+import { createBayesian } from "./index.ts";
 import { clearPosteriorMemo } from "./posterior.ts";
 
 const mixed = createSpace(

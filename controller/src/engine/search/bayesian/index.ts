@@ -18,10 +18,9 @@ import { hyperparametersFor, type Dataset } from "./hyper.ts";
 import { paramsFromLog } from "./kernel.ts";
 import { createPacer } from "./pace.ts";
 import { createPosterior } from "./posterior.ts";
-import { BayesianSettings, resolveBayesianSettings, type ResolvedBayesianSettings } from "./settings.ts";
+import { BayesianSettings } from "../../../api/search-settings.ts";
+import { resolveBayesianSettings, type ResolvedBayesianSettings } from "./settings.ts";
 import { warpValues } from "./warp.ts";
-
-export { BayesianSettings } from "./settings.ts";
 
 /** Random-stream tags, so each use of randomness draws from its own stream. */
 const DESIGN_STREAM = 0xd351;

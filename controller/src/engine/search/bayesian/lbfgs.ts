@@ -1,7 +1,7 @@
 /** A small deterministic L-BFGS minimizer with Armijo backtracking, for the GP hyperparameter fit. */
 
-/** Objective: returns f(x) and writes ∇f(x) into `grad`; may return Infinity for an infeasible x. */
-export type Objective = (x: Float64Array, grad: Float64Array) => number;
+/** The function minimized: returns f(x) and writes ∇f(x) into `grad`; may return Infinity for an infeasible x. */
+export type CostFunction = (x: Float64Array, grad: Float64Array) => number;
 
 /** Outcome of a minimization. */
 export interface Minimum {
@@ -15,7 +15,7 @@ export interface Minimum {
  * evaluation `pause` may return a promise to await (the caller's event-loop turn; see pace.ts).
  */
 export async function lbfgs(
-  f: Objective,
+  f: CostFunction,
   x0: ArrayLike<number>,
   maxEvaluations: number,
   memory = 8,

@@ -1,11 +1,39 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { KubernetesObject } from "@kubernetes/client-node";
-import { createLogger } from "../telemetry/log.ts";
-import { createMetrics } from "../telemetry/metrics.ts";
-import { ApiCallError, type KubeApi } from "./api.ts";
-import type { Cache } from "./informers.ts";
-import { createReconciler, type Reconciler, type ReconcilerDeps } from "./reconciler.ts";
+import type { MetricMessage, TrialAddress } from "../../api/metrics.ts";
+import type { ReportMode } from "../../engine/tuner.ts";
+import type { TrialAdmission } from "../../ingest/metrics-target.ts";
+import { createLogger } from "../../telemetry/log.ts";
+import { createMetrics } from "../../telemetry/metrics.ts";
+import { ApiCallError, type KubeApi } from "../api.ts";
+import type { Cache } from "../informers.ts";
+import type { ReconcileOutcome } from "../workqueue.ts";
+import type { ReconcileDeps } from "./deps.ts";
+import { createReconciler } from "./reconciler.ts";
+
+/** The reconciler as these tests drive it: the work queue's reconcile, and ingest's port in the words of its checks. */
+interface Reconciler {
+  reconcile(key: string): Promise<ReconcileOutcome>;
+  report(a: TrialAddress, m: MetricMessage, mode?: ReportMode): void;
+  persist(keys: ReadonlySet<string>): Promise<void>;
+  trialState(a: TrialAddress): TrialAdmission["state"];
+  trialUid(a: TrialAddress): string | undefined;
+}
+
+function driven(deps: ReconcileDeps): Reconciler {
+  const { reconcile, target } = createReconciler(deps);
+  return {
+    reconcile,
+    report: (a, m, mode = "live") => target.apply(a, m, mode),
+    persist: (keys) => target.persist(keys),
+    trialState: (a) => target.admission(a).state,
+    trialUid: (a) => {
+      const s = target.admission(a);
+      return s.state === "running" ? s.uid : undefined;
+    },
+  };
+}
 
 type Obj = KubernetesObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
 
@@ -23,25 +51,25 @@ function fakeCluster() {
   const api: KubeApi = {
     createTrial: async (t) => {
       calls.trialCreates++;
-      if (store.trials.has(t.metadata.name)) return { kind: "exists" };
+      if (store.trials.has(t.metadata.name)) return { ok: false, reason: "exists", detail: "already exists" };
       const o = { ...structuredClone(t), metadata: { ...structuredClone(t.metadata), uid: `uid-${uid++}` } } as Obj;
       store.trials.set(t.metadata.name, o);
-      return { kind: "created", object: { name: t.metadata.name, namespace: "ns", uid: o.metadata?.uid ?? "" } };
+      return { ok: true, object: { name: t.metadata.name, namespace: "ns", uid: o.metadata?.uid ?? "" } };
     },
     createPod: async (p) => {
       calls.podCreates++;
       const name = p.metadata?.name ?? "";
       calls.creates.push(`Pod ${name}`);
-      if (store.pods.has(name)) return { kind: "exists" };
+      if (store.pods.has(name)) return { ok: false, reason: "exists", detail: "already exists" };
       store.pods.set(name, { ...structuredClone(p), status: { phase: "Pending" } } as Obj);
-      return { kind: "created", object: { name, namespace: "ns", uid: "pod" } };
+      return { ok: true, object: { name, namespace: "ns", uid: "pod" } };
     },
     createSecret: async (sec) => {
       const name = sec.metadata?.name ?? "";
       calls.creates.push(`Secret ${name}`);
-      if (store.secrets.has(name)) return { kind: "exists" };
+      if (store.secrets.has(name)) return { ok: false, reason: "exists", detail: "already exists" };
       store.secrets.set(name, structuredClone(sec) as Obj);
-      return { kind: "created", object: { name, namespace: "ns", uid: "secret" } };
+      return { ok: true, object: { name, namespace: "ns", uid: "secret" } };
     },
     deletePod: async (_ns, name) => void store.pods.delete(name),
     patchTrialStatus: async (_ns, name, status) => {
@@ -64,14 +92,13 @@ function fakeCluster() {
       calls.eventLog.push({ kind: o.kind, name: o.name, type, reason, message });
     },
   };
-  const deps = (): ReconcilerDeps => ({
+  const deps = (): ReconcileDeps => ({
     api,
     jobs: cache(store.jobs),
     trials: cache(store.trials),
     pods: cache(store.pods),
     trialNatsUrl: "nats://n:4222",
-    publishStop: async () => {},
-    caughtUp: async () => true,
+    channel: { stop: async () => {}, caughtUp: async () => true },
     enqueue: () => {},
     metrics: createMetrics(),
     log: createLogger("error"),
@@ -79,7 +106,7 @@ function fakeCluster() {
     settleMs: 0,
     synced: () => true,
   });
-  const reconciler = (extra: Partial<ReconcilerDeps> = {}): Reconciler => createReconciler({ ...deps(), ...extra });
+  const reconciler = (extra: Partial<ReconcileDeps> = {}): Reconciler => driven({ ...deps(), ...extra });
   return { store, calls, deps, reconciler, api };
 }
 
@@ -486,7 +513,7 @@ test("a restarted controller takes no decision from stored curves, keeps a stop 
   const stops = c.calls.events.filter((e) => e === "EarlyStopped").length;
 
   // A grace period long enough that the stopped trial's Pod is still there to report.
-  const second = createReconciler({ ...c.deps(), stopGraceMs: 60_000 });
+  const second = c.reconciler({ stopGraceMs: 60_000 });
   await second.reconcile("ns/j");
   assert.equal(phase(c.store, "j-00001"), "Running", "judged against j-00000 now, its stored steps would be cut: they are not judged again");
   assert.equal(c.calls.events.filter((e) => e === "EarlyStopped").length, stops, "no new stop from history");
@@ -509,7 +536,7 @@ test("a restarted controller takes no decision from stored curves, keeps a stop 
 test("a stopped trial is settled only once its last reports are in: a report after its Pod exited still reaches its curve", async () => {
   const c = fakeCluster();
   let caughtUp = false;
-  const r = createReconciler({ ...c.deps(), caughtUp: async () => caughtUp, settleMs: 60_000 });
+  const r = c.reconciler({ channel: { stop: async () => {}, caughtUp: async () => caughtUp }, settleMs: 60_000 });
   addJob(c.store, 3, 1, { parallelTrials: 2, earlyStopping: { algorithm: "median", settings: { minTrials: 1, startStep: 1, compare: "runningAverage" } } });
   await r.reconcile("ns/j");
   c.store.pods.get("j-00001")!.status = { phase: "Running" };
@@ -527,4 +554,23 @@ test("a stopped trial is settled only once its last reports are in: a report aft
   const s = c.store.trials.get("j-00001")?.status as { phase: string; curve: { step: number }[] };
   assert.deepEqual([s.phase, s.curve.map((p) => p.step)], ["EarlyStopped", [1, 2]]);
   assert.equal(r.trialState(addr("j-00001")), "finished");
+});
+
+test("ingest's port: a job not loaded yet is 'later', a finished one never loaded 'finished', no job 'unknown'; a running trial comes with its uid and metrics", async () => {
+  const c = fakeCluster();
+  const { reconcile, target } = createReconciler(c.deps());
+  assert.deepEqual(target.admission(addr("j-00000")), { state: "unknown" }, "no such job");
+  addJob(c.store, 2);
+  assert.deepEqual(target.admission(addr("j-00000")), { state: "later" }, "its state is not rebuilt yet");
+  await reconcile("ns/j");
+  const uid = c.store.trials.get("j-00000")?.metadata?.uid;
+  assert.deepEqual(target.admission(addr("j-00000")), { state: "running", uid, metrics: {} });
+  target.apply(addr("j-00000"), { trial: "j-00000", step: 1, metrics: { loss: 0.5, acc: 0.9 } }, "live");
+  assert.deepEqual(target.admission(addr("j-00000")), { state: "running", uid, metrics: { loss: 0.5, acc: 0.9 } });
+  assert.deepEqual(target.admission(addr("j-00001")), { state: "unknown" }, "not launched");
+  const other = fakeCluster();
+  addJob(other.store, 1);
+  const stored = other.store.jobs.get("j");
+  if (stored) stored.status = { phase: "Succeeded" };
+  assert.deepEqual(createReconciler(other.deps()).target.admission(addr("j-00000")), { state: "finished" }, "a finished job is never loaded again");
 });

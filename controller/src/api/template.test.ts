@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { substituteParams, trialEnv } from "./template.ts";
+import { substituteParams } from "./template.ts";
 
 test("every ${params.x} in every string is replaced, deeply", () => {
   const t = { spec: { containers: [{ args: ["--lr=${params.lr}", "--opt=${params.opt} x${params.lr}"], env: [{ name: "U", value: "${params.units}" }] }] }, n: 3 };
@@ -14,9 +14,4 @@ test("unknown references are left untouched and the template is not mutated", ()
   const t = { a: "${params.nope} ${params.lr}" };
   assert.deepEqual(substituteParams(t, { lr: 1e-7 }), { a: "${params.nope} 1e-7" });
   assert.equal(t.a, "${params.nope} ${params.lr}");
-});
-
-test("trial env carries identity, params as JSON and the objective", () => {
-  const env = Object.fromEntries(trialEnv({ namespace: "ns", job: "j", trial: "j-00001", params: { a: 1, b: "x" }, objective: "val_loss", natsUrl: "nats://h:4222" }).map((e) => [e.name, e.value]));
-  assert.deepEqual(env, { KUBETUNE_NAMESPACE: "ns", KUBETUNE_JOB: "j", KUBETUNE_TRIAL: "j-00001", KUBETUNE_PARAMS: '{"a":1,"b":"x"}', KUBETUNE_OBJECTIVE: "val_loss", KUBETUNE_NATS_URL: "nats://h:4222" });
 });

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { SearchSpec } from "./settings.ts";
+import { SearchSpec } from "./search-settings.ts";
 
 test("SearchSpec applies each algorithm's defaults", () => {
   assert.deepEqual(SearchSpec.parse({ algorithm: "sobol" }), { algorithm: "sobol", settings: { scramble: true } });

@@ -5,21 +5,22 @@ import { signReport, trialReportKey } from "../api/report-signature.ts";
 import { createLogger } from "../telemetry/log.ts";
 import { createMetrics } from "../telemetry/metrics.ts";
 import type { ReportMode } from "../engine/tuner.ts";
-import { createMessageHandler, reportMode, type IngestTarget } from "./consumer.ts";
-import type { TrialState } from "./validate.ts";
+import { createMessageHandler } from "./handler.ts";
+import type { MetricsTarget, TrialAdmission } from "./metrics-target.ts";
 
 const enc = (o: unknown) => new TextEncoder().encode(JSON.stringify(o));
 
-function setup(namespaces: string[], states: Record<string, TrialState>, uids: Record<string, string> = {}, signingKey?: Uint8Array) {
+function setup(namespaces: string[], states: Record<string, TrialAdmission["state"]>, uids: Record<string, string> = {}, signingKey?: Uint8Array) {
   const reports: [TrialAddress, MetricMessage][] = [];
   // What each trial has reported so far, as the engine keeps it (last value of each metric).
   const known: Record<string, Record<string, number>> = {};
-  const modes: (ReportMode | undefined)[] = [];
-  const target: IngestTarget = {
-    trialState: (a) => states[a.trial] ?? "unknown",
-    knownMetrics: (a) => known[a.trial],
-    trialUid: (a) => uids[a.trial],
-    report: (a, m, mode) => {
+  const modes: ReportMode[] = [];
+  const target: MetricsTarget = {
+    admission: (a) => {
+      const state = states[a.trial] ?? "unknown";
+      return state === "running" ? { state, uid: uids[a.trial], metrics: known[a.trial] } : { state };
+    },
+    apply: (a, m, mode) => {
       if (a.trial === "broken") throw new Error("the trial is gone");
       reports.push([a, m]);
       modes.push(mode);
@@ -84,7 +85,7 @@ test("a flood of rejected messages is counted in full and logged as a sample", a
   t.mock.timers.enable({ apis: ["setTimeout"] });
   const lines: string[] = [];
   const metrics = createMetrics();
-  const target: IngestTarget = { trialState: () => "unknown", knownMetrics: () => undefined, trialUid: () => undefined, report: () => {}, persist: async () => {} };
+  const target: MetricsTarget = { admission: () => ({ state: "unknown" }), apply: () => {}, persist: async () => {} };
   const handle = createMessageHandler({ namespaces: ["ns"], target, metrics, log: createLogger("info", (l) => lines.push(l)) });
   for (let i = 0; i < 5_000; i++) handle("kubetune.metrics.ns.j.ghost", enc({ trial: "ghost", step: i, metrics: { loss: 1 } }), new Set());
   assert.equal((await metrics.metricMessages.get()).values.find((v) => v.labels.result === "unknown_trial")?.value, 5_000);
@@ -137,13 +138,25 @@ test("the handler passes on how a report is judged", () => {
   assert.deepEqual(modes, ["live", "replayed", "deferred"]);
 });
 
-test("a report applied before is replayed, one new while the predecessor's are still due is deferred, then live", () => {
-  const fresh = { seq: 11, redelivered: false };
-  const state = { predecessorUpTo: 10, neverApplied: false, predecessorDone: false };
-  assert.equal(reportMode({ seq: 7, redelivered: true }, state), "replayed", "delivered to the predecessor: it judged it");
-  assert.equal(reportMode({ seq: 7, redelivered: true }, { ...state, predecessorDone: true, neverApplied: true }), "replayed", "still the predecessor's, whatever happened here");
-  assert.equal(reportMode(fresh, state), "deferred", "the predecessor's unacknowledged reports are still to come back");
-  assert.equal(reportMode(fresh, { ...state, predecessorDone: true }), "live");
-  assert.equal(reportMode({ seq: 12, redelivered: true }, { ...state, predecessorDone: true }), "replayed", "this consumer applied it before a failed persist or ack");
-  assert.equal(reportMode({ seq: 12, redelivered: true }, { ...state, predecessorDone: true, neverApplied: true }), "live", "handed back while its job was loading: never judged");
+test("each message's trial is asked about once, signature check and validation together, and afresh for the next message", () => {
+  const signingKey = Buffer.from("a-signing-key-of-at-least-32-bytes!!");
+  const asked: string[] = [];
+  const applied: string[] = [];
+  const target: MetricsTarget = {
+    admission: (a) => {
+      asked.push(a.trial);
+      return a.trial === "done" ? { state: "finished" } : { state: "running", uid: `uid-${a.trial}`, metrics: undefined };
+    },
+    apply: (a) => void applied.push(a.trial),
+    persist: async () => {},
+  };
+  const handle = createMessageHandler({ namespaces: ["ns"], target, metrics: createMetrics(), log: createLogger("error"), signingKey });
+  const send = (trial: string) => {
+    const subject = `kubetune.metrics.ns.j.${trial}`;
+    const body = enc({ trial, step: 1, metrics: { loss: 1 } });
+    return handle(subject, body, new Set(), signReport(trialReportKey(signingKey, { namespace: "ns", job: "j", trial, uid: `uid-${trial}` }), subject, body));
+  };
+  assert.deepEqual([send("t1"), send("t2"), send("done"), send("t1")], ["applied", "applied", "settled", "applied"]);
+  assert.deepEqual(asked, ["t1", "t2", "done", "t1"]);
+  assert.deepEqual(applied, ["t1", "t2", "t1"]);
 });

@@ -1,0 +1,55 @@
+import { delimiter, join } from "node:path";
+import { REPORT_KEY_ENV, trialReportKey } from "../api/report-signature.ts";
+import { substituteParams } from "../api/template.ts";
+import { trialEnv } from "../api/trial-env.ts";
+import type { TrialView } from "../engine/job.ts";
+import { LOCAL_NAMESPACE, LOCAL_TRIAL_UID } from "./nats-channel.ts";
+import type { TuningJobSpec } from "../api/tuningjob.ts";
+import type { TrialCommand } from "./trial-process.ts";
+
+/** What a trial's command is built from: the run's options (runner.ts RunOptions) and its signing key. */
+export interface TrialCommandOptions {
+  job: string;
+  spec: TuningJobSpec;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  pathDirs: string[];
+  natsUrl?: string;
+  dir: string;
+  signingKey?: Uint8Array;
+}
+
+/** Builds the command, arguments and environment of one trial from the job's trial template; with a `signingKey`, the trial gets its report key. */
+export function trialCommand(options: TrialCommandOptions, trial: TrialView): TrialCommand {
+  const template = substituteParams(options.spec.trialTemplate, trial.params);
+  const container = template.spec.containers[0];
+  if (!container) throw new Error("spec.trialTemplate.spec.containers is empty");
+  const [file, ...commandArgs] = container.command ?? [];
+  if (file === undefined) {
+    throw new Error(
+      `spec.trialTemplate.spec.containers[0] (${container.name}) has no command; kubetune run starts the container's command as a local process, so set command (e.g. [kubetune-trainer])`,
+    );
+  }
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(options.env)) if (v !== undefined) env[k] = v;
+  for (const e of container.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
+  for (const e of trialEnv({ namespace: LOCAL_NAMESPACE, job: options.job, trial: trial.name, params: trial.params, objective: options.spec.objective.metric, natsUrl: options.natsUrl ?? "" })) {
+    env[e.name] = e.value;
+  }
+  if (options.natsUrl === undefined) {
+    delete env.KUBETUNE_NATS_URL;
+    env.KUBETUNE_REPORT = "stdio";
+  }
+  // Never a key inherited from the shell: it would not be this trial's.
+  delete env[REPORT_KEY_ENV];
+  if (options.signingKey) env[REPORT_KEY_ENV] = trialReportKey(options.signingKey, { namespace: LOCAL_NAMESPACE, job: options.job, trial: trial.name, uid: LOCAL_TRIAL_UID });
+  env.PATH = [...options.pathDirs, env.PATH ?? ""].filter((p) => p !== "").join(delimiter);
+  return {
+    trial: trial.name,
+    file,
+    args: [...commandArgs, ...(container.args ?? [])],
+    env,
+    cwd: options.cwd,
+    logPath: join(options.dir, "logs", `${trial.name}.log`),
+  };
+}
