@@ -13,6 +13,7 @@ python_venv() {
   [ "$(cat "$venv/.kubetune-sdk-stamp" 2>/dev/null)" = "$stamp" ] && return 0
   echo "test/prereqs.sh: installing sdk/python[test] into $venv" >&2
   "$venv/bin/pip" install --quiet --disable-pip-version-check "$repo/sdk/python[test]"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "scikit-learn>=1.3,<2" # examples/sklearn and sklearn-*.test.ts
   echo "$stamp" >"$venv/.kubetune-sdk-stamp"
 }
 

@@ -38,7 +38,7 @@ test("the generated CRDs are established with their short names and printer colu
 });
 
 test("every example is accepted by the API server", async () => {
-  for (const f of readdirSync(join(root, "examples")).filter((n) => n.endsWith(".yaml"))) {
+  for (const f of readdirSync(join(root, "examples"), { recursive: true, encoding: "utf8" }).filter((n) => n.endsWith(".yaml"))) {
     const r = await dryRun(parse(readFileSync(join(root, "examples", f), "utf8")));
     assert.equal(r.code, 0, `${f}: ${r.stderr}`);
   }

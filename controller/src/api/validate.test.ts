@@ -8,9 +8,10 @@ import { INVALID_CASES, invalidJob, validJob } from "../../../test/fixtures/inva
 
 const examples = join(import.meta.dirname, "../../../examples");
 
-test("every example validates", () => {
-  const files = readdirSync(examples).filter((f) => f.endsWith(".yaml"));
+test("every example validates, examples/sklearn/ included", () => {
+  const files = readdirSync(examples, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".yaml"));
   assert.ok(files.length >= 3, "at least three examples");
+  assert.ok(files.includes(join("sklearn", "ridge-grid.yaml")), "the examples in subdirectories");
   for (const f of files) {
     const results = validateYaml(readFileSync(join(examples, f), "utf8"));
     assert.deepEqual(results.map((r) => r.problems), [[]], f);

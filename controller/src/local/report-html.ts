@@ -1,6 +1,6 @@
 import type { Parameter } from "../api/parameters.ts";
 import type { Results, TrialResult } from "./results.ts";
-import { formatNumber, formatParams } from "./views.ts";
+import { formatNumber, formatObjective, formatParams } from "./views.ts";
 
 const COLORS = { succeeded: "#2b7bba", earlyStopped: "#e08a1e", failed: "#c0392b", best: "#1a9850", running: "#888" } as const;
 
@@ -103,6 +103,9 @@ function objectiveChart(r: Results): string {
 function curvesChart(r: Results): string {
   const curves = r.trials.filter((t) => t.curve.length > 0);
   if (curves.length === 0) return "<p>No learning curves were reported.</p>";
+  if (curves.every((t) => t.curve.length === 1)) {
+    return `<p>Every trial reported ${esc(r.spec.objective.metric)} at one step only (such as a cross-validation's mean): there are no curves to draw.</p>`;
+  }
   const steps = curves.flatMap((t) => t.curve.map((p) => p.step));
   const values = curves.flatMap((t) => t.curve.map((p) => p.value));
   const f = frame(domain(steps), domain(values), "step", r.spec.objective.metric);
@@ -133,9 +136,10 @@ function parameterChart(r: Results, p: Parameter): string {
     xOf = (t) => labels.indexOf(String(t.params[p.name])) + (((t.index * 0.618) % 1) - 0.5) * 0.3;
   } else {
     const xs = valued.map((t) => Number(t.params[p.name]));
-    const log = (p.type === "double" || p.type === "int") && p.scale === "log";
     const lo = p.type === "discrete" ? Math.min(...p.values) : p.min;
     const hi = p.type === "discrete" ? Math.max(...p.values) : p.max;
+    // Discrete values spanning two decades or more are a log grid (alpha = 1e-4 … 1): on a linear axis all but the last would overlap.
+    const log = p.type === "discrete" ? lo > 0 && hi / lo >= 100 : p.scale === "log";
     const xd: [number, number] = log ? [lo / 1.15, hi * 1.15] : domain([lo, hi, ...xs]);
     f = frame(xd, yd, `${p.name}${log ? " (log)" : ""}`, r.spec.objective.metric, { w, h, xLog: log });
     xOf = (t) => Number(t.params[p.name]);
@@ -150,7 +154,7 @@ function trialsTable(r: Results): string {
   const head = `<tr><th>trial</th><th>outcome</th><th>${esc(r.spec.objective.metric)}</th><th>steps</th>${names.map((n) => `<th>${esc(n)}</th>`).join("")}<th>reason</th></tr>`;
   const rows = r.trials.map((t) => {
     const cls = t.name === r.best?.name ? ' class="best"' : "";
-    const v = t.value === null ? "–" : formatNumber(t.value);
+    const v = t.value === null ? "–" : formatObjective(r.spec.objective.metric, t.value, t.metrics);
     return `<tr${cls}><td>${esc(t.name)}</td><td class="${t.outcome ?? "running"}">${esc(t.outcome ?? t.phase)}</td><td>${esc(v)}</td><td>${t.curve.length}</td>${names.map((n) => `<td>${esc(String(typeof t.params[n] === "number" ? formatNumber(t.params[n] as number) : (t.params[n] ?? "")))}</td>`).join("")}<td>${esc(t.reason ?? "")}</td></tr>`;
   });
   return `<table>${head}${rows.join("")}</table>`;
@@ -173,8 +177,9 @@ export function reportHtml(r: Results): string {
   const counts = { succeeded: 0, earlyStopped: 0, failed: 0, unfinished: 0 };
   for (const t of r.trials) counts[t.outcome ?? "unfinished"]++;
   const ok = r.status.phase === "Succeeded";
+  const bestMetrics = r.trials.find((t) => t.name === r.best?.name)?.metrics ?? {};
   const best = r.best
-    ? `<div class="card"><span>best ${esc(r.spec.objective.metric)} (${r.spec.objective.direction})</span><b class="ok">${esc(formatNumber(r.best.value))}</b>${esc(r.best.name)}<br><code>${esc(formatParams(r.best.params))}</code></div>`
+    ? `<div class="card"><span>best ${esc(r.spec.objective.metric)} (${r.spec.objective.direction})</span><b class="ok">${esc(formatObjective(r.spec.objective.metric, r.best.value, bestMetrics))}</b>${esc(r.best.name)}<br><code>${esc(formatParams(r.best.params))}</code></div>`
     : `<div class="card"><span>best</span><b>–</b>no finished trial</div>`;
   const legend = `<p class="legend">${(["succeeded", "earlyStopped", "failed", "best"] as const).map((k) => `<span><i style="background:${COLORS[k]}"></i>${k === "earlyStopped" ? "early-stopped (✕)" : k}</span>`).join("")}</p>`;
   return `<!doctype html>

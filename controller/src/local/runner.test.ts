@@ -179,7 +179,7 @@ test("a failed trial is recorded with its reason, and failures past maxFailedTri
     assert.deepEqual(results.trials.map((t) => [t.phase, t.outcome, t.reason]), [["Failed", "failed", "exited with code 3: boom"]]);
     assert.deepEqual([results.status.phase, results.status.reason], ["Failed", "MaxFailedTrialsExceeded"]);
     const finished = run.events.find((e) => e.type === "trial-finished");
-    assert.deepEqual(finished, { type: "trial-finished", trial: "j-00000", outcome: "failed", reason: "exited with code 3: boom", best: false });
+    assert.deepEqual(finished, { type: "trial-finished", trial: "j-00000", outcome: "failed", metrics: {}, reason: "exited with code 3: boom", best: false });
   } finally {
     run.cleanup();
   }

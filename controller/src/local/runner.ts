@@ -18,7 +18,7 @@ export type RunEvent =
   | { type: "trial-report"; trial: string; step: number; value?: number; metrics: Record<string, number> }
   | { type: "trial-bad-report"; trial: string; problem: string }
   | { type: "trial-stopping"; trial: string; reason: string }
-  | { type: "trial-finished"; trial: string; outcome: TrialOutcome; value?: number; reason?: string; best: boolean }
+  | { type: "trial-finished"; trial: string; outcome: TrialOutcome; value?: number; metrics: Record<string, number>; reason?: string; best: boolean }
   | { type: "job-finished"; end: JobEnd; best: { name: string; params: Params; value: number } | null; dir: string };
 
 /** Everything a local run needs. */
@@ -60,7 +60,7 @@ export interface RunHandle {
 function finishedEvent(t: Readonly<TrialView> | undefined, best: TrialView | undefined, previousBest: string | undefined): RunEvent | undefined {
   if (!t || !isFinished(t.phase)) return undefined;
   const outcome: TrialOutcome = t.phase === "Succeeded" ? "succeeded" : t.phase === "Failed" ? "failed" : "earlyStopped";
-  return { type: "trial-finished", trial: t.name, outcome, ...(t.value !== undefined ? { value: t.value } : {}), ...(t.reason ? { reason: t.reason } : {}), best: best?.name === t.name && previousBest !== t.name };
+  return { type: "trial-finished", trial: t.name, outcome, ...(t.value !== undefined ? { value: t.value } : {}), metrics: t.metrics, ...(t.reason ? { reason: t.reason } : {}), best: best?.name === t.name && previousBest !== t.name };
 }
 
 /** Opens the run's NATS channel (with --nats): reports of the run's live trials go to `report`, bad ones to the view. */

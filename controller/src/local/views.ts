@@ -20,6 +20,15 @@ export function formatNumber(v: number | undefined): string {
   return String(Number.parseFloat(v.toPrecision(4)));
 }
 
+/**
+ * A trial's objective value, with "± spread" when the objective is a mean `mean_<x>` and the trial
+ * also reported `std_<x>` (scikit-learn's cv_results_ names: mean_test_score ± std_test_score).
+ */
+export function formatObjective(metric: string, value: number | undefined, metrics: Record<string, number>): string {
+  const std = metric.startsWith("mean_") ? metrics[`std_${metric.slice("mean_".length)}`] : undefined;
+  return std === undefined ? formatNumber(value) : `${formatNumber(value)} ± ${formatNumber(std)}`;
+}
+
 /** `name=value` pairs of a trial's parameters. */
 export function formatParams(params: Params): string {
   return Object.entries(params)
@@ -60,7 +69,7 @@ export function plainView(write: (line: string) => void, style: Style, metric: s
           break;
         case "trial-finished": {
           const mark = e.outcome === "succeeded" ? style.green("✓") : e.outcome === "failed" ? style.red("✗") : style.yellow("✂");
-          const value = e.value !== undefined ? ` ${metric}=${formatNumber(e.value)}` : "";
+          const value = e.value !== undefined ? ` ${metric}=${formatObjective(metric, e.value, e.metrics)}` : "";
           const words = e.outcome === "earlyStopped" ? "early-stopped" : e.outcome;
           write(`${stamp()} ${mark} ${e.trial} ${words}${value}${e.best ? style.green(" ★ best so far") : ""}${e.outcome === "failed" && e.reason ? `: ${e.reason}` : ""}`);
           break;
