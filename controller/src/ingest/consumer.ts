@@ -1,13 +1,13 @@
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerConfig, type ConsumerMessages, type JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { MAX_METRIC_NAMES_PER_TRIAL, METRICS_STREAM, METRICS_SUBJECT_PREFIX, ensureMetricsStream, metricsSubject, parseMetricsSubject, type MetricMessage, type StreamLimits, type TrialAddress } from "../api/metrics.ts";
-import { SIGNATURE_HEADER } from "../api/report-signature.ts";
 import type { ReportMode } from "../engine/tuner.ts";
 import { backoffMs } from "../kube/workqueue.ts";
 import { errorText, sampled, type Logger } from "../telemetry/log.ts";
 import type { ControllerMetrics, MessageResult } from "../telemetry/metrics.ts";
 import { createRetrying } from "./discarded.ts";
 import { createReportVerifier, type ReportVerifier } from "./signature.ts";
+import { signatureHeader } from "./signature-header.ts";
 import { validateMessage, type TrialState } from "./validate.ts";
 
 /** What the ingest needs from the controller: trial lookup, applying a report, and persisting applied reports. */
@@ -273,8 +273,8 @@ export async function startIngest(options: { nc: NatsConnection; durable: string
     const mode = reportMode(m, { predecessorUpTo, neverApplied: neverApplied.delete(seq), predecessorDone: predecessorDone() });
     lastSeq = Math.max(lastSeq, seq);
     headStoredAt = m.info.pending === 0 ? m.info.timestampNanos / 1e6 : 0;
-    // Headers are decoded only when they are checked: the decoding costs a few µs a report.
-    const outcome = handle(m.subject, m.data, jobs, verifying ? m.headers?.get(SIGNATURE_HEADER) : undefined, mode);
+    // Read only when checked, from the raw header bytes (nats.js's full decoding costs ~2 µs a report).
+    const outcome = handle(m.subject, m.data, jobs, verifying ? signatureHeader(m) : undefined, mode);
     if (outcome === "applied") applied.push(m);
     else if (outcome === "retry") {
       retrying.add(seq, Date.now());
