@@ -263,7 +263,8 @@ const load0 = loadavg()[0] ?? 0;
 const lives: LiveResult[] = [];
 const drains: { verify: Verify; window: Window; stored: number }[] = [];
 for (const v of verifies) {
-  for (const t of transports) lives.push(await live(t, rate, v));
+  // --rate=0: the backlog drain alone.
+  if (rate > 0) for (const t of transports) lives.push(await live(t, rate, v));
   // Below saturation: at the full rate the trainers keep nats-server's core busy, and its deliveries wait.
   if (transports.includes("jetstream") && latencyRate > 0 && latencyRate < rate) lives.push(await live("jetstream", latencyRate, v));
   const d = transports.includes("jetstream") && backlogCount > 0 ? await backlog(v) : undefined;
@@ -285,7 +286,7 @@ out.push(
     `controller ${pin ? `pinned to core ${controllerCore}` : "not pinned"}; load average ${load0.toFixed(1)} → ${load1.toFixed(1)}.`,
   "",
 );
-out.push(
+if (lives.length > 0) out.push(
   table(
     ["transport", "verify", "offered/s", "published/s", "accepted/s", "controller CPU", "µs CPU/report", "one-core capacity/s", "controller loop delay p99 ms", "stop p50 ms", "stop p99 ms", "stop max ms", "stops", "lost"],
     lives.map((r) => [
