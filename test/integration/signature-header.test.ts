@@ -1,0 +1,60 @@
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JsMsg } from "@nats-io/jetstream";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { ensureMetricsStream, METRICS_STREAM, metricsSubject } from "../../controller/src/api/metrics.ts";
+import { SIGNATURE_HEADER, trialReportKey } from "../../controller/src/api/report-signature.ts";
+import { signatureHeader } from "../../controller/src/ingest/signature-header.ts";
+import { createReportVerifier } from "../../controller/src/ingest/signature.ts";
+import { connectReporter } from "../../trainer/src/sdk/index.ts";
+import { startNatsServer, type NatsServer } from "../nats-server.ts";
+
+// The controller reads a report's signature from nats.js's raw message bytes, which are not its public
+// API: a nats.js release that changed them would make it fall back to the slower full header decoding
+// (still correct). This pins the fast path on real JetStream deliveries of reports the SDK signed.
+
+if (spawnSync("nats-server", ["--version"]).status !== 0) throw new Error("nats-server is not installed; install it with `apt-get install -y nats-server` (.ci/run does)");
+
+let server: NatsServer;
+let nc: NatsConnection;
+
+before(async () => {
+  server = await startNatsServer();
+  nc = await connect({ servers: server.url });
+  await ensureMetricsStream(await jetstreamManager(nc));
+});
+
+after(async () => {
+  await nc?.close();
+  await server?.stop();
+  if (server) rmSync(server.store, { recursive: true, force: true });
+});
+
+test("the signature of an SDK-signed report delivered by JetStream is read from the raw bytes, and the report verifies", async () => {
+  const signingKey = Buffer.from("a-signing-key-of-at-least-32-bytes!!");
+  const trial = { namespace: "team-a", job: "mnist", trial: "mnist-00001", uid: "uid-1" };
+  const env = { KUBETUNE_NATS_URL: server.url, KUBETUNE_NAMESPACE: trial.namespace, KUBETUNE_JOB: trial.job, KUBETUNE_TRIAL: trial.trial, KUBETUNE_REPORT_KEY: trialReportKey(signingKey, trial) };
+  const r = await connectReporter({ env, handleSignals: false });
+  for (let step = 1; step <= 3; step++) await r.report(step, { loss: 1 / step, val_accuracy: step / 10 });
+  await r.final();
+  await r.close();
+
+  const jsm = await jetstreamManager(nc);
+  await jsm.consumers.add(METRICS_STREAM, { durable_name: "signature-header", ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All });
+  const consumer = await jetstream(nc).consumers.get(METRICS_STREAM, "signature-header");
+  const delivered: JsMsg[] = [];
+  for await (const m of await consumer.fetch({ max_messages: 4, expires: 5000 })) delivered.push(m);
+  assert.equal(delivered.length, 4, "three steps and the final report");
+
+  const verify = createReportVerifier({ signingKey, trialUid: () => trial.uid });
+  for (const m of delivered) {
+    assert.equal(m.subject, metricsSubject(trial.namespace, trial.job, trial.trial));
+    const signature = signatureHeader(m);
+    assert.equal((m as unknown as { msg: { _headers?: unknown } }).msg._headers, undefined, "read without nats.js decoding the header block");
+    assert.equal(signature, m.headers?.get(SIGNATURE_HEADER), "the value nats.js's decoding gives");
+    assert.deepEqual(verify(trial, m.subject, m.data, signature), { ok: true });
+    assert.equal(verify({ ...trial, trial: "mnist-00002" }, m.subject, m.data, signature).ok, false, "another trial's key does not verify it");
+  }
+});
