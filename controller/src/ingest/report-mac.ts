@@ -36,7 +36,7 @@ export function reportMac(key: MacKey, subject: string, body: Uint8Array): strin
   // Room for the ipad block, the subject at its longest in UTF-8, the newline and the body.
   const room = BLOCK + subject.length * 3 + 1 + body.length;
   if (scratch.length < room) scratch = Buffer.allocUnsafe(room);
-  key.ipad.copy(scratch, 0);
+  scratch.set(key.ipad, 0);
   let n = BLOCK + scratch.write(subject, BLOCK, "utf8");
   scratch[n++] = 0x0a;
   scratch.set(body, n);
