@@ -2,6 +2,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
+import { connect as connectTcp } from "node:net";
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JsMsg } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { ensureMetricsStream, METRICS_STREAM, metricsSubject } from "../../controller/src/api/metrics.ts";
@@ -57,4 +58,33 @@ test("the signature of an SDK-signed report delivered by JetStream is read from 
     assert.deepEqual(verify(trial, m.subject, m.data, signature), { ok: true });
     assert.equal(verify({ ...trial, trial: "mnist-00002" }, m.subject, m.data, signature).ok, false, "another trial's key does not verify it");
   }
+});
+
+/** Publishes with a raw HPUB, as any client can: nats.js's own publish refuses a header value with a bare CR. */
+async function rawPublish(subject: string, header: string, body: string): Promise<void> {
+  const { hostname, port } = new URL(server.url.replace(/^nats:/, "http:"));
+  const hpub = `HPUB ${subject} ${Buffer.byteLength(header)} ${Buffer.byteLength(header) + Buffer.byteLength(body)}\r\n${header}${body}\r\n`;
+  await new Promise<void>((resolve, reject) => {
+    const s = connectTcp(Number(port), hostname, () => s.write(`CONNECT {"verbose":false,"headers":true,"protocol":1}\r\n${hpub}PING\r\n`));
+    s.on("data", (d: Buffer) => {
+      if (d.toString().includes("PONG")) s.end(resolve);
+    });
+    s.on("error", reject);
+  });
+}
+
+test("a stored report whose header block nats.js cannot decode reads as unsigned instead of throwing (which would stop the consumer)", async () => {
+  const subject = metricsSubject("team-a", "mnist", "mnist-00009");
+  const body = JSON.stringify({ trial: "mnist-00009", step: 1, metrics: { loss: 1 } });
+  // A signature line not in the SDKs' form (two spaces), so the raw read hands it to nats.js's decoding.
+  await rawPublish(subject, `NATS/1.0\r\n${SIGNATURE_HEADER}:  v1=x\r\nX-Evil: a\rb\r\n\r\n`, body);
+  const jsm = await jetstreamManager(nc);
+  await jsm.consumers.add(METRICS_STREAM, { durable_name: "undecodable", ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.LastPerSubject, filter_subject: subject });
+  const consumer = await jetstream(nc).consumers.get(METRICS_STREAM, "undecodable");
+  const delivered: JsMsg[] = [];
+  for await (const m of await consumer.fetch({ max_messages: 1, expires: 5000 })) delivered.push(m);
+  const m = delivered[0];
+  assert.ok(m, "nats-server stored and delivered it");
+  assert.throws(() => m.headers, /cannot contain/, "nats.js refuses to decode it");
+  assert.equal(signatureHeader(m), "");
 });

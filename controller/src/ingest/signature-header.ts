@@ -67,10 +67,20 @@ export function signatureInBlock(block: Uint8Array, end: number): string | undef
   return "";
 }
 
-/** The Kubetune-Signature header of a delivered message ("" or undefined when it has none), as `headers.get()` gives it. */
+/**
+ * The Kubetune-Signature header of a delivered message ("" or undefined when it has none), as
+ * `headers.get()` gives it; "" when nats.js cannot decode the header block at all.
+ */
 export function signatureHeader(m: DeliveredMsg): string | undefined {
   const raw = rawOf((m as { msg?: unknown }).msg) ?? rawOf(m);
   if (raw?._msg.hdr === -1) return undefined;
   const fast = raw ? signatureInBlock(raw._rdata, raw._msg.hdr) : undefined;
-  return fast ?? m.headers?.get(SIGNATURE_HEADER);
+  if (fast !== undefined) return fast;
+  try {
+    return m.headers?.get(SIGNATURE_HEADER);
+  } catch {
+    // nats-server stores a header value with a bare CR, which nats.js refuses to decode (it throws, and a
+    // throw in the consumer's callback stops the consumer: the report would come back and stop it again).
+    return "";
+  }
 }
