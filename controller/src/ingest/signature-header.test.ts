@@ -9,9 +9,13 @@ const subject = "kubetune.metrics.ns.j.t";
 const body = enc.encode('{"trial":"t","step":3,"metrics":{"loss":0.5}}');
 const noPublisher: Publisher = { publish: () => assert.fail("nothing is published") };
 
-/** A message as nats.js delivers it: its parser's MsgImpl over the raw header block and payload. */
-function delivered(block: Uint8Array | undefined): MsgImpl {
-  const rdata = block ? Buffer.concat([block, body]) : Buffer.from(body);
+/**
+ * A message as nats.js delivers it: its parser's MsgImpl over the raw header block and payload, in a
+ * Buffer (a socket read's) or, with `plain`, a Uint8Array (a message assembled across reads), inside a larger buffer.
+ */
+function delivered(block: Uint8Array | undefined, plain = false): MsgImpl {
+  const whole = Buffer.concat([Buffer.from("MSG ...\r\n"), block ?? new Uint8Array(), body, Buffer.from("\r\n")]);
+  const rdata = (plain ? new Uint8Array(whole) : whole).subarray(9, whole.length - 2);
   return new MsgImpl({ subject: enc.encode(subject), sid: 1, hdr: block ? block.length : -1, size: rdata.length }, rdata, noPublisher);
 }
 /** The same wrapped as a JetStream message is (JsMsgImpl keeps the core message as `msg`). */
@@ -23,9 +27,11 @@ test("a report signed as the SDK signs has its signature read from the raw bytes
   h.set(SIGNATURE_HEADER, signature);
   h.set("Nats-Msg-Id", `ns/t/3/${signature.slice(3, 19)}`);
   for (const wrap of [asJetStream, (m: MsgImpl) => m]) {
-    const msg = delivered(h.encode());
-    assert.equal(signatureHeader(wrap(msg)), signature);
-    assert.equal(msg._headers, undefined, "nats.js's header map was never built");
+    for (const plain of [false, true]) {
+      const msg = delivered(h.encode(), plain);
+      assert.equal(signatureHeader(wrap(msg)), signature);
+      assert.equal(msg._headers, undefined, "nats.js's header map was never built");
+    }
   }
   assert.equal(signatureHeader(asJetStream(delivered(undefined))), undefined, "no header block: unsigned, as headers?.get() says");
   assert.equal(signatureHeader({ headers: h }), signature, "a message without nats.js's raw fields is read through headers.get()");
@@ -83,7 +89,7 @@ test("the signature read from the raw bytes is the value nats.js's header decodi
       undecodable++;
       continue;
     }
-    assert.equal(signatureHeader(asJetStream(delivered(block))), want, `case ${i}: ${JSON.stringify(text.slice(0, 300))}`);
+    assert.equal(signatureHeader(asJetStream(delivered(block, i % 2 === 1))), want, `case ${i}: ${JSON.stringify(text.slice(0, 300))}`);
     values.add(want);
   }
   assert.ok(values.size >= 10, `the cases give many different values (${values.size})`);

@@ -58,8 +58,8 @@ export function signatureInBlock(block: Uint8Array, end: number): string | undef
       let to = from;
       while (to < end && to - from < MAX_VALUE && VALUE_BYTE[block[to]!] === 1) to++;
       if (to + 1 >= end || block[to] !== CR || block[to + 1] !== LF) return undefined;
-      // ASCII only, so latin1 reads it as UTF-8 would, through a view rather than a copy.
-      return Buffer.from(block.buffer, block.byteOffset + from, to - from).toString("latin1");
+      // ASCII only, so latin1 reads it as UTF-8 would; a Buffer (as socket data is) without even a view.
+      return Buffer.isBuffer(block) ? block.toString("latin1", from, to) : Buffer.from(block.buffer, block.byteOffset + from, to - from).toString("latin1");
     }
     while (at + 1 < end && !(block[at] === CR && block[at + 1] === LF)) at++;
     at += 2;
