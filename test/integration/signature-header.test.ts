@@ -6,9 +6,12 @@ import { connect as connectTcp } from "node:net";
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JsMsg } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { ensureMetricsStream, METRICS_STREAM, metricsSubject } from "../../controller/src/api/metrics.ts";
-import { SIGNATURE_HEADER, trialReportKey } from "../../controller/src/api/report-signature.ts";
+import { SIGNATURE_HEADER, signReport, trialReportKey } from "../../controller/src/api/report-signature.ts";
+import { startIngest } from "../../controller/src/ingest/consumer.ts";
 import { signatureHeader } from "../../controller/src/ingest/signature-header.ts";
 import { createReportVerifier } from "../../controller/src/ingest/signature.ts";
+import { createLogger } from "../../controller/src/telemetry/log.ts";
+import { createMetrics } from "../../controller/src/telemetry/metrics.ts";
 import { connectReporter } from "../../trainer/src/sdk/index.ts";
 import { startNatsServer, type NatsServer } from "../nats-server.ts";
 
@@ -88,3 +91,42 @@ test("a stored report whose header block nats.js cannot decode reads as unsigned
   assert.throws(() => m.headers, /cannot contain/, "nats.js refuses to decode it");
   assert.equal(signatureHeader(m), "");
 });
+
+test("the verifying consumer counts such a report as unsigned and keeps ingesting the reports after it", async () => {
+  const signingKey = Buffer.from("another-signing-key-of-32-bytes-or-more");
+  const trial = { namespace: "team-c", job: "j", trial: "j-00001", uid: "uid-c" };
+  const subject = metricsSubject(trial.namespace, trial.job, trial.trial);
+  const report = (step: number) => JSON.stringify({ trial: trial.trial, step, metrics: { loss: 1 / step } });
+  await rawPublish(subject, "NATS/1.0\r\nX-Evil: a\rb\r\n\r\n", report(1));
+  const key = trialReportKey(signingKey, trial);
+  await rawPublish(subject, `NATS/1.0\r\n${SIGNATURE_HEADER}: ${signReport(key, subject, report(2))}\r\n\r\n`, report(2));
+
+  const lines: string[] = [];
+  const metrics = createMetrics();
+  const applied: number[] = [];
+  const ingest = await startIngest({
+    nc,
+    durable: "poison",
+    namespaces: [trial.namespace],
+    target: { trialState: () => "running", knownMetrics: () => undefined, trialUid: () => trial.uid, report: (_a, m) => void applied.push(m.step), persist: async () => {} },
+    metrics,
+    log: createLogger("info", (l) => void lines.push(l)),
+    signingKey,
+  });
+  try {
+    await until(async () => applied.includes(2));
+    const counts = Object.fromEntries((await metrics.metricMessages.get()).values.map((v) => [v.labels.result, v.value]));
+    assert.equal(counts.unsigned, 1, JSON.stringify(counts));
+    assert.deepEqual(applied, [2]);
+    assert.deepEqual(lines.filter((l) => l.includes("metric ingestion failed")), [], "the consumer never stopped");
+  } finally {
+    await ingest.stop();
+  }
+});
+
+async function until(ok: () => Promise<boolean>, ms = 15_000): Promise<void> {
+  for (const end = Date.now() + ms; !(await ok()); ) {
+    if (Date.now() > end) assert.fail(`not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
