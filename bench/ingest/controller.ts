@@ -5,12 +5,13 @@
 import { randomBytes } from "node:crypto";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { connect } from "@nats-io/transport-node";
-import { SIGNATURE_HEADER, trialReportKey } from "../../controller/src/api/report-signature.ts";
+import { trialReportKey } from "../../controller/src/api/report-signature.ts";
 import { startIngest } from "../../controller/src/ingest/consumer.ts";
 import { createMessageHandler } from "../../controller/src/ingest/handler.ts";
 import { PERSIST_INTERVAL_MS, persistTurns } from "../../controller/src/ingest/persist-batch.ts";
 import { publishStop } from "../../controller/src/ingest/control.ts";
 import { createReconciler } from "../../controller/src/kube/reconcile/reconciler.ts";
+import { signatureHeader } from "../../controller/src/ingest/signature-header.ts";
 import { startWorkQueue } from "../../controller/src/kube/workqueue.ts";
 import { createLogger } from "../../controller/src/telemetry/log.ts";
 import { createMetrics } from "../../controller/src/telemetry/metrics.ts";
@@ -98,7 +99,7 @@ const start = async (): Promise<void> => {
   const sub = nc.subscribe(`kubetune.metrics.${NAMESPACE}.>`, {
     callback: (err, m) => {
       if (err) return log.warn("subscription error", { error: err.message });
-      handle(m.subject, m.data, jobs, m.headers?.get(SIGNATURE_HEADER));
+      handle(m.subject, m.data, jobs, signingKey ? signatureHeader(m) : undefined);
       if (!persisting && jobs.size > 0) {
         persisting = true;
         void persist();

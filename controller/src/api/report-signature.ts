@@ -29,14 +29,12 @@ export function trialReportKey(signingKey: Uint8Array | KeyObject, t: KeyedTrial
   return createHmac("sha256", signingKey).update(`${t.namespace}/${t.job}/${t.trial}/${t.uid}`).digest("base64url");
 }
 
-/** The raw HMAC-SHA256 of a report under `key`: over the subject, a newline, then the exact body bytes. */
-export function reportDigest(key: string | Uint8Array, subject: string, body: string | Uint8Array): Buffer {
-  return createHmac("sha256", key).update(subject).update("\n").update(body).digest();
-}
-
-/** The `Kubetune-Signature` header value of a report: "v1=" and the base64url (no padding) digest. */
+/**
+ * The `Kubetune-Signature` header value of a report: "v1=" and the base64url (no padding) HMAC-SHA256
+ * under `key` of the subject, a newline, then the exact body bytes.
+ */
 export function signReport(key: string, subject: string, body: string | Uint8Array): string {
-  return SIGNATURE_PREFIX + reportDigest(key, subject, body).toString("base64url");
+  return SIGNATURE_PREFIX + createHmac("sha256", key).update(subject).update("\n").update(body).digest("base64url");
 }
 
 /**

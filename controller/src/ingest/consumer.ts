@@ -1,7 +1,6 @@
 import { jetstream, jetstreamManager, type ConsumerMessages, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { METRICS_STREAM, metricsSubject, type StreamLimits, type TrialAddress } from "../api/metrics.ts";
-import { SIGNATURE_HEADER } from "../api/report-signature.ts";
 import { errorText, sampled, type Logger } from "../telemetry/log.ts";
 import type { ControllerMetrics } from "../telemetry/metrics.ts";
 import { createCaughtUp } from "./caught-up.ts";
@@ -10,6 +9,7 @@ import { createMessageHandler } from "./handler.ts";
 import type { MetricsTarget } from "./metrics-target.ts";
 import { createPersistBatches, PERSIST_INTERVAL_MS, persistTurns } from "./persist-batch.ts";
 import { createPredecessor, reportMode } from "./predecessor.ts";
+import { signatureHeader } from "./signature-header.ts";
 import { ensureMetricsStream } from "./stream.ts";
 
 /** The running consumer. */
@@ -78,8 +78,8 @@ export async function startIngest(options: { nc: NatsConnection; durable: string
     const info = m.info;
     const neverApplied = caughtUp.delivered(seq, info.pending === 0 ? info.timestampNanos / 1e6 : undefined);
     const mode = reportMode(m, { predecessorUpTo: predecessor.upTo, neverApplied, predecessorDone: predecessor.done(Date.now()) });
-    // Headers are decoded only when they are checked: the decoding costs a few µs a report.
-    const outcome = handle(m.subject, m.data, batches.jobs(), verifying ? m.headers?.get(SIGNATURE_HEADER) : undefined, mode);
+    // Read only when checked, from the raw header bytes (nats.js's full decoding costs ~2 µs a report).
+    const outcome = handle(m.subject, m.data, batches.jobs(), verifying ? signatureHeader(m) : undefined, mode);
     if (outcome === "applied") batches.applied(m);
     else if (outcome === "retry") {
       caughtUp.handedBack(seq, Date.now(), false);

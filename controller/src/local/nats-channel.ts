@@ -1,9 +1,9 @@
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { SIGNATURE_HEADER } from "../api/report-signature.ts";
 import { createReportVerifier } from "../ingest/signature.ts";
 import { controlSubject, decodeMetricMessage, parseMetricsSubject, METRICS_STREAM, type MetricMessage } from "../api/metrics.ts";
 import { ensureMetricsStream } from "../ingest/stream.ts";
+import { signatureHeader } from "../ingest/signature-header.ts";
 
 /** The namespace token local runs use in NATS subjects. */
 export const LOCAL_NAMESPACE = "local";
@@ -48,7 +48,7 @@ export async function openNatsChannel(
     for await (const m of messages) {
       const address = parseMetricsSubject(m.subject);
       const trial = address?.trial ?? "?";
-      const check = address ? verify(address, m.subject, m.data, m.headers?.get(SIGNATURE_HEADER)) : undefined;
+      const check = address ? verify(address, m.subject, m.data, signatureHeader(m)) : undefined;
       if (check?.ok === false) {
         onBad(trial, check.detail);
         continue;
