@@ -50,5 +50,5 @@ export function createLineReader(collector: Pick<MetricsCollector, "format" | "p
 }
 
 function tooLong(line: string): LineResult {
-  return { kind: "malformed", problem: `line of ${line.length} characters is longer than ${MAX_LINE_LENGTH}; not parsed` };
+  return { kind: "malformed", problem: `line is longer than ${MAX_LINE_LENGTH} characters (starts ${JSON.stringify(line.slice(0, 40))}); not parsed` };
 }
