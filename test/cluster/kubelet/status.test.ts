@@ -39,6 +39,14 @@ test('phase: Pending until every container started once, then Running, then term
   assert.equal(podPhase([backingOff]), 'Running');
 });
 
+test('sidecars: the Pod is terminal only once they stopped, and its outcome is the regular containers\' (a SIGTERMed sidecar does not fail it)', () => {
+  assert.equal(podPhase([done('a', 0)], [running('collector')]), 'Running');
+  assert.equal(podPhase([done('a', 0)], [done('collector', 143)]), 'Succeeded');
+  assert.equal(podPhase([done('a', 1)], [done('collector', 0)]), 'Failed');
+  const s = podStatus({ podUid: 'u', containers: [done('a', 0)], sidecars: [running('collector')], startTime: t0, now: t1, previousConditions: [] });
+  assert.deepEqual(s.initContainerStatuses?.map((c) => [c.name, c.started]), [['collector', true]]);
+});
+
 test('status carries exit codes, restart counts, readiness and keeps transition times', () => {
   const prev = [
     { type: 'Initialized', status: 'True', lastTransitionTime: t0 },
