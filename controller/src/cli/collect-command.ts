@@ -1,11 +1,11 @@
-import { open, type FileHandle } from "node:fs/promises";
+import { mkdir, open, writeFile, type FileHandle } from "node:fs/promises";
 import { posix } from "node:path";
 import { z } from "zod";
 import { SubjectToken } from "../api/metrics.ts";
 import { MetricsCollector } from "../api/metrics-collector.ts";
 import { runCollector } from "../collect/collector.ts";
 import { createLineReader } from "../collect/line-format.ts";
-import { COLLECT_FILE_ENV, COLLECTOR_SPEC_ENV } from "../collect/sidecar.ts";
+import { COLLECT_FILE_ENV, COLLECTOR_SPEC_ENV, READY_FILE_ENV } from "../collect/sidecar.ts";
 import { createLogger, errorText, sampled } from "../telemetry/log.ts";
 import { natsSink } from "../../../trainer/src/sdk/nats-sink.ts";
 import type { Io } from "./validate-command.ts";
@@ -32,6 +32,7 @@ const CollectEnv = z.object({
   KUBETUNE_JOB: SubjectToken,
   KUBETUNE_TRIAL: SubjectToken,
   KUBETUNE_REPORT_KEY: z.string().min(1).optional(),
+  [READY_FILE_ENV]: z.string().min(1).optional(),
 });
 
 const USAGE = `kubetune collect — the metrics collector sidecar of a trial Pod (spec.metricsCollector)
@@ -57,6 +58,10 @@ export async function collectCommand(args: string[], io: Io, env: NodeJS.Process
   const collector = e[COLLECTOR_SPEC_ENV];
   const file = e[COLLECT_FILE_ENV];
   const log = createLogger("info", (l) => io.err(l), { component: "collector", trial: e.KUBETUNE_TRIAL });
+  // Ready as soon as a SIGTERM would be handled (main.ts installs the handler first): the startupProbe
+  // lets the trial start from here, and a stop that comes while NATS connects still drains the file.
+  const ready = e[READY_FILE_ENV];
+  if (ready !== undefined) await mkdir(posix.dirname(ready), { recursive: true }).then(() => writeFile(ready, `${process.pid}\n`));
   const stopped = new Promise<void>((resolve) => (stop.aborted ? resolve() : stop.addEventListener("abort", () => resolve(), { once: true })));
   let sink: Awaited<ReturnType<typeof natsSink>>;
   try {

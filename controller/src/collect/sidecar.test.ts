@@ -8,7 +8,7 @@ import type { V1Container } from "@kubernetes/client-node";
 import { TuningJob } from "../api/tuningjob.ts";
 import type { MetricsCollector } from "../api/metrics-collector.ts";
 import { trialPod } from "../kube/objects.ts";
-import { COLLECTOR_CONTAINER, COLLECTOR_VOLUME, DEFAULT_COLLECTOR_IMAGE, STDOUT_DIR, STDOUT_FILE, WRAPPER_SCRIPT } from "./sidecar.ts";
+import { COLLECTOR_CONTAINER, COLLECTOR_VOLUME, DEFAULT_COLLECTOR_IMAGE, READY_FILE, STATE_VOLUME, STDOUT_DIR, STDOUT_FILE, WRAPPER_SCRIPT } from "./sidecar.ts";
 
 const job = (metricsCollector: MetricsCollector, container: Partial<V1Container> = {}) =>
   TuningJob.parse({
@@ -42,8 +42,10 @@ test("kind stdout: a native sidecar with the trial's identity and key, a shared 
   assert.deepEqual(env.KUBETUNE_REPORT_KEY, { secretKeyRef: { name: "sh-00001-report-u", key: "key" } });
   assert.deepEqual(JSON.parse(String(env.KUBETUNE_COLLECTOR)), { kind: "stdout", format: "keyvalue" });
   assert.equal(env.KUBETUNE_COLLECT_FILE, STDOUT_FILE);
-  assert.deepEqual(pod.spec?.volumes, [{ name: COLLECTOR_VOLUME, emptyDir: {} }]);
-  assert.deepEqual(sidecar?.volumeMounts, [{ name: COLLECTOR_VOLUME, mountPath: STDOUT_DIR }]);
+  assert.deepEqual(pod.spec?.volumes, [{ name: COLLECTOR_VOLUME, emptyDir: {} }, { name: STATE_VOLUME, emptyDir: {} }]);
+  assert.deepEqual(sidecar?.volumeMounts, [{ name: COLLECTOR_VOLUME, mountPath: STDOUT_DIR }, { name: STATE_VOLUME, mountPath: "/kubetune-collector" }]);
+  assert.equal(env.KUBETUNE_COLLECTOR_READY, READY_FILE);
+  assert.deepEqual(sidecar?.startupProbe?.exec?.command?.slice(-1), [READY_FILE], "the trial starts once the collector is ready");
   const main = pod.spec?.containers[0];
   assert.deepEqual(main?.command, ["/bin/sh", "-c", WRAPPER_SCRIPT, "kubetune-wrap", "sh", "train.sh", "--x=0.5"]);
   assert.equal(main?.args, undefined);
@@ -61,8 +63,8 @@ test("kind file: the file's directory is shared (the trial's own volume there, e
   assert.equal(envOf(fresh.spec?.initContainers?.[0]).KUBETUNE_COLLECT_FILE, "/out/m.log");
 
   const own = trialPod(job({ kind: "file", path: "/out/m.log", format: "json" }, { volumeMounts: [{ name: "data", mountPath: "/out", subPath: "x" }] } as Partial<V1Container>), trial, view, "nats://n");
-  assert.deepEqual(own.spec?.initContainers?.[0]?.volumeMounts, [{ name: "data", mountPath: "/out", subPath: "x", readOnly: true }]);
-  assert.equal(own.spec?.volumes, undefined, "no extra volume when the trial already mounts one there");
+  assert.deepEqual(own.spec?.initContainers?.[0]?.volumeMounts?.[0], { name: "data", mountPath: "/out", subPath: "x", readOnly: true });
+  assert.deepEqual(own.spec?.volumes, [{ name: STATE_VOLUME, emptyDir: {} }], "no emptyDir for the file when the trial already mounts a volume there");
 });
 
 test("without a collector the Pod has no sidecar and its command is untouched", () => {

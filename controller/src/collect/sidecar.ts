@@ -13,9 +13,24 @@ export const COLLECTOR_VOLUME = "kubetune-metrics";
 export const STDOUT_DIR = "/kubetune-metrics";
 /** The file the wrapped trial command's stdout is copied to, with kind stdout. */
 export const STDOUT_FILE = `${STDOUT_DIR}/stdout.log`;
-/** Environment of the collector: its spec (JSON) and the file it reads; the wrapper reads the file too. */
+/** The collector's own emptyDir, where it says it is ready (it handles SIGTERM from then on). */
+export const STATE_VOLUME = "kubetune-collector";
+export const READY_FILE = "/kubetune-collector/ready";
+/** Environment of the collector: its spec (JSON), the file it reads (the wrapper writes it) and its ready file. */
 export const COLLECTOR_SPEC_ENV = "KUBETUNE_COLLECTOR";
 export const COLLECT_FILE_ENV = "KUBETUNE_COLLECT_FILE";
+export const READY_FILE_ENV = "KUBETUNE_COLLECTOR_READY";
+
+/**
+ * The sidecar's startupProbe: Kubernetes starts the trial container only once it succeeds, so the
+ * collector already drains on SIGTERM when a short trial ends (a Node process killed by SIGTERM while
+ * it starts would die without reading the file). `node -e` costs ~40 ms; the image has no shell.
+ */
+const STARTUP_PROBE = {
+  exec: { command: ["node", "-e", "require('node:fs').accessSync(process.argv[1])", READY_FILE] },
+  periodSeconds: 1,
+  failureThreshold: 120,
+};
 
 /**
  * Runs the trial command with its stdout copied to $KUBETUNE_COLLECT_FILE (and still to the container's
@@ -58,7 +73,7 @@ export function withMetricsCollector(spec: V1PodSpec, collector: MetricsCollecto
   const file = collector.kind === "file" ? (collector.path ?? "") : STDOUT_FILE;
   const existing = (trial.volumeMounts ?? []).find((m) => m.mountPath === dir);
   const shared: V1VolumeMount = existing ? { ...existing, readOnly: true } : { name: COLLECTOR_VOLUME, mountPath: dir };
-  const volumes: V1Volume[] | undefined = existing ? spec.volumes : [...(spec.volumes ?? []), { name: COLLECTOR_VOLUME, emptyDir: {} }];
+  const volumes: V1Volume[] = [...(spec.volumes ?? []), ...(existing ? [] : [{ name: COLLECTOR_VOLUME, emptyDir: {} }]), { name: STATE_VOLUME, emptyDir: {} }];
   const wrapped: V1Container = { ...trial, volumeMounts: existing ? trial.volumeMounts : [...(trial.volumeMounts ?? []), { name: COLLECTOR_VOLUME, mountPath: dir }] };
   if (collector.kind === "stdout") {
     wrapped.command = ["/bin/sh", "-c", WRAPPER_SCRIPT, "kubetune-wrap", ...(trial.command ?? []), ...(trial.args ?? [])];
@@ -76,9 +91,10 @@ export function withMetricsCollector(spec: V1PodSpec, collector: MetricsCollecto
     image,
     args: ["collect"],
     restartPolicy: "Always",
-    env: [...env, { name: COLLECTOR_SPEC_ENV, value: JSON.stringify(collector) }, { name: COLLECT_FILE_ENV, value: file }],
-    volumeMounts: [shared],
+    env: [...env, { name: COLLECTOR_SPEC_ENV, value: JSON.stringify(collector) }, { name: COLLECT_FILE_ENV, value: file }, { name: READY_FILE_ENV, value: READY_FILE }],
+    volumeMounts: [shared, { name: STATE_VOLUME, mountPath: posix.dirname(READY_FILE) }],
+    startupProbe: STARTUP_PROBE,
     resources: COLLECTOR_RESOURCES,
   };
-  return { ...spec, containers: [wrapped, ...others], initContainers: [sidecar, ...(spec.initContainers ?? [])], ...(volumes ? { volumes } : {}) };
+  return { ...spec, containers: [wrapped, ...others], initContainers: [sidecar, ...(spec.initContainers ?? [])], volumes };
 }

@@ -4,12 +4,13 @@
 import { join } from 'node:path';
 import {
   CoreV1Api, PatchStrategy, makeInformer, setHeaderOptions,
-  type KubeConfig, type V1Container, type V1Pod,
+  type KubeConfig, type V1Container, type V1ContainerStatus, type V1Pod,
 } from '@kubernetes/client-node';
 import { describeError, isStatus } from './api-errors.ts';
 import { bindPod, dataLookup } from './pod-api.ts';
 import type { ImageTable } from './images.ts';
 import { prepareLaunch, type Launch } from './launch.ts';
+import { startupProbe } from './probe.ts';
 import { newPodRun, stopSidecars, type PodRun } from './pod-run.ts';
 import { PROCESS_NODE_LABELS, selectsNode } from './placement.ts';
 import type { Exit, RunningProcess } from './process.ts';
@@ -194,30 +195,48 @@ export async function startKubelet(o: KubeletOptions): Promise<{ stop(): Promise
     if (pod.metadata?.deletionTimestamp) await terminate(run, pod);
   };
 
-  // A Pod this node had been running before the kubelet restarted lost its processes: each such
-  // container counts as having exited (137) and is restarted or finished per the restart policy.
+  // Starts (or, after a kubelet restart, recovers) a Pod's sidecars, then its containers.
   const recoverOrStart = async (run: PodRun, pod: V1Pod): Promise<void> => {
     const prev = new Map([...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].map((s) => [s.name, s]));
-    for (const c of [...run.sidecars, ...run.containers]) {
-      const p = prev.get(c.name);
-      const was = p?.state;
-      if (was?.terminated && !mayRestart(run, c, was.terminated.exitCode)) {
-        const t = was.terminated;
-        c.state = { kind: 'terminated', exitCode: t.exitCode, reason: t.reason ?? 'Error', startedAt: new Date(t.startedAt ?? run.startTime), finishedAt: new Date(t.finishedAt ?? run.startTime) };
-        continue;
-      }
-      if (was?.running || was?.terminated || p?.lastState?.terminated) {
-        const startedAt = new Date(was?.running?.startedAt ?? run.startTime);
-        const code = was?.terminated?.exitCode ?? 137;
-        o.log(`${run.namespace}/${run.name}/${c.name}: process lost across a kubelet restart`);
-        c.state = { kind: 'running', startedAt, pid: 0 };
-        const lost: RunningProcess = { pid: 0, exited: Promise.resolve({ code, signal: null }), stop: () => lost.exited };
-        await onExit(run, c, lost, startedAt, { code, signal: null });
-        continue;
-      }
-      await startContainer(run, c);
-    }
+    const started: ContainerRun[] = [];
+    for (const c of run.sidecars) if (await recoverOrStartOne(run, c, prev.get(c.name))) started.push(c);
+    const startContainers = async (): Promise<void> => {
+      for (const c of run.containers) await recoverOrStartOne(run, c, prev.get(c.name));
+      await sync(run);
+    };
+    if (started.length === 0) return startContainers();
     await sync(run);
+    // As the kubelet: the containers start once the sidecars started now pass their startupProbe
+    // (waited for outside the Pod's queue, so a delete meanwhile is handled at once).
+    const gone = (): boolean => run.deleting || stopping || runs.get(run.uid) !== run;
+    const ctx = { dir: o.dir, images: o.images, bus: o.bus, lookup };
+    const specs = new Map((pod.spec?.initContainers ?? []).map((c) => [c.name, c]));
+    void Promise.all(started.map((c) => startupProbe(ctx, pod, specs.get(c.name) as V1Container, gone).catch(() => false))).then((oks) => {
+      if (oks.includes(false) && !gone()) o.log(`${run.namespace}/${run.name}: a sidecar's startupProbe did not succeed; starting the containers anyway`);
+      enqueue(run.uid, `start containers of ${run.namespace}/${run.name}`, async () => { if (!gone()) await startContainers(); });
+    });
+  };
+
+  // One container of a Pod this node may have run before the kubelet restarted: its lost process counts
+  // as exited (137), restarted or finished per policy; else it starts. True when it was started now.
+  const recoverOrStartOne = async (run: PodRun, c: ContainerRun, p: V1ContainerStatus | undefined): Promise<boolean> => {
+    const was = p?.state;
+    if (was?.terminated && !mayRestart(run, c, was.terminated.exitCode)) {
+      const t = was.terminated;
+      c.state = { kind: 'terminated', exitCode: t.exitCode, reason: t.reason ?? 'Error', startedAt: new Date(t.startedAt ?? run.startTime), finishedAt: new Date(t.finishedAt ?? run.startTime) };
+      return false;
+    }
+    if (was?.running || was?.terminated || p?.lastState?.terminated) {
+      const startedAt = new Date(was?.running?.startedAt ?? run.startTime);
+      const code = was?.terminated?.exitCode ?? 137;
+      o.log(`${run.namespace}/${run.name}/${c.name}: process lost across a kubelet restart`);
+      c.state = { kind: 'running', startedAt, pid: 0 };
+      const lost: RunningProcess = { pid: 0, exited: Promise.resolve({ code, signal: null }), stop: () => lost.exited };
+      await onExit(run, c, lost, startedAt, { code, signal: null });
+      return false;
+    }
+    await startContainer(run, c);
+    return true;
   };
 
   const forget = async (pod: V1Pod): Promise<void> => {

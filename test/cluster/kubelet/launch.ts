@@ -33,13 +33,20 @@ export async function prepareLaunch(ctx: LaunchContext, pod: V1Pod, spec: V1Cont
     const options = parseSyntheticArgs(builtin.args.map((a) => expandVars(a, vars)));
     return { launch: () => startSynthetic({ trial, options, bus: ctx.bus, logFile }), what: `builtin ${builtin.builtin} ${JSON.stringify(options)}` };
   }
+  const p = processSpec(ctx, pod, spec, vars);
+  return { launch: () => startProcess({ ...p, logFile }), what: JSON.stringify(p.argv) };
+}
+
+/** A container's process: argv resolved through the image table, env, cwd, and emptyDir mounts mapped (`argv` overrides the command, for exec probes). */
+export function processSpec(ctx: LaunchContext, pod: V1Pod, spec: V1Container, vars: ReadonlyMap<string, string>, argv?: string[]): { argv: string[]; env: Record<string, string>; cwd: string } {
   const resolved = resolveCommand(spec, ctx.images);
   const mappings = emptyDirMappings(ctx.dir, pod, spec);
   for (const m of mappings) mkdirSync(m.hostPath, { recursive: true });
-  const argv = resolved.argv.map((a) => rewritePaths(expandVars(a, vars), mappings));
   const base = { PATH: [...resolved.pathPrepend, process.env.PATH ?? '/usr/bin:/bin'].join(':'), HOME: process.env.HOME ?? '/' };
   const env = { ...base, ...Object.fromEntries([...vars].map(([k, v]) => [k, rewritePaths(v, mappings)])) };
   const m = pod.metadata ?? {};
   const cwd = spec.workingDir ?? resolved.cwd ?? join(ctx.dir, 'pods', `${m.namespace}_${m.name}_${m.uid}`);
-  return { launch: () => startProcess({ argv, env, cwd, logFile }), what: JSON.stringify(argv) };
+  // Kubernetes expands $(VAR) in command and args, not in a probe's command.
+  const command = argv ?? resolved.argv.map((a) => expandVars(a, vars));
+  return { argv: command.map((a) => rewritePaths(a, mappings)), env, cwd };
 }
