@@ -57,7 +57,7 @@ export const WRAPPER_SCRIPT = [
 ].join("\n");
 
 /** Resources of the collector: a Node process that tails one file (docs/metrics-collector.md has its measured RSS). */
-const COLLECTOR_RESOURCES = { requests: { cpu: "10m", memory: "64Mi" }, limits: { memory: "256Mi" } };
+const COLLECTOR_RESOURCES = { requests: { cpu: "10m", memory: "128Mi" }, limits: { memory: "256Mi" } };
 
 /**
  * Adds the metrics collector to a trial Pod spec: a native sidecar running `kubetune collect` from
