@@ -28,8 +28,6 @@ type TrialStatus = { phase?: string; reason?: string; metrics?: Record<string, n
 
 before(async () => {
   cluster = await withCluster({ namespacePrefix: "collect" });
-  const r = await cluster.kubectl(["apply", "--server-side", "--force-conflicts", "-f", join(root, "crds")], { namespace: null });
-  assert.equal(r.code, 0, r.stderr);
   node = `${cluster.namespace}-node`;
   const log = openSync(join(cluster.dir, "logs", `kubelet-${node}.log`), "a");
   kubelet = spawn(process.execPath, [join(root, "test/cluster/kubelet/main.ts")], {
@@ -71,10 +69,29 @@ function shellJob(name: string, spec: Record<string, unknown>, args: string[]): 
   });
 }
 
-async function runJob(name: string, manifest: string): Promise<{ job: Obj; trials: Map<string, TrialStatus> }> {
+/** Applies this checkout's CRDs: suites of other checkouts sharing the cluster may have applied theirs. */
+async function applyCrds(): Promise<void> {
+  const r = await cluster.kubectl(["apply", "--server-side", "--force-conflicts", "-f", join(root, "crds")], { namespace: null });
+  assert.equal(r.code, 0, r.stderr);
+}
+
+/**
+ * Applies a job and waits for its end. Suites of other checkouts sharing the cluster may apply CRDs
+ * without spec.metricsCollector in between, and the API server then prunes the field: such a job is
+ * deleted and applied again under a new name (the name used is returned).
+ */
+async function runJob(base: string, manifest: (name: string) => string): Promise<{ name: string; job: Obj; trials: Map<string, TrialStatus> }> {
   const api = clients(cluster);
-  const applied = await cluster.kubectl(["apply", "-f", "-"], { input: manifest });
-  assert.equal(applied.code, 0, applied.stderr);
+  let name = base;
+  for (let attempt = 1; ; attempt++) {
+    await applyCrds();
+    const applied = await cluster.kubectl(["apply", "-f", "-"], { input: manifest(name) });
+    assert.equal(applied.code, 0, applied.stderr);
+    if ((await api.job(name)).spec?.metricsCollector !== undefined) break;
+    assert.ok(attempt < 3, "spec.metricsCollector was pruned three times: CRDs without it keep being applied to the shared cluster");
+    await cluster.kubectl(["delete", "tuningjob", name, "--wait=true"]);
+    name = `${base}${attempt}`;
+  }
   const job = await until(
     `job ${name} to finish`,
     async () => {
@@ -84,8 +101,8 @@ async function runJob(name: string, manifest: string): Promise<{ job: Obj; trial
     120_000,
     async () => `${JSON.stringify((await api.job(name)).status)}\n${ctl?.logs.slice(-20).join("\n")}`,
   );
-  const trials = new Map((await api.trials()).filter((t) => t.metadata?.labels?.["kubetune.io/job"] === name).map((t) => [t.metadata?.name ?? "", (t.status ?? {}) as TrialStatus]));
-  return { job, trials };
+  const trials = new Map((await api.trials()).filter((t) => t.metadata?.labels?.["kubetune.io/job"] === name).map((t) => [(t.metadata?.name ?? "").replace(`${name}-`, ""), (t.status ?? {}) as TrialStatus]));
+  return { name, job, trials };
 }
 
 /** The (step, loss) points in output lines such as `epoch=3 loss=0.5` or `@@kubetune {...}`. */
@@ -95,9 +112,8 @@ function printedPoints(text: string): { step: number; value: number }[] {
 
 test("kind stdout, format keyvalue: every printed point is in the Trial's curve, the malformed line is counted, and ASHA stops the bad trial (its Pod is deleted)", async () => {
   const EPOCHS = 20;
-  const { job, trials } = await runJob(
-    "kv",
-    shellJob("kv", {
+  const { name, job, trials } = await runJob("kv", (n) =>
+    shellJob(n, {
       parameters: [{ name: "x", type: "discrete", values: [0.3, 0.9] }],
       earlyStopping: { algorithm: "asha", settings: { minResource: 2, reductionFactor: 2, maxResource: EPOCHS } },
       budget: { maxTrials: 2, parallelTrials: 1, maxFailedTrials: 0 },
@@ -105,54 +121,52 @@ test("kind stdout, format keyvalue: every printed point is in the Trial's curve,
     }, [String(EPOCHS), "keyvalue"]),
   );
   assert.equal(job.status?.phase, "Succeeded", JSON.stringify(job.status));
-  const good = trials.get("kv-00000");
+  const good = trials.get("00000");
   assert.equal(good?.phase, "Succeeded", JSON.stringify(good));
-  const printed = printedPoints(await cluster.podLog("kv-00000", "trial"));
+  const printed = printedPoints(await cluster.podLog(`${name}-00000`, "trial"));
   assert.equal(printed.length, EPOCHS, "the trial's output reaches kubectl logs (the Pod log) through the wrapper");
   assert.deepEqual(good?.curve, printed, "every printed point is in the curve");
   assert.equal(good?.metrics?.collector_malformed_lines, 1, "the 'settings x=…' line is counted, not fatal");
 
-  const bad = trials.get("kv-00001");
+  const bad = trials.get("00001");
   assert.equal(bad?.phase, "EarlyStopped", JSON.stringify(bad));
   assert.match(bad?.reason ?? "", /^asha:/);
   for (const p of bad?.curve ?? []) assert.ok(p.value > 0.36, `the stopped trial's points are its own: ${JSON.stringify(p)}`);
-  await waitFor("the stopped trial's Pod to be deleted", async () => ((await clients(cluster).pods()).some((p) => p.metadata?.name === "kv-00001") ? undefined : true));
-  const podDirs = readdirSync(join(cluster.dir, "logs", "pods")).filter((d) => d.startsWith(`${cluster.namespace}_kv-00001_`));
+  await waitFor("the stopped trial's Pod to be deleted", async () => ((await clients(cluster).pods()).some((p) => p.metadata?.name === `${name}-00001`) ? undefined : true));
+  const podDirs = readdirSync(join(cluster.dir, "logs", "pods")).filter((d) => d.startsWith(`${cluster.namespace}_${name}-00001_`));
   const sidecarLog = podDirs.map((d) => readFileSync(join(cluster.dir, "logs", "pods", d, `${COLLECTOR_CONTAINER}.log`), "utf8")).join("");
   assert.match(sidecarLog, /"msg":"collector done"/, `the collector drained and exited after the SIGTERM:\n${sidecarLog}`);
 });
 
 test("kind file, format json: the stdout protocol lines written to a file are collected, a broken one counted", async () => {
   const path = "/var/run/train/metrics.log";
-  const { job, trials } = await runJob(
-    "file",
-    shellJob("file", {
+  const { name, job, trials } = await runJob("file", (n) =>
+    shellJob(n, {
       parameters: [{ name: "x", type: "discrete", values: [0.1, 0.5] }],
       budget: { maxTrials: 2, parallelTrials: 2, maxFailedTrials: 0 },
       metricsCollector: { kind: "file", path, format: "json" },
     }, ["4", "json", path]),
   );
   assert.equal(job.status?.phase, "Succeeded", JSON.stringify(job.status));
-  for (const name of ["file-00000", "file-00001"]) {
-    const t = trials.get(name);
-    const pod = await clients(cluster).core.readNamespacedPod({ name, namespace: cluster.namespace });
+  for (const index of ["00000", "00001"]) {
+    const t = trials.get(index);
+    const pod = await clients(cluster).core.readNamespacedPod({ name: `${name}-${index}`, namespace: cluster.namespace });
     const written = readFileSync(join(volumeHostDir(cluster.dir, pod, COLLECTOR_VOLUME), "metrics.log"), "utf8");
     assert.equal(printedPoints(written).length, 4);
-    assert.deepEqual(t?.curve, printedPoints(written), `${name}: every written point is in the curve`);
+    assert.deepEqual(t?.curve, printedPoints(written), `${name}-${index}: every written point is in the curve`);
     assert.equal(t?.metrics?.collector_malformed_lines, 1);
   }
 });
 
 test("a trial whose collector never sees the objective fails, and the reason names the collector", async () => {
-  const { trials } = await runJob(
-    "noobj",
-    shellJob("noobj", {
+  const { trials } = await runJob("noobj", (n) =>
+    shellJob(n, {
       parameters: [{ name: "x", type: "discrete", values: [0.5] }],
       budget: { maxTrials: 1, parallelTrials: 1, maxFailedTrials: 1 },
       metricsCollector: { kind: "stdout", format: "regex", pattern: "^acc (?<acc>\\S+)$" },
     }, ["3", "regex"]),
   );
-  const t = trials.get("noobj-00000");
+  const t = trials.get("00000");
   assert.equal(t?.phase, "Failed");
   assert.match(t?.reason ?? "", /without reporting the objective metric "loss": the metrics collector read stdout \(format regex "\^acc/);
   assert.equal(t?.metrics?.acc, 0.3, "the metrics it did print were collected");
@@ -180,4 +194,20 @@ test("kubetune run reads the same script's stdout with the job's collector forma
     ["local-00001", "succeeded", 0.493333, 3],
   ]);
   assert.match(stderr + readFileSync(join(out, "logs", "local-00000.log"), "utf8"), /settings x=0\.3/, "the malformed line is kept in the trial's log");
+});
+
+test("kubetune run refuses kind file with a message that says to use kind stdout locally", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "kubetune-collect-run-"));
+  const manifest = join(dir, "job.yaml");
+  writeFileSync(manifest, shellJob("localfile", {
+    parameters: [{ name: "x", type: "discrete", values: [0.3] }],
+    budget: { maxTrials: 1, parallelTrials: 1, maxFailedTrials: 0 },
+    metricsCollector: { kind: "file", path: "/out/metrics.log", format: "json" },
+  }, ["1", "json", "/out/metrics.log"]));
+  const out = join(dir, "run");
+  const child = spawn(process.execPath, [join(root, "controller/src/cli/bin.ts"), "run", manifest, "--out", out, "--quiet"], { cwd: root });
+  await once(child, "close");
+  const results = Results.parse(JSON.parse(readFileSync(join(out, "results.json"), "utf8")));
+  assert.equal(results.trials[0]?.phase, "Failed");
+  assert.match(results.trials[0]?.reason ?? "", /kind file \(\/out\/metrics\.log\) is read by a sidecar in a cluster only.*use kind: stdout with format json/);
 });
