@@ -88,12 +88,12 @@ export async function collectCommand(args: string[], io: Io, env: NodeJS.Process
             try {
               handle = await open(file, "r");
             } catch (err) {
-              if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
+              if ((err as NodeJS.ErrnoException).code === "ENOENT") return { ok: false, reason: "absent", detail: `${file} does not exist yet` };
               throw err;
             }
           }
           const { bytesRead } = await handle.read(buffer, 0, READ_BYTES, position);
-          return Buffer.from(buffer.subarray(0, bytesRead));
+          return { ok: true, bytes: Buffer.from(buffer.subarray(0, bytesRead)) };
         },
         publish: (m) => sink.send(m),
         sleep: (ms) =>

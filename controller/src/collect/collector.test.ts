@@ -16,7 +16,7 @@ function fakeTrial(pieces: (string | null)[], { stopEarly = 0 } = {}) {
   let i = 0;
   const io: CollectorIo = {
     async read(position) {
-      return content === null ? null : content.subarray(position, position + 7);
+      return content === null ? { ok: false, reason: "absent", detail: "no such file" } : { ok: true, bytes: content.subarray(position, position + 7) };
     },
     async publish(m) {
       published.push(m);

@@ -8,8 +8,8 @@ export const MALFORMED_METRIC = "collector_malformed_lines";
 
 /** The collector's I/O, injected so the loop is tested with a fake file and publisher. */
 export interface CollectorIo {
-  /** Bytes of the file from `position` (empty at its end); null while the file does not exist yet. */
-  read(position: number): Promise<Uint8Array | null>;
+  /** Bytes of the file from `position` (empty at its end), or why there are none yet (the trial has not created it). */
+  read(position: number): Promise<{ ok: true; bytes: Uint8Array } | { ok: false; reason: "absent"; detail: string }>;
   /** Publishes one report; false when it was given up on (the sink already warned). */
   publish(message: MetricMessage): Promise<boolean>;
   /** Waits `ms`, or less when `stop` resolves first. */
@@ -57,14 +57,15 @@ export async function runCollector(o: { trial: string; reader: LineReader; pollM
   for (;;) {
     // Decided before the read: after a stop, reading on until an empty read drains the file.
     const draining = stopped;
-    const chunk = await io.read(position);
-    if (chunk === null) {
+    const r = await io.read(position);
+    if (!r.ok) {
       if (draining) break;
-      if (!waitingLogged) o.log.info("waiting for the trial's output file");
+      if (!waitingLogged) o.log.info("waiting for the trial's output file", { detail: r.detail });
       waitingLogged = true;
       await io.sleep(o.pollMs);
       continue;
     }
+    const chunk = r.bytes;
     if (chunk.byteLength === 0) {
       if (draining) break;
       await io.sleep(o.pollMs);

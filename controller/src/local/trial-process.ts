@@ -65,11 +65,10 @@ export function startTrialProcess(cmd: TrialCommand, events: TrialProcessEvents)
   const reader = createLineReader(cmd.collector, cmd.trial);
   createInterface({ input: child.stdout! }).on("line", (line) => {
     const parsed = reader.read(line);
-    if (parsed.kind === "report" && cmd.collector === undefined) return events.onReport(parsed.message);
-    // A collector's metric lines stay in the log too: in a cluster they are the container's output.
     if (parsed.kind === "report") events.onReport(parsed.message);
     else if (parsed.kind === "malformed") events.onBadReport(line, parsed.problem);
-    log.write(`${line}\n`);
+    // SDK report lines are not output; a collector's metric lines are (in a cluster, the container's output).
+    if (parsed.kind !== "report" || cmd.collector !== undefined) log.write(`${line}\n`);
   });
   createInterface({ input: child.stderr! }).on("line", (line) => {
     log.write(`${line}\n`);
