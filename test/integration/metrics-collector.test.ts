@@ -138,6 +138,32 @@ test("kind stdout, format keyvalue: every printed point is in the Trial's curve,
   assert.match(sidecarLog, /"msg":"collector done"/, `the collector drained and exited after the SIGTERM:\n${sidecarLog}`);
 });
 
+test("a collector killed mid-trial is restarted, reads the file again from its start, and the curve has every point once", async () => {
+  const EPOCHS = 30;
+  const kubeletLog = join(cluster.dir, "logs", `kubelet-${node}.log`);
+  const manifest = (n: string) =>
+    shellJob(n, {
+      parameters: [{ name: "x", type: "discrete", values: [0.4] }],
+      budget: { maxTrials: 1, parallelTrials: 1, maxFailedTrials: 0 },
+      metricsCollector: { kind: "stdout", format: "keyvalue" },
+    }, [String(EPOCHS), "keyvalue"]);
+  const killer = (async () => {
+    // The collector's pid, from the kubelet's "started <ns>/<pod>/kubetune-collector pid N" line; killed once a few epochs are out.
+    const started = new RegExp(`started ${cluster.namespace}/(restart\\d?)-00000/${COLLECTOR_CONTAINER} pid (\\d+)`);
+    const [, job, pid] = await waitFor("the collector to start", async () => started.exec(readFileSync(kubeletLog, "utf8")) ?? undefined);
+    await waitFor("a few epochs", async () => ((await cluster.podLog(`${job}-00000`, "trial").catch(() => "")).includes("epoch=5 ") ? true : undefined));
+    process.kill(Number(pid), "SIGKILL");
+  })();
+  const { name, job, trials } = await runJob("restart", manifest);
+  await killer;
+  assert.equal(job.status?.phase, "Succeeded", JSON.stringify(job.status));
+  const pod = await clients(cluster).core.readNamespacedPod({ name: `${name}-00000`, namespace: cluster.namespace });
+  assert.ok((pod.status?.initContainerStatuses?.[0]?.restartCount ?? 0) >= 1, "the collector was restarted");
+  const printed = printedPoints(await cluster.podLog(`${name}-00000`, "trial"));
+  assert.equal(printed.length, EPOCHS);
+  assert.deepEqual(trials.get("00000")?.curve, printed, "every point once, none lost while the collector was down");
+});
+
 test("kind file, format json: the stdout protocol lines written to a file are collected, a broken one counted", async () => {
   const path = "/var/run/train/metrics.log";
   const { name, job, trials } = await runJob("file", (n) =>
