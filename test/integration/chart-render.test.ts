@@ -136,6 +136,7 @@ test('external NATS: credentials and CA come from a Secret, trials get their own
   const defaults = JSON.parse((find(objects, 'ConfigMap', '-trial-defaults') as unknown as { data: Record<string, string> }).data['trial-defaults.json'] ?? '') as Record<string, unknown>;
   assert.deepEqual(defaults, {
     image: 'kubetune/trainer:0.1.0',
+    collectorImage: 'kubetune/kubetune:0.1.0',
     resources: { requests: { cpu: '1', memory: '2Gi' }, limits: { memory: '8Gi', 'nvidia.com/gpu': 2 } },
     nodeSelector: {},
     tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],

@@ -3,6 +3,7 @@ import { Parameters } from "./parameters.ts";
 import { Objective } from "./objective.ts";
 import { Budget } from "./budget.ts";
 import { TrialTemplate, paramReferences } from "./template.ts";
+import { MetricsCollector, collectorTemplateProblem } from "./metrics-collector.ts";
 import { Condition, GROUP_VERSION, JOB_NAME_RULES, ObjectMeta, jobNameProblem } from "./meta.ts";
 import { SearchSpec } from "./search-settings.ts";
 import { EarlyStoppingSpec } from "./stopping-settings.ts";
@@ -16,6 +17,7 @@ export const TuningJobSpec = z
     earlyStopping: EarlyStoppingSpec.optional(),
     budget: Budget,
     trialTemplate: TrialTemplate,
+    metricsCollector: MetricsCollector.optional(),
   })
   .strict()
   // The ${params.x} check has no CEL twin: a regex scan over a whole Pod template is beyond the API
@@ -31,6 +33,10 @@ export const TuningJobSpec = z
           });
         }
       });
+    }
+    if (spec.metricsCollector) {
+      const problem = collectorTemplateProblem(spec.metricsCollector, spec.trialTemplate.spec.containers[0]);
+      if (problem) ctx.addIssue({ code: "custom", path: ["trialTemplate", "spec", "containers", 0, "command"], message: problem });
     }
     const declared = new Set(spec.parameters.map((p) => p.name));
     for (const ref of paramReferences(spec.trialTemplate, ["trialTemplate"])) {

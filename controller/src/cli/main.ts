@@ -13,6 +13,7 @@ Usage:
   kubetune validate <file|->...   check TuningJob manifests; prints every problem with its path
   kubetune controller [--namespaces=a,b] [--nats-url=URL] [--metrics-port=N] ...
                                   run the Kubernetes controller (kubetune controller --help lists its flags)
+  kubetune collect                the metrics collector sidecar of a trial Pod (set up by the controller)
   kubetune crds                   print the CustomResourceDefinitions (kubetune crds | kubectl apply -f -)
   kubetune version                print the version
   kubetune help                   show this help
@@ -50,6 +51,20 @@ export async function main(argv: string[], io: Io, term?: Terminal): Promise<num
       } finally {
         process.off("SIGTERM", stop);
         process.off("SIGINT", stop);
+      }
+    }
+    case "collect": {
+      // As for the controller: as PID 1 in a container, a SIGTERM without a handler would be lost.
+      const stop = new AbortController();
+      const onSignal = (): void => stop.abort();
+      process.once("SIGTERM", onSignal);
+      process.once("SIGINT", onSignal);
+      try {
+        const { collectCommand } = await import("./collect-command.ts");
+        return await collectCommand(rest, io, process.env, stop.signal);
+      } finally {
+        process.off("SIGTERM", onSignal);
+        process.off("SIGINT", onSignal);
       }
     }
     case "validate":

@@ -100,6 +100,16 @@ test("a trial that exits 0 without the objective metric failed, with that reason
   assert.equal(t.trials()[0]?.reason, 'exited without reporting the objective metric "loss"');
 });
 
+test("without the objective, a trial read by a metrics collector fails with a reason that names the collector", async () => {
+  const t = createTuner({ job: "j", spec: spec({ metricsCollector: { kind: "file", path: "/out/m.log", format: "keyvalue" } }) });
+  await t.next();
+  t.exited("j-00000", { ok: true });
+  assert.equal(
+    t.trials()[0]?.reason,
+    'exited without reporting the objective metric "loss": the metrics collector read file /out/m.log (format keyvalue) and found no "loss"; check that the trial writes it in that format (collector_malformed_lines counts the lines it could not read)',
+  );
+});
+
 test("reaching the goal ends the job at once", async () => {
   const t = createTuner({ job: "j", spec: spec({ objective: { metric: "loss", direction: "minimize", goal: 0.2 } }) });
   await t.next();

@@ -1,3 +1,5 @@
+import { describeCollector, type MetricsCollector } from "../api/metrics-collector.ts";
+import type { TuningJobSpec } from "../api/tuningjob.ts";
 import type { Params } from "../api/parameters.ts";
 import type { CurvePoint } from "../api/trial.ts";
 import type { Objective } from "../api/objective.ts";
@@ -187,7 +189,7 @@ export function createTuner(options: TunerOptions): Tuner {
       const early = stopRequested.get(name);
       if (early !== undefined) finish(t, "EarlyStopped", early);
       else if (!exit.ok) finish(t, "Failed", exit.reason ?? "the trial exited with an error");
-      else if (t.value === undefined) finish(t, "Failed", `exited without reporting the objective metric "${objective.metric}"`);
+      else if (t.value === undefined) finish(t, "Failed", noObjectiveReason(objective.metric, spec.metricsCollector));
       else finish(t, "Succeeded");
     },
     interrupt(message) {
@@ -200,4 +202,11 @@ export function createTuner(options: TunerOptions): Tuner {
     best: () => bestTrial(list(), objective.direction),
     ended: () => end,
   };
+}
+
+/** Why a trial that exited 0 failed: it never reported the objective; with a collector, where it looked. */
+function noObjectiveReason(metric: string, collector: MetricsCollector | undefined): string {
+  const reason = `exited without reporting the objective metric "${metric}"`;
+  if (collector === undefined) return reason;
+  return `${reason}: the metrics collector read ${describeCollector(collector)} and found no "${metric}"; check that the trial ${collector.kind === "file" ? "writes" : "prints"} it in that format (collector_malformed_lines counts the lines it could not read)`;
 }

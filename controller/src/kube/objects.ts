@@ -7,6 +7,7 @@ import type { TrialView } from "../engine/job.ts";
 import { substituteParams } from "../api/template.ts";
 import { trialEnv } from "../api/trial-env.ts";
 import { applyTrialDefaults, type TrialDefaults } from "./trial-defaults.ts";
+import { DEFAULT_COLLECTOR_IMAGE, withMetricsCollector } from "../collect/sidecar.ts";
 
 /** Label on every Trial and Pod: the name of the TuningJob it belongs to. */
 export const JOB_LABEL = "kubetune.io/job";
@@ -72,14 +73,17 @@ export function trialSecret(jobName: string, trial: Meta, key: string): V1Secret
 
 /**
  * The trial's Pod: the job's template with `${params.x}` substituted, cluster defaults filled in, KUBETUNE_*
- * env injected (KUBETUNE_REPORT_KEY from `reportKeySecret` when given), owned by the Trial.
+ * env injected (KUBETUNE_REPORT_KEY from `reportKeySecret` when given), owned by the Trial; with
+ * spec.metricsCollector, the collector sidecar added (collect/sidecar.ts) with the same env.
  */
 export function trialPod(job: TuningJob & { metadata: { namespace: string } }, trial: Meta, view: TrialView, natsUrl: string, defaults: TrialDefaults = {}, reportKeySecret?: string): V1Pod {
   const template = substituteParams(job.spec.trialTemplate, view.params);
   const env: V1EnvVar[] = trialEnv({ namespace: job.metadata.namespace, job: job.metadata.name, trial: view.name, params: view.params, objective: job.spec.objective.metric, natsUrl });
   if (reportKeySecret !== undefined) env.push({ name: REPORT_KEY_ENV, valueFrom: { secretKeyRef: { name: reportKeySecret, key: REPORT_KEY_SECRET_KEY } } });
   const ours = new Set(env.map((e) => e.name));
-  const spec = applyTrialDefaults(template.spec as V1PodSpec, defaults);
+  const defaulted = applyTrialDefaults(template.spec as V1PodSpec, defaults);
+  const collector = job.spec.metricsCollector;
+  const spec = collector ? withMetricsCollector(defaulted, collector, defaults.collectorImage ?? DEFAULT_COLLECTOR_IMAGE, env) : defaulted;
   return {
     apiVersion: "v1",
     kind: "Pod",

@@ -9,6 +9,7 @@ const Quantities = z.record(z.string(), z.union([z.string(), z.number().transfor
 export const TrialDefaults = z
   .object({
     image: z.string().min(1, { error: "must name a container image" }).optional(),
+    collectorImage: z.string().min(1, { error: "must name a container image" }).optional().meta({ description: "Image of the metrics collector sidecar (spec.metricsCollector); default kubetune/kubetune:<version>." }),
     resources: z.object({ requests: Quantities.optional(), limits: Quantities.optional() }).strict().optional(),
     nodeSelector: z.record(z.string(), z.string()).optional(),
     tolerations: z.array(z.looseObject({ key: z.string().optional(), operator: z.string().optional(), effect: z.string().optional() })).optional(),

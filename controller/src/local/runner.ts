@@ -192,6 +192,8 @@ export function startRun(options: RunOptions): RunHandle {
       cmd = trialCommand({ ...options, ...(signingKey ? { signingKey } : {}) }, trial);
     } catch (e) {
       tuner.exited(trial.name, { ok: false, reason: (e as Error).message });
+      // Decide again, as after any exit: the failure may end the job (or free a slot).
+      tick();
       return;
     }
     times.set(trial.name, { startedAt: now().toISOString() });

@@ -30,6 +30,10 @@ export function trialCommand(options: TrialCommandOptions, trial: TrialView): Tr
       `spec.trialTemplate.spec.containers[0] (${container.name}) has no command; kubetune run starts the container's command as a local process, so set command (e.g. [kubetune-trainer])`,
     );
   }
+  const collector = options.spec.metricsCollector;
+  if (collector?.kind === "file") {
+    throw new Error(`spec.metricsCollector kind file (${collector.path}) is read by a sidecar in a cluster only; kubetune run reads a trial's stdout, so use kind: stdout with format ${collector.format} to run this job locally`);
+  }
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(options.env)) if (v !== undefined) env[k] = v;
   for (const e of container.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
@@ -51,5 +55,6 @@ export function trialCommand(options: TrialCommandOptions, trial: TrialView): Tr
     env,
     cwd: options.cwd,
     logPath: join(options.dir, "logs", `${trial.name}.log`),
+    ...(collector ? { collector } : {}),
   };
 }

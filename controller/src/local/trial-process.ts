@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, type WriteStream } from "node:fs";
 import { createInterface } from "node:readline";
-import { parseReportLine, type MetricMessage } from "../api/metrics.ts";
+import type { MetricMessage } from "../api/metrics.ts";
+import type { MetricsCollector } from "../api/metrics-collector.ts";
+import { createLineReader } from "../collect/line-format.ts";
 
 /** What to run for one trial. */
 export interface TrialCommand {
@@ -12,6 +14,8 @@ export interface TrialCommand {
   cwd: string;
   /** Where the trial's stdout (other than reports) and stderr go. */
   logPath: string;
+  /** How its stdout carries metrics (spec.metricsCollector); absent: the SDK's stdout protocol. */
+  collector?: MetricsCollector;
 }
 
 /** Events a trial process emits to the runner. */
@@ -58,18 +62,13 @@ export function startTrialProcess(cmd: TrialCommand, events: TrialProcessEvents)
   });
   // A trial that exits before reading its stdin makes writes fail with EPIPE; that is not our failure.
   child.stdin?.on("error", () => {});
+  const reader = createLineReader(cmd.collector, cmd.trial);
   createInterface({ input: child.stdout! }).on("line", (line) => {
-    const parsed = parseReportLine(line);
-    if (parsed === null) {
-      log.write(`${line}\n`);
-      return;
-    }
-    if (parsed instanceof Error) {
-      events.onBadReport(line, parsed.message);
-      log.write(`${line}\n`);
-      return;
-    }
-    events.onReport(parsed);
+    const parsed = reader.read(line);
+    if (parsed.kind === "report") events.onReport(parsed.message);
+    else if (parsed.kind === "malformed") events.onBadReport(line, parsed.problem);
+    // SDK report lines are not output; a collector's metric lines are (in a cluster, the container's output).
+    if (parsed.kind !== "report" || cmd.collector !== undefined) log.write(`${line}\n`);
   });
   createInterface({ input: child.stderr! }).on("line", (line) => {
     log.write(`${line}\n`);

@@ -4,16 +4,19 @@
 import { join } from 'node:path';
 import {
   CoreV1Api, PatchStrategy, makeInformer, setHeaderOptions,
-  type KubeConfig, type V1Container, type V1Pod,
+  type KubeConfig, type V1Container, type V1ContainerStatus, type V1Pod,
 } from '@kubernetes/client-node';
 import { describeError, isStatus } from './api-errors.ts';
-import { containerEnv, expandVars, type DataLookup } from './env.ts';
-import { resolveBuiltin, resolveCommand, type ImageTable } from './images.ts';
+import { bindPod, dataLookup } from './pod-api.ts';
+import type { ImageTable } from './images.ts';
+import { prepareLaunch, type Launch } from './launch.ts';
+import { startupProbe } from './probe.ts';
+import { newPodRun, stopSidecars, type PodRun } from './pod-run.ts';
 import { PROCESS_NODE_LABELS, selectsNode } from './placement.ts';
-import { startProcess, type Exit, type RunningProcess } from './process.ts';
-import { parseSyntheticArgs, startSynthetic, syntheticTrial, type SyntheticBus } from './synthetic.ts';
+import type { Exit, RunningProcess } from './process.ts';
+import type { SyntheticBus } from './synthetic.ts';
 import {
-  backoffMs, podStatus, shouldRestart, terminatedState,
+  allTerminated, backoffMs, podStatus, restartsAfterExit, terminatedState,
   type ContainerRun, type RestartPolicy, type Terminated,
 } from './status.ts';
 
@@ -30,24 +33,6 @@ export type KubeletOptions = {
   /** Messaging of builtin `synthetic` containers (images.json entries with `"builtin": "synthetic"`). */
   bus: SyntheticBus;
   log: (msg: string) => void;
-};
-
-type PodRun = {
-  uid: string;
-  namespace: string;
-  name: string;
-  pod: V1Pod;
-  policy: RestartPolicy;
-  containers: ContainerRun[];
-  procs: Map<string, RunningProcess>;
-  timers: Map<string, NodeJS.Timeout>;
-  /** Failed attempts to prepare each container (bad env reference, unmapped image), for back-off. */
-  configRetries: Map<string, number>;
-  startTime: Date;
-  deleting: boolean;
-  /** Finished before this kubelet started: its recorded status is final and never re-posted. */
-  frozen: boolean;
-  lastStatus: string;
 };
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
@@ -71,21 +56,12 @@ export async function startKubelet(o: KubeletOptions): Promise<{ stop(): Promise
     void next.then(() => { if (queues.get(uid) === next) queues.delete(uid); });
   };
 
-  const lookup: DataLookup = async (kind, namespace, name) => {
-    try {
-      if (kind === 'ConfigMap') return (await core.readNamespacedConfigMap({ name, namespace })).data ?? {};
-      const data = (await core.readNamespacedSecret({ name, namespace })).data ?? {};
-      return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
-    } catch (err) {
-      if (isStatus(err, 404)) return undefined;
-      throw err;
-    }
-  };
+  const lookup = dataLookup(core);
 
   const sync = async (run: PodRun): Promise<void> => {
     if (run.frozen) return;
     const status = JSON.parse(JSON.stringify(podStatus({
-      podUid: run.uid, containers: run.containers, startTime: run.startTime, now: new Date(),
+      podUid: run.uid, containers: run.containers, sidecars: run.sidecars, startTime: run.startTime, now: new Date(),
       previousConditions: run.pod.status?.conditions ?? [],
     }))) as unknown;
     const text = JSON.stringify(status);
@@ -101,44 +77,12 @@ export async function startKubelet(o: KubeletOptions): Promise<{ stop(): Promise
     }
   };
 
-  const bind = async (pod: V1Pod): Promise<void> => {
-    const { name = '', namespace = 'default' } = pod.metadata ?? {};
-    try {
-      await core.createNamespacedPodBinding({
-        name, namespace,
-        body: { apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace }, target: { apiVersion: 'v1', kind: 'Node', name: o.nodeName } },
-      });
-      o.log(`bound ${namespace}/${name} to ${o.nodeName}`);
-    } catch (err) {
-      // Already bound (a newer event will show it) or already gone: nothing to do.
-      if (!isStatus(err, 409) && !isStatus(err, 404)) throw err;
-    }
-  };
-
   const startContainer = async (run: PodRun, c: ContainerRun): Promise<void> => {
-    const spec = (run.pod.spec?.containers ?? []).find((x) => x.name === c.name) as V1Container;
+    const spec = [...(run.pod.spec?.initContainers ?? []), ...(run.pod.spec?.containers ?? [])].find((x) => x.name === c.name) as V1Container;
     const logFile = podLogPath(o.dir, run.namespace, run.name, run.uid, c.name);
-    let launch: () => RunningProcess; let what: string;
+    let prepared: Launch;
     try {
-      if ((run.pod.spec?.initContainers ?? []).length > 0) {
-        throw new Error(`pod ${run.namespace}/${run.name}: initContainers are not supported by the process kubelet; run that step inside the main container`);
-      }
-      const builtin = resolveBuiltin(spec, o.images);
-      const vars = await containerEnv(run.pod, spec, lookup);
-      if (builtin !== undefined) {
-        const trial = syntheticTrial(vars);
-        const options = parseSyntheticArgs(builtin.args.map((a) => expandVars(a, vars)));
-        launch = () => startSynthetic({ trial, options, bus: o.bus, logFile });
-        what = `builtin ${builtin.builtin} ${JSON.stringify(options)}`;
-      } else {
-        const resolved = resolveCommand(spec, o.images);
-        const argv = resolved.argv.map((a) => expandVars(a, vars));
-        const base = { PATH: [...resolved.pathPrepend, process.env.PATH ?? '/usr/bin:/bin'].join(':'), HOME: process.env.HOME ?? '/' };
-        const env = { ...base, ...Object.fromEntries(vars) };
-        const cwd = spec.workingDir ?? resolved.cwd ?? join(o.dir, 'pods', `${run.namespace}_${run.name}_${run.uid}`);
-        launch = () => startProcess({ argv, env, cwd, logFile });
-        what = JSON.stringify(argv);
-      }
+      prepared = await prepareLaunch({ dir: o.dir, images: o.images, bus: o.bus, lookup }, run.pod, spec, logFile);
     } catch (err) {
       // As the kubelet does for a missing ConfigMap key: the container waits with the reason and
       // is retried with back-off (the ConfigMap may be created later).
@@ -152,12 +96,12 @@ export async function startKubelet(o: KubeletOptions): Promise<{ stop(): Promise
       await sync(run);
       return;
     }
-    const proc = launch();
+    const proc = prepared.launch();
     const startedAt = new Date();
     if (proc.pid !== 0) {
       c.state = { kind: 'running', startedAt, pid: proc.pid };
       run.procs.set(c.name, proc);
-      o.log(`started ${run.namespace}/${run.name}/${c.name} pid ${proc.pid}: ${what}`);
+      o.log(`started ${run.namespace}/${run.name}/${c.name} pid ${proc.pid}: ${prepared.what}`);
       await sync(run);
     }
     void proc.exited.then((exit) => enqueue(run.uid, `exit of ${run.namespace}/${run.name}/${c.name}`, () => onExit(run, c, proc, startedAt, exit)));
@@ -175,7 +119,7 @@ export async function startKubelet(o: KubeletOptions): Promise<{ stop(): Promise
     if (stopping || c.state.kind === 'terminated' || runs.get(run.uid) !== run) return;
     const t = terminated(startedAt, exit);
     o.log(`${run.namespace}/${run.name}/${c.name} exited ${t.exitCode} (${t.reason})`);
-    if (!run.deleting && !stopping && shouldRestart(run.policy, t.exitCode)) {
+    if (!run.deleting && !stopping && mayRestart(run, c, t.exitCode)) {
       const delay = backoffMs(c.restartCount, o.backoffBaseMs, o.backoffMaxMs);
       c.lastTerminated = t;
       c.state = { kind: 'waiting', reason: 'CrashLoopBackOff', message: `back-off ${delay}ms restarting container ${c.name} of pod ${run.namespace}/${run.name}` };
@@ -187,24 +131,12 @@ export async function startKubelet(o: KubeletOptions): Promise<{ stop(): Promise
       }), delay));
     } else {
       c.state = { kind: 'terminated', ...t };
+      if (!run.sidecars.includes(c) && allTerminated(run.containers)) stopSidecars(run, o.log);
     }
     await sync(run);
   };
 
-  const newRun = (pod: V1Pod): PodRun => {
-    const prev = new Map((pod.status?.containerStatuses ?? []).map((s) => [s.name, s]));
-    return {
-      uid: pod.metadata?.uid ?? '', namespace: pod.metadata?.namespace ?? 'default', name: pod.metadata?.name ?? '',
-      pod, policy: (pod.spec?.restartPolicy ?? 'Always') as RestartPolicy,
-      containers: (pod.spec?.containers ?? []).map((c) => ({
-        name: c.name, image: c.image ?? '', restartCount: prev.get(c.name)?.restartCount ?? 0,
-        state: { kind: 'waiting', reason: 'ContainerCreating' },
-      })),
-      procs: new Map(), timers: new Map(), configRetries: new Map(),
-      startTime: pod.status?.startTime ? new Date(pod.status.startTime) : new Date(),
-      deleting: false, frozen: false, lastStatus: '',
-    };
-  };
+  const mayRestart = (run: PodRun, c: ContainerRun, exitCode: number): boolean => restartsAfterExit(run, c, exitCode);
 
   // Stops the Pod's processes within its grace period, records their end, then deletes it for good.
   const terminate = async (run: PodRun, pod: V1Pod): Promise<void> => {
@@ -214,7 +146,7 @@ export async function startKubelet(o: KubeletOptions): Promise<{ stop(): Promise
     for (const t of run.timers.values()) clearTimeout(t);
     run.timers.clear();
     const graceMs = 1000 * (pod.metadata?.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30);
-    await Promise.all(run.containers.map(async (c) => {
+    const stopAll = (list: ContainerRun[]) => Promise.all(list.map(async (c) => {
       const proc = run.procs.get(c.name);
       if (proc === undefined || c.state.kind !== 'running') return;
       o.log(`stopping ${run.namespace}/${run.name}/${c.name} (grace ${graceMs}ms)`);
@@ -222,6 +154,9 @@ export async function startKubelet(o: KubeletOptions): Promise<{ stop(): Promise
       c.state = { kind: 'terminated', ...terminated(c.state.startedAt, exit) };
       run.procs.delete(c.name);
     }));
+    // Sidecars last, as the kubelet does: a collector still reads what the trial wrote while stopping.
+    await stopAll(run.containers);
+    await stopAll(run.sidecars);
     await sync(run);
     try {
       await core.deleteNamespacedPod({
@@ -239,14 +174,14 @@ export async function startKubelet(o: KubeletOptions): Promise<{ stop(): Promise
     if (!pod.spec?.nodeName) {
       const scheduler = pod.spec?.schedulerName ?? 'default-scheduler';
       const mine = selectsNode(pod, { 'kubernetes.io/hostname': o.nodeName, ...PROCESS_NODE_LABELS });
-      if (o.bind && mine && !pod.metadata?.deletionTimestamp && scheduler === 'default-scheduler') await bind(pod);
+      if (o.bind && mine && !pod.metadata?.deletionTimestamp && scheduler === 'default-scheduler') await bindPod(core, pod, o.nodeName, o.log);
       return;
     }
     if (pod.spec.nodeName !== o.nodeName || stopping) return;
     let run = runs.get(uid);
     const phase = pod.status?.phase;
     if (run === undefined) {
-      run = newRun(pod);
+      run = newPodRun(pod);
       runs.set(uid, run);
       if (phase === 'Succeeded' || phase === 'Failed') {
         // Finished before this kubelet started: nothing to run, but a delete must still be finalized.
@@ -260,30 +195,48 @@ export async function startKubelet(o: KubeletOptions): Promise<{ stop(): Promise
     if (pod.metadata?.deletionTimestamp) await terminate(run, pod);
   };
 
-  // A Pod this node had been running before the kubelet restarted lost its processes: each such
-  // container counts as having exited (137) and is restarted or finished per the restart policy.
+  // Starts (or, after a kubelet restart, recovers) a Pod's sidecars, then its containers.
   const recoverOrStart = async (run: PodRun, pod: V1Pod): Promise<void> => {
-    const prev = new Map((pod.status?.containerStatuses ?? []).map((s) => [s.name, s]));
-    for (const c of run.containers) {
-      const p = prev.get(c.name);
-      const was = p?.state;
-      if (was?.terminated && !shouldRestart(run.policy, was.terminated.exitCode)) {
-        const t = was.terminated;
-        c.state = { kind: 'terminated', exitCode: t.exitCode, reason: t.reason ?? 'Error', startedAt: new Date(t.startedAt ?? run.startTime), finishedAt: new Date(t.finishedAt ?? run.startTime) };
-        continue;
-      }
-      if (was?.running || was?.terminated || p?.lastState?.terminated) {
-        const startedAt = new Date(was?.running?.startedAt ?? run.startTime);
-        const code = was?.terminated?.exitCode ?? 137;
-        o.log(`${run.namespace}/${run.name}/${c.name}: process lost across a kubelet restart`);
-        c.state = { kind: 'running', startedAt, pid: 0 };
-        const lost: RunningProcess = { pid: 0, exited: Promise.resolve({ code, signal: null }), stop: () => lost.exited };
-        await onExit(run, c, lost, startedAt, { code, signal: null });
-        continue;
-      }
-      await startContainer(run, c);
-    }
+    const prev = new Map([...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].map((s) => [s.name, s]));
+    const started: ContainerRun[] = [];
+    for (const c of run.sidecars) if (await recoverOrStartOne(run, c, prev.get(c.name))) started.push(c);
+    const startContainers = async (): Promise<void> => {
+      for (const c of run.containers) await recoverOrStartOne(run, c, prev.get(c.name));
+      await sync(run);
+    };
+    if (started.length === 0) return startContainers();
     await sync(run);
+    // As the kubelet: the containers start once the sidecars started now pass their startupProbe
+    // (waited for outside the Pod's queue, so a delete meanwhile is handled at once).
+    const gone = (): boolean => run.deleting || stopping || runs.get(run.uid) !== run;
+    const ctx = { dir: o.dir, images: o.images, bus: o.bus, lookup };
+    const specs = new Map((pod.spec?.initContainers ?? []).map((c) => [c.name, c]));
+    void Promise.all(started.map((c) => startupProbe(ctx, pod, specs.get(c.name) as V1Container, gone).catch(() => false))).then((oks) => {
+      if (oks.includes(false) && !gone()) o.log(`${run.namespace}/${run.name}: a sidecar's startupProbe did not succeed; starting the containers anyway`);
+      enqueue(run.uid, `start containers of ${run.namespace}/${run.name}`, async () => { if (!gone()) await startContainers(); });
+    });
+  };
+
+  // One container of a Pod this node may have run before the kubelet restarted: its lost process counts
+  // as exited (137), restarted or finished per policy; else it starts. True when it was started now.
+  const recoverOrStartOne = async (run: PodRun, c: ContainerRun, p: V1ContainerStatus | undefined): Promise<boolean> => {
+    const was = p?.state;
+    if (was?.terminated && !mayRestart(run, c, was.terminated.exitCode)) {
+      const t = was.terminated;
+      c.state = { kind: 'terminated', exitCode: t.exitCode, reason: t.reason ?? 'Error', startedAt: new Date(t.startedAt ?? run.startTime), finishedAt: new Date(t.finishedAt ?? run.startTime) };
+      return false;
+    }
+    if (was?.running || was?.terminated || p?.lastState?.terminated) {
+      const startedAt = new Date(was?.running?.startedAt ?? run.startTime);
+      const code = was?.terminated?.exitCode ?? 137;
+      o.log(`${run.namespace}/${run.name}/${c.name}: process lost across a kubelet restart`);
+      c.state = { kind: 'running', startedAt, pid: 0 };
+      const lost: RunningProcess = { pid: 0, exited: Promise.resolve({ code, signal: null }), stop: () => lost.exited };
+      await onExit(run, c, lost, startedAt, { code, signal: null });
+      return false;
+    }
+    await startContainer(run, c);
+    return true;
   };
 
   const forget = async (pod: V1Pod): Promise<void> => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { backoffMs, exitCodeOf, podPhase, podStatus, shouldRestart, terminatedState, type ContainerRun } from './status.ts';
+import { backoffMs, exitCodeOf, podPhase, podStatus, restartsAfterExit, shouldRestart, terminatedState, type ContainerRun } from './status.ts';
 
 const t0 = new Date('2026-01-01T00:00:00Z');
 const t1 = new Date('2026-01-01T00:00:05Z');
@@ -37,6 +37,23 @@ test('phase: Pending until every container started once, then Running, then term
   assert.equal(podPhase([done('a', 0), done('b', 2)]), 'Failed');
   const backingOff: ContainerRun = { ...waiting('a'), lastTerminated: terminatedState(t0, t1, 1, null) };
   assert.equal(podPhase([backingOff]), 'Running');
+});
+
+test('sidecars: the Pod is terminal only once they stopped, and its outcome is the regular containers\' (a SIGTERMed sidecar does not fail it)', () => {
+  assert.equal(podPhase([done('a', 0)], [running('collector')]), 'Running');
+  assert.equal(podPhase([done('a', 0)], [done('collector', 143)]), 'Succeeded');
+  assert.equal(podPhase([done('a', 1)], [done('collector', 0)]), 'Failed');
+  const s = podStatus({ podUid: 'u', containers: [done('a', 0)], sidecars: [running('collector')], startTime: t0, now: t1, previousConditions: [] });
+  assert.deepEqual(s.initContainerStatuses?.map((c) => [c.name, c.started]), [['collector', true]]);
+});
+
+test('a sidecar restarts whatever its exit code while a container may still run, never after; containers follow the Pod policy', () => {
+  const sidecar = running('collector');
+  const main = running('trial');
+  assert.equal(restartsAfterExit({ policy: 'Never', containers: [main], sidecars: [sidecar] }, sidecar, 0), true);
+  assert.equal(restartsAfterExit({ policy: 'Never', containers: [done('trial', 0)], sidecars: [sidecar] }, sidecar, 1), false);
+  assert.equal(restartsAfterExit({ policy: 'Never', containers: [main], sidecars: [sidecar] }, main, 1), false);
+  assert.equal(restartsAfterExit({ policy: 'OnFailure', containers: [main], sidecars: [sidecar] }, main, 1), true);
 });
 
 test('status carries exit codes, restart counts, readiness and keeps transition times', () => {

@@ -31,6 +31,19 @@ export function shouldRestart(policy: RestartPolicy, exitCode: number): boolean 
   return policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0);
 }
 
+/** True when every container has terminated (and will not restart). */
+export function allTerminated(containers: readonly ContainerRun[]): boolean {
+  return containers.every((c) => c.state.kind === 'terminated');
+}
+
+/**
+ * Whether a container that exited is started again: a regular one per the Pod's policy; a sidecar
+ * (restartPolicy Always) as long as a regular container may still run, never after.
+ */
+export function restartsAfterExit(pod: { policy: RestartPolicy; containers: readonly ContainerRun[]; sidecars: readonly ContainerRun[] }, c: ContainerRun, exitCode: number): boolean {
+  return pod.sidecars.includes(c) ? !allTerminated(pod.containers) : shouldRestart(pod.policy, exitCode);
+}
+
 /** Crash-loop delay before restart number `restartCount + 1`: base·2^n, capped (the kubelet uses 10 s and 300 s). */
 export function backoffMs(restartCount: number, baseMs: number, maxMs: number): number {
   return Math.min(maxMs, baseMs * 2 ** Math.min(restartCount, 30));
@@ -56,12 +69,15 @@ export function terminatedState(startedAt: Date, finishedAt: Date, code: number 
 
 /**
  * The Pod phase for its containers' states, following the API's definition: Pending until every
- * container has started once; Succeeded/Failed once all have terminated and none will restart.
+ * container has started once; Succeeded/Failed once all have terminated and none will restart, by
+ * the regular containers' exit codes.
  */
-export function podPhase(containers: readonly ContainerRun[]): 'Pending' | 'Running' | 'Succeeded' | 'Failed' {
+export function podPhase(containers: readonly ContainerRun[], sidecars: readonly ContainerRun[] = []): 'Pending' | 'Running' | 'Succeeded' | 'Failed' {
   const neverStarted = (c: ContainerRun) => c.state.kind === 'waiting' && c.restartCount === 0 && c.lastTerminated === undefined;
   if (containers.length === 0 || containers.some(neverStarted)) return 'Pending';
-  if (containers.some((c) => c.state.kind !== 'terminated')) return 'Running';
+  // Sidecars do not decide the outcome, but the Pod is terminal only once they have stopped too (as
+  // the kubelet since 1.27): a collector's last reports are sent before its Pod reads as finished.
+  if (containers.some((c) => c.state.kind !== 'terminated') || sidecars.some((c) => c.state.kind !== 'terminated')) return 'Running';
   return containers.every((c) => c.state.kind === 'terminated' && c.state.exitCode === 0) ? 'Succeeded' : 'Failed';
 }
 
@@ -111,6 +127,8 @@ function condition(type: string, ok: boolean, now: Date, previous: readonly V1Po
 export type PodStatusInput = {
   podUid: string;
   containers: readonly ContainerRun[];
+  /** Init containers with restartPolicy Always (native sidecars), started before the containers. */
+  sidecars?: readonly ContainerRun[];
   startTime: Date;
   now: Date;
   previousConditions: readonly V1PodCondition[];
@@ -119,7 +137,8 @@ export type PodStatusInput = {
 /** The full status the kubelet owns for a Pod (PodScheduled is the binder's and is kept as it was). */
 export function podStatus(input: PodStatusInput): V1PodStatus {
   const { containers, now, previousConditions } = input;
-  const phase = podPhase(containers);
+  const sidecars = input.sidecars ?? [];
+  const phase = podPhase(containers, sidecars);
   const allRunning = containers.length > 0 && containers.every((c) => c.state.kind === 'running');
   const terminal = phase === 'Succeeded' || phase === 'Failed';
   const notReady = terminal ? 'PodCompleted' : allRunning ? undefined : 'ContainersNotReady';
@@ -139,5 +158,6 @@ export function podStatus(input: PodStatusInput): V1PodStatus {
     podIPs: [{ ip: '127.0.0.1' }],
     startTime: input.startTime,
     containerStatuses: containers.map((c) => apiContainerStatus(c, input.podUid)),
+    ...(sidecars.length > 0 ? { initContainerStatuses: sidecars.map((c) => apiContainerStatus(c, input.podUid)) } : {}),
   };
 }
