@@ -96,3 +96,19 @@ test("each violation prints as file:line: what, and why the rule exists", () => 
   assert.ok(v);
   assert.match(formatViolation(v), /^controller\/src\/local\/v\.ts:1: local\/ imports controller\/src\/cli\/style\.ts \(why: .*wired by the CLI/);
 });
+
+test("collect/ may import api/, telemetry/, itself and package.json; nothing else, and no other layer may import package.json", () => {
+  assert.deepEqual(
+    check({
+      "controller/src/collect/a.ts": [
+        'import pkg from "../../../package.json" with { type: "json" };',
+        'import { M } from "../api/metrics.ts";',
+        'import { L } from "../telemetry/log.ts";',
+        'import { trialPod } from "../kube/objects.ts";',
+        'import { b } from "./b.ts";',
+      ].join("\n"),
+      "controller/src/ingest/c.ts": 'import pkg from "../../../package.json" with { type: "json" };',
+    }),
+    ["controller/src/collect/a.ts:4: collect/ imports controller/src/kube/objects.ts", "controller/src/ingest/c.ts:1: ingest/ imports package.json, outside controller/src"],
+  );
+});
