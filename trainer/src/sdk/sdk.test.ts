@@ -8,6 +8,7 @@ import type { MetricMessage } from "../../../controller/src/api/metrics.ts";
 import { reporterConfigFromEnv } from "./env.ts";
 import { connectReporter, fitCallback } from "./index.ts";
 import { metricsFromLogs } from "./fit-callback.ts";
+import { capturedStreams } from "../testing.ts";
 import { createReporter } from "./reporter.ts";
 import type { Sink } from "./reporter.ts";
 
@@ -89,13 +90,8 @@ test("onStop fires once per listener, also for listeners added after the stop", 
 });
 
 test("stdio transport writes @@kubetune lines and takes stop requests from stdin", async () => {
-  const stdout = new PassThrough();
+  const { stdout, stderr, out, err } = capturedStreams();
   const stdin = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (d: Buffer) => (out += d.toString()));
-  stderr.on("data", (d: Buffer) => (err += d.toString()));
   const r = await connectReporter({ env: { KUBETUNE_REPORT: "stdio", KUBETUNE_TRIAL: "local-7" }, stdout, stdin, stderr, handleSignals: false });
   const stopped = new Promise<string>((resolve) => r.onStop(resolve));
   await r.report(1, { loss: 0.5, accuracy: 0.75 });
@@ -104,27 +100,22 @@ test("stdio transport writes @@kubetune lines and takes stop requests from stdin
   assert.equal(await stopped, "user pressed q");
   await r.final();
   await r.close();
-  const lines = out.trimEnd().split("\n");
+  const lines = out().trimEnd().split("\n");
   assert.deepEqual(lines.map(parseReportLine), [
     { trial: "local-7", step: 1, metrics: { loss: 0.5, accuracy: 0.75 } },
     { trial: "local-7", step: 1, metrics: { loss: 0.5, accuracy: 0.75 }, final: true },
   ]);
-  assert.match(err, /ignoring bad control line on stdin: not JSON/);
+  assert.match(err(), /ignoring bad control line on stdin: not JSON/);
 });
 
 test("console transport prints humane lines on stderr only", async () => {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (d: Buffer) => (out += d.toString()));
-  stderr.on("data", (d: Buffer) => (err += d.toString()));
+  const { stdout, stderr, out, err } = capturedStreams();
   const r = await connectReporter({ env: {}, stdout, stderr, handleSignals: false });
   await r.report(2, { loss: 0.123456, samples_per_second: 1500 });
   await r.final();
   await r.close();
-  assert.equal(out, "");
-  assert.equal(err, "kubetune: step 2  loss=0.1235  samples_per_second=1500\nkubetune: final  step 2  loss=0.1235  samples_per_second=1500\n");
+  assert.equal(out(), "");
+  assert.equal(err(), "kubetune: step 2  loss=0.1235  samples_per_second=1500\nkubetune: final  step 2  loss=0.1235  samples_per_second=1500\n");
 });
 
 test("fitCallback reports tfjs epoch logs under kubetune names and stops fit", async () => {

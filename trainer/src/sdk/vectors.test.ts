@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { PassThrough } from "node:stream";
 import { encodeMetricMessage, formatReportLine, messageId, metricsSubject } from "../../../controller/src/api/metrics.ts";
 import { signedMessageId, signReport } from "../../../controller/src/api/report-signature.ts";
+import { capturedStreams } from "../testing.ts";
 import { connectReporter } from "./index.ts";
 
 // The vectors the Python SDK's tests check too (sdk/python/tests/test_vectors.py): both SDKs write the same bytes.
@@ -29,18 +30,13 @@ test("the TypeScript SDK writes the shared vectors' bodies, lines, message ids a
 });
 
 test("the TypeScript SDK's stdio transport writes the shared session's lines", async () => {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (d: Buffer) => (out += d.toString()));
-  stderr.on("data", (d: Buffer) => (err += d.toString()));
+  const { stdout, stderr, out, err } = capturedStreams();
   const r = await connectReporter({ env: vectors.stdioSession.env, stdout, stdin: new PassThrough(), stderr, handleSignals: false });
   for (const [call, step, metrics] of vectors.stdioSession.calls) {
     if (call === "report") await r.report(step ?? 0, Object.fromEntries(Object.entries(metrics ?? {}).map(([k, v]) => [k, number(v)])));
     else await r.final();
   }
   await r.close();
-  assert.deepEqual(out.split("\n").slice(0, -1), vectors.stdioSession.stdout);
-  assert.deepEqual(err.split("\n").slice(0, -1), vectors.stdioSession.stderr);
+  assert.deepEqual(out().split("\n").slice(0, -1), vectors.stdioSession.stdout);
+  assert.deepEqual(err().split("\n").slice(0, -1), vectors.stdioSession.stderr);
 });
