@@ -4,7 +4,6 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { parseReportLine } from "../../controller/src/api/metrics.ts";
-import type { MetricMessage } from "../../controller/src/api/metrics.ts";
 import { BACKENDS } from "../../trainer/src/params.ts";
 import type { BackendName } from "../../trainer/src/params.ts";
 import { summarize } from "./summary.ts";
@@ -28,7 +27,7 @@ function runBackend(backend: BackendName, workload: string[] = WORKLOAD): Promis
       const reports = out
         .split("\n")
         .map(parseReportLine)
-        .filter((m): m is MetricMessage => m !== null && !(m instanceof Error));
+        .flatMap((r) => (r.ok ? [r.message] : []));
       if (code !== 0) return resolve({ backend, error: (/backend=\S+ is not available \(([^)]*)\)/.exec(err)?.[1] ?? err.trim().split("\n").at(-1)) || `exit ${code}` });
       resolve({ backend, epochs: reports.filter((m) => m.step > 0 && !m.final).map((m) => m.metrics), final: reports.find((m) => m.final)?.metrics ?? {} });
     });

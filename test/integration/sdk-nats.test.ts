@@ -32,8 +32,8 @@ async function storedFor(trial: string): Promise<{ id: string; message: MetricMe
     const sm = await jsm.streams.getMessage(METRICS_STREAM, { seq });
     if (!sm || sm.subject !== metricsSubject("team-a", "mnist", trial)) continue;
     const m = decodeMetricMessage(sm.data);
-    if (m instanceof Error) throw m;
-    out.push({ id: sm.header.get("Nats-Msg-Id"), message: m });
+    if (!m.ok) throw new Error(m.detail);
+    out.push({ id: sm.header.get("Nats-Msg-Id"), message: m.message });
   }
   return out;
 }
@@ -107,7 +107,7 @@ test("another trial cannot make JetStream drop a signed report by claiming its m
   await r.close();
   const last = await jsm.streams.getMessage(METRICS_STREAM, { last_by_subj: subject });
   const stored = decodeMetricMessage(last?.data ?? new Uint8Array());
-  assert.ok(!(stored instanceof Error) && stored.metrics.loss === 0.5, `the real report is stored, not dropped as a duplicate: ${JSON.stringify(stored)}`);
+  assert.ok(stored.ok && stored.message.metrics.loss === 0.5, `the real report is stored, not dropped as a duplicate: ${JSON.stringify(stored)}`);
 });
 
 test("a stop request on the control subject reaches onStop", async () => {

@@ -22,8 +22,8 @@ function trainer(args: string[], env: Record<string, string>, onReport?: (m: Met
     out += d.toString();
     const lines = out.split("\n");
     for (const line of lines.slice(before, -1)) {
-      const m = parseReportLine(line);
-      if (m && !(m instanceof Error)) onReport?.(m, child);
+      const r = parseReportLine(line);
+      if (r.ok) onReport?.(r.message, child);
     }
   });
   child.stderr.on("data", (d: Buffer) => (err += d.toString()));
@@ -35,9 +35,9 @@ function reports(out: string): MetricMessage[] {
     .trimEnd()
     .split("\n")
     .map((line) => {
-      const m = parseReportLine(line);
-      assert.ok(m !== null && !(m instanceof Error), `stdout carries only report lines, got ${JSON.stringify(line)}`);
-      return m;
+      const r = parseReportLine(line);
+      assert.ok(r.ok, `stdout carries only report lines, got ${JSON.stringify(line)}`);
+      return r.message;
     });
 }
 

@@ -16,6 +16,11 @@ import {
   parseReportLine,
 } from "./metrics.ts";
 
+/** What a refused decode says ("<reason>: <detail>"), or "accepted". */
+function refusal(r: { ok: true } | { ok: false; reason: string; detail: string }): string {
+  return r.ok ? "accepted" : `${r.reason}: ${r.detail}`;
+}
+
 test("subjects are built from and parsed back into namespace, job and trial", () => {
   assert.equal(metricsSubject("team-a", "mnist", "mnist-00003"), "kubetune.metrics.team-a.mnist.mnist-00003");
   assert.equal(controlSubject("team-a", "mnist", "mnist-00003"), "kubetune.control.team-a.mnist.mnist-00003");
@@ -40,15 +45,15 @@ test("message ids keep a final report distinct from the step it repeats", () => 
 
 test("metric messages round-trip and invalid ones are rejected with the reason", () => {
   const m = { trial: "t", step: 3, metrics: { loss: 0.25, val_accuracy: 0.9 }, final: true as const };
-  assert.deepEqual(decodeMetricMessage(encodeMetricMessage(m)), m);
-  assert.deepEqual(decodeMetricMessage(new TextEncoder().encode(JSON.stringify(m))), m);
-  const bad = (body: unknown) => decodeMetricMessage(JSON.stringify(body));
-  assert.match(String(bad({ trial: "t", step: -1, metrics: {} })), /step must be an integer ≥ 0/);
-  assert.match(String(bad({ trial: "t", step: 1.5, metrics: {} })), /step/);
-  assert.match(String(bad({ trial: "t", step: 1, metrics: { loss: "1" } })), /metrics/);
-  assert.match(String(bad({ trial: "t", step: 1, metrics: {}, final: false })), /final/);
-  assert.match(String(bad({ trial: "t", step: 1, metrics: {}, extra: 1 })), /extra/);
-  assert.match(String(decodeMetricMessage("{nope")), /not JSON/);
+  assert.deepEqual(decodeMetricMessage(encodeMetricMessage(m)), { ok: true, message: m });
+  assert.deepEqual(decodeMetricMessage(new TextEncoder().encode(JSON.stringify(m))), { ok: true, message: m });
+  const bad = (body: unknown) => refusal(decodeMetricMessage(JSON.stringify(body)));
+  assert.match(bad({ trial: "t", step: -1, metrics: {} }), /^invalid_schema: .*step must be an integer ≥ 0/);
+  assert.match(bad({ trial: "t", step: 1.5, metrics: {} }), /^invalid_schema: .*step/);
+  assert.match(bad({ trial: "t", step: 1, metrics: { loss: "1" } }), /^invalid_schema: .*metrics/);
+  assert.match(bad({ trial: "t", step: 1, metrics: {}, final: false }), /^invalid_schema: .*final/);
+  assert.match(bad({ trial: "t", step: 1, metrics: {}, extra: 1 }), /^invalid_schema: .*extra/);
+  assert.match(refusal(decodeMetricMessage("{nope")), /^invalid_json: not JSON/);
   assert.throws(() => encodeMetricMessage({ trial: "t", step: 1, metrics: { loss: Number.NaN } }), /finite/);
 });
 
@@ -66,24 +71,24 @@ test("messages over 64 KiB are refused on both sides", () => {
   assert.throws(() => encodeMetricMessage({ trial, step: 1, metrics }), /over the 65536-byte limit/);
   const body = JSON.stringify({ trial, step: 1, metrics });
   assert.ok(body.length > MAX_MESSAGE_BYTES);
-  assert.match(String(decodeMetricMessage(body)), /over the 65536-byte limit/);
+  assert.match(refusal(decodeMetricMessage(body)), /^too_large: .*over the 65536-byte limit/);
 });
 
 test("control messages are validated", () => {
-  assert.deepEqual(decodeControlMessage('{"action":"stop","reason":"asha"}'), { action: "stop", reason: "asha" });
-  assert.ok(decodeControlMessage('{"action":"pause","reason":"x"}') instanceof Error);
-  assert.ok(decodeControlMessage('{"action":"stop"}') instanceof Error);
+  assert.deepEqual(decodeControlMessage('{"action":"stop","reason":"asha"}'), { ok: true, message: { action: "stop", reason: "asha" } });
+  assert.match(refusal(decodeControlMessage('{"action":"pause","reason":"x"}')), /^invalid_schema: .*action/);
+  assert.match(refusal(decodeControlMessage('{"action":"stop"}')), /^invalid_schema: .*reason/);
+  assert.match(refusal(decodeControlMessage("stop")), /^invalid_json: not JSON/);
 });
 
 test("parseReportLine tells reports, ordinary output and broken reports apart", () => {
   const m = { trial: "local", step: 2, metrics: { loss: 1.5 } };
   const line = formatReportLine(m);
   assert.ok(line.startsWith("@@kubetune {"));
-  assert.deepEqual(parseReportLine(line), m);
-  assert.deepEqual(parseReportLine(`${line}\r`), m);
-  assert.equal(parseReportLine("Epoch 2: loss 1.5"), null);
-  assert.equal(parseReportLine(""), null);
-  const broken = parseReportLine('@@kubetune {"trial":"local","step":-2,"metrics":{}}');
-  assert.ok(broken instanceof Error);
-  assert.match(broken.message, /bad kubetune report line: .*step/);
+  assert.deepEqual(parseReportLine(line), { ok: true, message: m });
+  assert.deepEqual(parseReportLine(`${line}\r`), { ok: true, message: m });
+  assert.match(refusal(parseReportLine("Epoch 2: loss 1.5")), /^not_a_report: /);
+  assert.match(refusal(parseReportLine("")), /^not_a_report: /);
+  assert.match(refusal(parseReportLine('@@kubetune {"trial":"local","step":-2,"metrics":{}}')), /^invalid_schema: bad kubetune report line: .*step/);
+  assert.match(refusal(parseReportLine("@@kubetune {")), /^invalid_json: bad kubetune report line: not JSON/);
 });

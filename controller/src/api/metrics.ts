@@ -133,27 +133,33 @@ export function encodeMetricMessage(m: MetricMessage): string {
   return body;
 }
 
-/** Validates a wire body (JSON text or bytes) as a metric report; returns an Error saying what is wrong. */
-export function decodeMetricMessage(body: string | Uint8Array): MetricMessage | Error {
+/** Why a wire body was refused; the same literals as ingestion's rejection reasons (a metrics label). */
+export type DecodeFailure = "too_large" | "invalid_json" | "invalid_schema";
+
+/** A decoded wire body, or why it was refused and what exactly was wrong. */
+export type Decoded<T> = { ok: true; message: T } | { ok: false; reason: DecodeFailure; detail: string };
+
+/** Validates a wire body (JSON text or bytes) as a metric report. */
+export function decodeMetricMessage(body: string | Uint8Array): Decoded<MetricMessage> {
   const bytes = typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
-  if (bytes > MAX_MESSAGE_BYTES) return new Error(`message is ${bytes} bytes, over the ${MAX_MESSAGE_BYTES}-byte limit`);
+  if (bytes > MAX_MESSAGE_BYTES) return { ok: false, reason: "too_large", detail: `message is ${bytes} bytes, over the ${MAX_MESSAGE_BYTES}-byte limit` };
   return decodeJson(MetricMessage, typeof body === "string" ? body : new TextDecoder().decode(body));
 }
 
-/** Validates a wire body as a control message; returns an Error saying what is wrong. */
-export function decodeControlMessage(body: string | Uint8Array): ControlMessage | Error {
+/** Validates a wire body as a control message. */
+export function decodeControlMessage(body: string | Uint8Array): Decoded<ControlMessage> {
   return decodeJson(ControlMessage, typeof body === "string" ? body : new TextDecoder().decode(body));
 }
 
-function decodeJson<T>(schema: z.ZodType<T>, text: string): T | Error {
+function decodeJson<T>(schema: z.ZodType<T>, text: string): Decoded<T> {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
-    return new Error(`not JSON: ${(e as Error).message}`);
+    return { ok: false, reason: "invalid_json", detail: `not JSON: ${(e as Error).message}` };
   }
   const parsed = schema.safeParse(value);
-  return parsed.success ? parsed.data : new Error(z.prettifyError(parsed.error).replaceAll("\n", "; "));
+  return parsed.success ? { ok: true, message: parsed.data } : { ok: false, reason: "invalid_schema", detail: z.prettifyError(parsed.error).replaceAll("\n", "; ") };
 }
 
 /** The stdout line a local trial writes for one report. */
@@ -162,14 +168,17 @@ export function formatReportLine(m: MetricMessage): string {
 }
 
 /**
- * Parses one line of a local trial's stdout: the report it carries, null when the line is ordinary
- * output, or an Error when it carries the report prefix but an invalid body.
+ * What one line of a trial's stdout is: a report, ordinary output (`not_a_report`: every caller asks
+ * "is it a report?", so one `ok` test answers it), or a line with the report prefix but an invalid body.
  */
-export function parseReportLine(line: string): MetricMessage | null | Error {
+export type ReportLine = Decoded<MetricMessage> | { ok: false; reason: "not_a_report"; detail: string };
+
+/** Parses one line of a local trial's stdout. */
+export function parseReportLine(line: string): ReportLine {
   const trimmed = line.endsWith("\r") ? line.slice(0, -1) : line;
-  if (!trimmed.startsWith(REPORT_LINE_PREFIX)) return null;
+  if (!trimmed.startsWith(REPORT_LINE_PREFIX)) return { ok: false, reason: "not_a_report", detail: `the line does not start with ${JSON.stringify(REPORT_LINE_PREFIX)}` };
   const r = decodeMetricMessage(trimmed.slice(REPORT_LINE_PREFIX.length));
-  return r instanceof Error ? new Error(`bad kubetune report line: ${r.message}`) : r;
+  return r.ok ? r : { ...r, detail: `bad kubetune report line: ${r.detail}` };
 }
 
 /** Limits of the metrics stream, so no trial can fill the NATS volume; the oldest reports go first. */

@@ -26,10 +26,9 @@ export function createLineReader(collector: Pick<MetricsCollector, "format" | "p
       read(line) {
         if (line.length > MAX_LINE_LENGTH) return tooLong(line);
         const r = parseReportLine(line);
-        if (r === null) return { kind: "ordinary" };
-        if (r instanceof Error) return { kind: "malformed", problem: r.message };
-        if (r.trial !== trial) return { kind: "malformed", problem: `report names trial "${r.trial}", not "${trial}"` };
-        return { kind: "report", message: r };
+        if (!r.ok) return r.reason === "not_a_report" ? { kind: "ordinary" } : { kind: "malformed", problem: r.detail };
+        if (r.message.trial !== trial) return { kind: "malformed", problem: `report names trial "${r.message.trial}", not "${trial}"` };
+        return { kind: "report", message: r.message };
       },
     };
   }

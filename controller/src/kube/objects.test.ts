@@ -74,15 +74,18 @@ test("curve thinning keeps first, last and evenly spaced points within the bound
 });
 
 test("stored Trials become engine views, finished ones in completion order", () => {
-  const mk = (name: string, index: number, status: object) => parseTrial({ apiVersion: "kubetune.io/v1alpha1", kind: "Trial", metadata: { name }, spec: { index, params: { lr: 0.1 } }, status });
+  const mk = (name: string, index: number, status: object) => {
+    const r = parseTrial({ apiVersion: "kubetune.io/v1alpha1", kind: "Trial", metadata: { name }, spec: { index, params: { lr: 0.1 } }, status });
+    assert.ok(r.ok, `Trial ${name} parses`);
+    return r.trial;
+  };
   const a = mk("j-00000", 0, { phase: "Succeeded", value: 0.2, curve: [{ step: 1, value: 0.2 }], metrics: { val_loss: 0.2 }, completionTime: "2026-01-01T00:00:05Z" });
   const b = mk("j-00001", 1, { phase: "EarlyStopped", reason: "asha", completionTime: "2026-01-01T00:00:02Z" });
   const c = mk("j-00002", 2, { phase: "Running", curve: [{ step: 1, value: 0.5 }] });
-  assert.ok(!(a instanceof Error) && !(b instanceof Error) && !(c instanceof Error));
   assert.deepEqual(trialViewOf(a), { name: "j-00000", index: 0, params: { lr: 0.1 }, phase: "Succeeded", value: 0.2, curve: [{ step: 1, value: 0.2 }], metrics: { val_loss: 0.2 } });
   assert.equal(trialViewOf(b).reason, "asha");
   assert.equal(trialViewOf(c).phase, "Running");
   assert.deepEqual([...finishedOrder([a, b, c]).entries()], [["j-00001", 0], ["j-00000", 1]]);
   const bad = parseTrial({ apiVersion: "kubetune.io/v1alpha1", kind: "Trial", metadata: { name: "x" }, spec: { index: -1, params: {} } });
-  assert.ok(bad instanceof Error && /Trial x is malformed: spec.index/.test(bad.message));
+  assert.ok(!bad.ok && bad.reason === "invalid_schema" && /Trial x is malformed: spec.index/.test(bad.detail));
 });

@@ -145,12 +145,12 @@ export function thinCurve<T>(curve: readonly T[], max: number): T[] {
   return out;
 }
 
-/** Parses a Trial object read from the API; an Error says what is wrong with it. */
-export function parseTrial(obj: unknown): Trial | Error {
+/** Parses a Trial object read from the API; a failure says which fields are wrong. */
+export function parseTrial(obj: unknown): { ok: true; trial: Trial } | { ok: false; reason: "invalid_schema"; detail: string } {
   const r = Trial.safeParse(obj);
-  if (r.success) return r.data;
+  if (r.success) return { ok: true, trial: r.data };
   const name = (obj as { metadata?: { name?: string } } | null)?.metadata?.name ?? "?";
-  return new Error(`Trial ${name} is malformed: ${r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  return { ok: false, reason: "invalid_schema", detail: `Trial ${name} is malformed: ${r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}` };
 }
 
 /** The engine's view of a stored Trial, used to rebuild a job's tuner after a restart. */

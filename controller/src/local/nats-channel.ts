@@ -54,9 +54,9 @@ export async function openNatsChannel(
         continue;
       }
       const decoded = decodeMetricMessage(m.data);
-      if (decoded instanceof Error) onBad(trial, decoded.message);
-      else if (decoded.trial !== trial) onBad(trial, `message for trial "${decoded.trial}" on the subject of "${trial}"`);
-      else onReport(trial, decoded);
+      if (!decoded.ok) onBad(trial, decoded.detail);
+      else if (decoded.message.trial !== trial) onBad(trial, `message for trial "${decoded.message.trial}" on the subject of "${trial}"`);
+      else onReport(trial, decoded.message);
     }
   })();
   return {

@@ -60,7 +60,7 @@ test('a run publishes every report on the trial subject with the SDK message ids
   assert.deepEqual(await p.exited, { code: 0, signal: null });
   assert.deepEqual(published.map((x) => x.subject), Array(3).fill('kubetune.metrics.ns.j.j-00001'));
   assert.deepEqual(published.map((x) => x.msgId), ['ns/j-00001/0', 'ns/j-00001/1', 'ns/j-00001/2/final']);
-  assert.ok(published.every((x) => !(decodeMetricMessage(x.body) instanceof Error) && x.url === trial.natsUrl));
+  assert.ok(published.every((x) => decodeMetricMessage(x.body).ok && x.url === trial.natsUrl));
   assert.equal(subs.size, 0, 'the control subscription is closed at exit');
   assert.match(readFileSync(join(dir, 'a', 'main.log'), 'utf8'), /published 3 synthetic reports/);
   const failing = startSynthetic({ trial, options: { steps: 1, intervalMs: 0, exitCode: 3 }, bus, logFile: join(dir, 'b.log') });

@@ -107,8 +107,7 @@ export function startSynthetic(spec: { trial: SyntheticTrial; options: Synthetic
     let unsubscribe = (): void => {};
     try {
       unsubscribe = await bus.subscribe(t.natsUrl, controlSubject(t.namespace, t.job, t.trial), (data) => {
-        const m = decodeControlMessage(data);
-        if (!(m instanceof Error)) requestStop();
+        if (decodeControlMessage(data).ok) requestStop();
       });
       const subject = metricsSubject(t.namespace, t.job, t.trial);
       for (const m of syntheticReports(t, o.steps)) {

@@ -54,8 +54,8 @@ export async function natsSink(
     callback: (err, msg) => {
       if (err) return warn(`control subscription failed: ${err.message}`);
       const m = decodeControlMessage(msg.data);
-      if (m instanceof Error) warn(`ignoring bad control message: ${m.message}`);
-      else onStop(m.reason);
+      if (!m.ok) warn(`ignoring bad control message: ${m.detail}`);
+      else onStop(m.message.reason);
     },
   });
   await conn.flush();

@@ -102,8 +102,8 @@ test("stdio transport writes @@kubetune lines and takes stop requests from stdin
   await r.close();
   const lines = out().trimEnd().split("\n");
   assert.deepEqual(lines.map(parseReportLine), [
-    { trial: "local-7", step: 1, metrics: { loss: 0.5, accuracy: 0.75 } },
-    { trial: "local-7", step: 1, metrics: { loss: 0.5, accuracy: 0.75 }, final: true },
+    { ok: true, message: { trial: "local-7", step: 1, metrics: { loss: 0.5, accuracy: 0.75 } } },
+    { ok: true, message: { trial: "local-7", step: 1, metrics: { loss: 0.5, accuracy: 0.75 }, final: true } },
   ]);
   assert.match(err(), /ignoring bad control line on stdin: not JSON/);
 });
@@ -153,7 +153,7 @@ test("a stdio trial exits on its own although its stdin pipe stays open", async 
   const { code, out, err } = await runChild(["train"], { KUBETUNE_REPORT: "stdio" });
   assert.equal(code, 0, err);
   const reports = out.trimEnd().split("\n").map(parseReportLine);
-  assert.deepEqual(reports.map((m) => (m instanceof Error || m === null ? m : [m.step, m.final ?? false])), [[1, false], [2, false], [3, false], [3, true]]);
+  assert.deepEqual(reports.map((r) => (r.ok ? [r.message.step, r.message.final ?? false] : r)), [[1, false], [2, false], [3, false], [3, true]]);
 });
 
 test("SIGTERM is a graceful stop: final report, exit 0", async () => {
@@ -167,7 +167,7 @@ test("SIGTERM is a graceful stop: final report, exit 0", async () => {
   assert.equal(code, 0, err);
   assert.match(err, /done stopReason=SIGTERM/);
   const last = parseReportLine(out.trimEnd().split("\n").at(-1) ?? "");
-  assert.ok(last && !(last instanceof Error) && last.final === true);
+  assert.ok(last.ok && last.message.final === true);
 });
 
 test("a stop line on stdin stops a stdio trial gracefully", async () => {

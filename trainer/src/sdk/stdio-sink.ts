@@ -17,8 +17,8 @@ export function stdioSink(io: StdioStreams, onStop: (reason: string) => void, wa
   rl.on("line", (line) => {
     if (line.trim() === "") return;
     const msg = decodeControlMessage(line);
-    if (msg instanceof Error) warn(`ignoring bad control line on stdin: ${msg.message}`);
-    else onStop(msg.reason);
+    if (!msg.ok) warn(`ignoring bad control line on stdin: ${msg.detail}`);
+    else onStop(msg.message.reason);
   });
   // An open stdin pipe would keep the process alive after training ends; control lines are optional.
   unref(io.stdin);

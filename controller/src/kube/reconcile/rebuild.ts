@@ -14,8 +14,8 @@ export function ownedTrials(d: Deps, ns: string, job: string, uid: string): Tria
     if (raw.metadata?.labels?.[JOB_LABEL] !== job) continue;
     if (!(raw.metadata.ownerReferences ?? []).some((o) => o.uid === uid)) continue;
     const t = parseTrial(raw);
-    if (t instanceof Error) d.log.warn("ignoring a malformed Trial", { namespace: ns, job, error: t.message });
-    else out.push(t);
+    if (!t.ok) d.log.warn("ignoring a malformed Trial", { namespace: ns, job, error: t.detail });
+    else out.push(t.trial);
   }
   return out;
 }
