@@ -28,7 +28,7 @@ test("conditions keep lastTransitionTime while their status does not change", ()
 test("trial status: metrics filtered to the recorded names, curve and lastStep, start and completion times, stop reason", () => {
   const v = view({ value: 0.3, curve: [{ step: 1, value: 0.5 }, { step: 2, value: 0.3 }], metrics: { val_loss: 0.3, val_accuracy: 0.9, noise: 1 } });
   const running = trialStatus({ view: v, metricNames: new Set(["val_loss", "val_accuracy"]), now: T0 });
-  assert.deepEqual(running, { phase: "Running", podName: "j-00000", value: 0.3, valueText: "0.3", metrics: { val_loss: 0.3, val_accuracy: 0.9 }, lastStep: 2, curve: v.curve, startTime: T0 });
+  assert.deepEqual(running, { phase: "Running", podName: "j-00000", attempts: 1, value: 0.3, valueText: "0.3", metrics: { val_loss: 0.3, val_accuracy: 0.9 }, lastStep: 2, curve: v.curve, startTime: T0 });
   const stopped = trialStatus({ view: v, stop: { reason: "asha: rung 2", at: T1 }, previous: running, metricNames: null, now: "2026-01-01T00:02:00.000Z" });
   assert.equal(stopped.phase, "EarlyStopped");
   assert.equal(stopped.reason, "asha: rung 2");
