@@ -12,7 +12,7 @@ export const MAX_REASON_CHARS = 1024;
  * up to 3 MiB and etcd objects up to 1.5 MiB, so a Trial (status, its managedFields, a spec of at most
  * 64 parameters) stays far below both.
  */
-export const TRIAL_STATUS_MAX_BYTES = 64 * 1024;
+export const TRIAL_STATUS_MAX_BYTES = 80 * 1024;
 
 export const TRIAL_PHASES = ["Pending", "Running", "Succeeded", "Failed", "EarlyStopped"] as const;
 export type TrialPhase = (typeof TRIAL_PHASES)[number];
@@ -33,12 +33,14 @@ export type InfraFailure = (typeof INFRA_FAILURES)[number];
 
 /** Most retries a trial may have (budget.maxRetries is at most this), so a status stays bounded. */
 export const MAX_RETRIES = 10;
+/** Longest message kept per retry on a Trial status (its Event has up to MAX_REASON_CHARS). */
+export const MAX_RETRY_MESSAGE_CHARS = 256;
 
 /** One attempt of a trial that ended with an infrastructure failure and was retried. */
 export const TrialRetry = z.object({
   attempt: z.int().min(1).meta({ description: "The attempt that failed (1 is the first Pod)." }),
   reason: z.enum(INFRA_FAILURES),
-  message: z.string().max(MAX_REASON_CHARS).meta({ description: "What the kubelet or the API server said about it." }),
+  message: z.string().max(MAX_RETRY_MESSAGE_CHARS).meta({ description: "What the kubelet or the API server said about it (its Event has more)." }),
   lastStep: z.int().min(0).optional().meta({ description: "The curve's last step when it failed: the next attempt's reports up to it are not recorded again." }),
 });
 export type TrialRetry = z.infer<typeof TrialRetry>;

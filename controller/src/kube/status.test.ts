@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { MAX_METRIC_NAMES_PER_TRIAL } from "../api/metrics.ts";
 import { MAX_CATEGORICAL_CHARS } from "../api/parameters.ts";
-import { MAX_CURVE_POINTS, TRIAL_STATUS_MAX_BYTES } from "../api/trial.ts";
+import { MAX_CURVE_POINTS, MAX_RETRIES, TRIAL_STATUS_MAX_BYTES } from "../api/trial.ts";
 import type { TrialView } from "../engine/job.ts";
 import { createdSummary, jobStatus, pendingStop, sameJson, saysOnlyPending, setCondition, shownPhase, trialStatus } from "./status.ts";
 
@@ -110,10 +110,12 @@ test("the worst-case Trial status fits TRIAL_STATUS_MAX_BYTES, and a Trial with 
   const reason = "\u0001".repeat(100_000);
   const podName = "j".repeat(63);
   const previous = { phase: "Running" as const, podName, metrics: names(10_000), curve: curve.slice(0, MAX_CURVE_POINTS), lastStep: Number.MAX_SAFE_INTEGER, startTime: T0 };
-  const v = view({ name: podName, phase: "Failed", reason, value: longest, curve, metrics: names(0) });
+  const retries = Array.from({ length: MAX_RETRIES }, (_, i) => ({ attempt: i + 1, reason: "OOMKilled" as const, message: reason, lastStep: Number.MAX_SAFE_INTEGER }));
+  const v = view({ name: podName, phase: "Failed", reason, value: longest, curve, metrics: names(0), retries });
   const status = trialStatus({ view: v, stop: { reason, at: T1 }, previous, metricNames: null, now: T1 });
   assert.equal(Object.keys(status.metrics ?? {}).length, MAX_METRIC_NAMES_PER_TRIAL);
   assert.equal(status.curve?.length, MAX_CURVE_POINTS);
+  assert.equal(status.retries?.length, MAX_RETRIES);
   const bytes = Buffer.byteLength(JSON.stringify(status));
   assert.ok(bytes <= TRIAL_STATUS_MAX_BYTES, `worst-case status is ${bytes} bytes, over ${TRIAL_STATUS_MAX_BYTES}`);
   // The status patch body is {"status":…}; the stored Trial adds its spec (at most 64 parameters of
