@@ -37,14 +37,13 @@ function exited(d: Deps, rt: JobRuntime, trial: string, pod: string, exit: Trial
   retried(d, rt, trial, pod, retry);
 }
 
-/** How a Pod that ended (or vanished) ends its attempt; a stopped trial's exit is always clean. */
+/** How a Pod that ended (or vanished: see podVanished) ends its attempt; a stopped trial's exit is always clean. */
 function exitOf(pod: V1Pod | undefined, name: string, stopped: boolean): TrialExit {
   if (stopped) return { ok: true };
-  if (!pod) return { ok: false, reason: "its Pod was deleted before the trial finished", infrastructure: podVanished(name) };
-  const o = podOutcome(pod);
-  const infrastructure = infrastructureFailure(pod);
-  if (infrastructure) return { ok: false, reason: o.state === "exited" && o.reason ? o.reason : infrastructure.message, infrastructure };
-  return o.state === "exited" && o.ok ? { ok: true } : { ok: false, reason: (o.state === "exited" && o.reason) || "the Pod failed" };
+  const infrastructure = pod === undefined ? podVanished(name) : infrastructureFailure(pod);
+  if (infrastructure !== undefined) return { ok: false, reason: infrastructure.message, infrastructure };
+  const o = pod === undefined ? undefined : podOutcome(pod);
+  return o?.state === "exited" && o.ok ? { ok: true } : { ok: false, reason: (o?.state === "exited" && o.reason) || "the Pod failed" };
 }
 
 /**
