@@ -80,16 +80,16 @@ for (const c of INVALID_CASES) {
   });
 }
 
-test("kubectl get tr shows the value to 4 significant digits and why a trial ended", async () => {
+test("kubectl get tr shows the value to 4 significant digits, the attempts and why a trial ended", async () => {
   const trial = { apiVersion: "kubetune.io/v1alpha1", kind: "Trial", metadata: { name: "shown-00000" }, spec: { index: 0, params: { lr: 0.01 } } };
   const created = await cluster.kubectl(["create", "-f", "-"], { input: JSON.stringify(trial) });
   assert.equal(created.code, 0, created.stderr);
-  const status = { phase: "EarlyStopped", value: 0.345678912345, valueText: "0.3457", lastStep: 3, reason: "asha: val_loss 0.3457 at step 3 is not in the top 1/3 of the rung at step 3" };
+  const status = { phase: "EarlyStopped", value: 0.345678912345, valueText: "0.3457", lastStep: 3, attempts: 2, reason: "asha: val_loss 0.3457 at step 3 is not in the top 1/3 of the rung at step 3" };
   const patched = await cluster.kubectl(["patch", "tr", "shown-00000", "--subresource=status", "--type=merge", "-p", JSON.stringify({ status })]);
   assert.equal(patched.code, 0, patched.stderr);
   const [header, row] = (await cluster.kubectl(["get", "tr", "shown-00000"])).stdout.split("\n");
-  assert.match(header ?? "", /^NAME\s+PHASE\s+VALUE\s+STEP\s+AGE\s+REASON$/);
-  assert.match(row ?? "", /^shown-00000\s+EarlyStopped\s+0\.3457\s+3\s+\S+\s+asha: val_loss 0\.3457 at step 3 is not in the top 1\/3/);
+  assert.match(header ?? "", /^NAME\s+PHASE\s+VALUE\s+STEP\s+ATTEMPTS\s+AGE\s+REASON$/);
+  assert.match(row ?? "", /^shown-00000\s+EarlyStopped\s+0\.3457\s+3\s+2\s+\S+\s+asha: val_loss 0\.3457 at step 3 is not in the top 1\/3/);
 });
 
 test("kubectl reads an unquoted y as the boolean true (YAML 1.1) and refuses it, as kubetune validate says; quoted it passes", async () => {

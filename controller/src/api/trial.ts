@@ -12,7 +12,7 @@ export const MAX_REASON_CHARS = 1024;
  * up to 3 MiB and etcd objects up to 1.5 MiB, so a Trial (status, its managedFields, a spec of at most
  * 64 parameters) stays far below both.
  */
-export const TRIAL_STATUS_MAX_BYTES = 64 * 1024;
+export const TRIAL_STATUS_MAX_BYTES = 80 * 1024;
 
 export const TRIAL_PHASES = ["Pending", "Running", "Succeeded", "Failed", "EarlyStopped"] as const;
 export type TrialPhase = (typeof TRIAL_PHASES)[number];
@@ -23,6 +23,27 @@ export const CurvePoint = z.object({
   value: z.number({ error: "must be a finite number (NaN and ±Infinity are not stored)" }),
 });
 export type CurvePoint = z.infer<typeof CurvePoint>;
+
+/**
+ * Failures of the infrastructure rather than the trial's code: the Pod was evicted, preempted, lost with
+ * its node, or its container was OOM-killed. Such a trial is retried (budget.maxRetries).
+ */
+export const INFRA_FAILURES = ["Evicted", "OOMKilled", "Preempted", "NodeLost"] as const;
+export type InfraFailure = (typeof INFRA_FAILURES)[number];
+
+/** Most retries a trial may have (budget.maxRetries is at most this), so a status stays bounded. */
+export const MAX_RETRIES = 10;
+/** Longest message kept per retry on a Trial status (its Event has up to MAX_REASON_CHARS). */
+export const MAX_RETRY_MESSAGE_CHARS = 256;
+
+/** One attempt of a trial that ended with an infrastructure failure and was retried. */
+export const TrialRetry = z.object({
+  attempt: z.int().min(1).meta({ description: "The attempt that failed (1 is the first Pod)." }),
+  reason: z.enum(INFRA_FAILURES),
+  message: z.string().max(MAX_RETRY_MESSAGE_CHARS).meta({ description: "What the kubelet or the API server said about it (its Event has more)." }),
+  lastStep: z.int().min(0).optional().meta({ description: "The curve's last step when it failed: the next attempt's reports up to it are not recorded again." }),
+});
+export type TrialRetry = z.infer<typeof TrialRetry>;
 
 /** One suggestion of the search algorithm, to be evaluated by one trial Pod. */
 export const TrialSpec = z.object({
@@ -35,7 +56,9 @@ export const TrialStatus = z.object({
   phase: z.enum(TRIAL_PHASES).optional(),
   reason: z.string().optional(),
   message: z.string().optional(),
-  podName: z.string().optional(),
+  podName: z.string().optional().meta({ description: "The Pod of the current attempt: <trial> for the first, <trial>-a<n> for attempt n." }),
+  attempts: z.int().min(1).optional().meta({ description: "Attempts so far (1 + retries after infrastructure failures)." }),
+  retries: z.array(TrialRetry).max(MAX_RETRIES).optional().meta({ description: "Attempts that ended with an infrastructure failure and were retried, oldest first." }),
   value: z.number().optional().meta({ description: "The trial's objective value." }),
   valueText: z.string().max(32).optional().meta({ description: "The objective value to 4 significant digits, as kubectl get shows it (a number column would print every digit)." }),
   metrics: z.record(z.string(), z.number()).optional().meta({ description: "Last reported value of each recorded metric." }),

@@ -99,6 +99,7 @@ export const TuningJobStatus = z.object({
   conditions: z.array(Condition).max(16).optional(),
   trials: TrialCounts.optional(),
   trialsCreated: z.int().min(0).optional().meta({ description: "Trials created so far; the next trial's index." }),
+  retries: z.int().min(0).optional().meta({ description: "Trial attempts retried after infrastructure failures (eviction, preemption, a lost node, OOM), over all trials." }),
   progress: z.string().optional().meta({ description: "Finished trials / maxTrials, for kubectl get." }),
   bestTrial: BestTrial.optional(),
   startTime: z.string().optional(),

@@ -1,6 +1,6 @@
 import type { Objective } from "../api/objective.ts";
 import type { Params } from "../api/parameters.ts";
-import type { TrialPhase, CurvePoint } from "../api/trial.ts";
+import type { TrialPhase, CurvePoint, TrialRetry } from "../api/trial.ts";
 import type { TuningJobSpec } from "../api/tuningjob.ts";
 import { fmt } from "./format.ts";
 
@@ -20,6 +20,8 @@ export interface TrialView {
   reason?: string;
   /** Position in the order trials finished (0-based); the search engine is told results in this order. */
   finishedOrder?: number;
+  /** Earlier attempts that failed for the infrastructure and were retried (engine/retry.ts), oldest first. */
+  retries?: TrialRetry[];
 }
 
 /** Why a job ended. */

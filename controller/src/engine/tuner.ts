@@ -1,10 +1,11 @@
 import { describeCollector, type MetricsCollector } from "../api/metrics-collector.ts";
 import type { TuningJobSpec } from "../api/tuningjob.ts";
 import type { Params } from "../api/parameters.ts";
-import type { CurvePoint } from "../api/trial.ts";
+import type { CurvePoint, TrialRetry } from "../api/trial.ts";
 import type { Objective } from "../api/objective.ts";
 import { bestTrial, extendedObjectiveValue, isFinished, jobEnd, objectiveValue, trialName, trialsToLaunch, type JobEnd, type TrialView } from "./job.ts";
 import { restore, type TunerOptions } from "./tuner-restore.ts";
+import { repeatsEarlierAttempt, retryOrFail, type InfraExit } from "./retry.ts";
 
 /** Something a shell must do: start a trial, stop one early, or end the job (stopping what still runs). */
 export type Action =
@@ -26,6 +27,8 @@ export interface TrialExit {
   ok: boolean;
   /** Why it failed, when it did (exit code, signal, OOM, not found...). */
   reason?: string;
+  /** Set when the infrastructure failed it (eviction, preemption, a lost node, OOM): it is retried, not failed, within budget.maxRetries. */
+  infrastructure?: InfraExit;
 }
 
 /** The engine of one job: search + early stopping + the job state machine, driven by events from a shell. */
@@ -39,8 +42,12 @@ export interface Tuner {
    * says so. Reports of a trial told to stop are recorded and decide nothing.
    */
   report(trial: string, step: number, metrics: Record<string, number>, mode?: ReportMode): Action[];
-  /** A trial's process or Pod ended; settles its phase and tells search and stopping. */
-  exited(trial: string, exit: TrialExit): void;
+  /**
+   * A trial's process or Pod ended; settles its phase and tells search and stopping. An infrastructure
+   * failure within budget.maxRetries is retried instead: the trial is Pending again for its next attempt
+   * (same parameters, its curve kept), and the retry is returned.
+   */
+  exited(trial: string, exit: TrialExit): TrialRetry | undefined;
   /** Ends the job from outside (Ctrl-C, deletion); returns what must be stopped. */
   interrupt(message: string): Action[];
   /** Every trial, in index order. */
@@ -163,7 +170,7 @@ export function createTuner(options: TunerOptions): Tuner {
     },
     report(name, step, metrics, mode = "live") {
       const t = get(name, "report");
-      if (isFinished(t.phase)) return [];
+      if (isFinished(t.phase) || repeatsEarlierAttempt(t, step)) return [];
       if (t.phase === "Pending") t.phase = "Running";
       // A stopping trial's tail goes into its curve (its Pod reported it), but the trial keeps the value
       // and metrics it was judged on when stopped, and is judged no more.
@@ -183,14 +190,16 @@ export function createTuner(options: TunerOptions): Tuner {
     },
     exited(name, exit) {
       const t = get(name, "exited");
-      if (isFinished(t.phase)) return;
       // An interrupted run leaves its unfinished trials unfinished, so that a resume runs them again.
-      if (end?.reason === "Interrupted") return;
-      const early = stopRequested.get(name);
-      if (early !== undefined) finish(t, "EarlyStopped", early);
-      else if (!exit.ok) finish(t, "Failed", exit.reason ?? "the trial exited with an error");
-      else if (t.value === undefined) finish(t, "Failed", noObjectiveReason(objective.metric, spec.metricsCollector));
-      else finish(t, "Succeeded");
+      if (isFinished(t.phase) || end?.reason === "Interrupted") return undefined;
+      const s = settle(t, exit, stopRequested.get(name), spec);
+      if ("retry" in s) {
+        t.retries = [...(t.retries ?? []), s.retry];
+        t.phase = "Pending";
+        return s.retry;
+      }
+      finish(t, s.phase, s.reason);
+      return undefined;
     },
     interrupt(message) {
       if (end) return [];
@@ -202,6 +211,18 @@ export function createTuner(options: TunerOptions): Tuner {
     best: () => bestTrial(list(), objective.direction),
     ended: () => end,
   };
+}
+
+/** How an exit settles a trial: its final phase and reason, or (an infrastructure failure within budget.maxRetries) a retry. */
+function settle(t: TrialView, exit: TrialExit, early: string | undefined, spec: TuningJobSpec): { retry: TrialRetry } | { phase: "Succeeded" | "Failed" | "EarlyStopped"; reason?: string } {
+  if (early !== undefined) return { phase: "EarlyStopped", reason: early };
+  if (!exit.ok && exit.infrastructure) {
+    const r = retryOrFail(t, exit.infrastructure, spec.budget.maxRetries);
+    return "fail" in r ? { phase: "Failed", reason: r.fail } : r;
+  }
+  if (!exit.ok) return { phase: "Failed", reason: exit.reason ?? "the trial exited with an error" };
+  if (t.value === undefined) return { phase: "Failed", reason: noObjectiveReason(spec.objective.metric, spec.metricsCollector) };
+  return { phase: "Succeeded" };
 }
 
 /** Why a trial that exited 0 failed: it never reported the objective; with a collector, where it looked. */

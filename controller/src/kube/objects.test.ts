@@ -35,7 +35,7 @@ test("a Trial object is owned by its job, labelled, and carries index and params
 test("a trial Pod substitutes params, injects KUBETUNE_* env over user values, is owned by the Trial and never restarts", () => {
   const pod = trialPod(job, { name: "iris-00003", namespace: "team", uid: "trial-uid" }, view, "nats://nats:4222");
   assert.equal(pod.metadata?.name, "iris-00003");
-  assert.deepEqual(pod.metadata?.labels, { team: "ml", [JOB_LABEL]: "iris", [TRIAL_LABEL]: "iris-00003" });
+  assert.deepEqual(pod.metadata?.labels, { team: "ml", [JOB_LABEL]: "iris", [TRIAL_LABEL]: "iris-00003", "kubetune.io/attempt": "1" });
   assert.equal(pod.metadata?.ownerReferences?.[0]?.uid, "trial-uid");
   assert.equal(pod.metadata?.ownerReferences?.[0]?.kind, "Trial");
   assert.equal(pod.spec?.restartPolicy, "Never");

@@ -8,6 +8,8 @@ import { substituteParams } from "../api/template.ts";
 import { trialEnv } from "../api/trial-env.ts";
 import { applyTrialDefaults, type TrialDefaults } from "./trial-defaults.ts";
 import { DEFAULT_COLLECTOR_IMAGE, withMetricsCollector } from "../collect/sidecar.ts";
+import { attemptsOf } from "../engine/retry.ts";
+import { ATTEMPT_LABEL, attemptPodName } from "./attempts.ts";
 
 /** Label on every Trial and Pod: the name of the TuningJob it belongs to. */
 export const JOB_LABEL = "kubetune.io/job";
@@ -72,7 +74,7 @@ export function trialSecret(jobName: string, trial: Meta, key: string): V1Secret
 }
 
 /**
- * The trial's Pod: the job's template with `${params.x}` substituted, cluster defaults filled in, KUBETUNE_*
+ * The Pod of the trial's current attempt (kube/attempts.ts): the job's template with `${params.x}` substituted, cluster defaults filled in, KUBETUNE_*
  * env injected (KUBETUNE_REPORT_KEY from `reportKeySecret` when given), owned by the Trial; with
  * spec.metricsCollector, the collector sidecar added (collect/sidecar.ts) with the same env.
  */
@@ -89,9 +91,9 @@ export function trialPod(job: TuningJob & { metadata: { namespace: string } }, t
     kind: "Pod",
     metadata: {
       ...(template.metadata ?? {}),
-      name: view.name,
+      name: attemptPodName(view),
       namespace: job.metadata.namespace,
-      labels: { ...(template.metadata?.labels ?? {}), [JOB_LABEL]: job.metadata.name, [TRIAL_LABEL]: view.name },
+      labels: { ...(template.metadata?.labels ?? {}), [JOB_LABEL]: job.metadata.name, [TRIAL_LABEL]: view.name, [ATTEMPT_LABEL]: String(attemptsOf(view)) },
       ownerReferences: [ownerReference("Trial", GROUP_VERSION, trial)],
     },
     spec: {
@@ -166,6 +168,7 @@ export function trialViewOf(trial: Trial): TrialView {
   };
   if (s.value !== undefined) view.value = s.value;
   if (s.reason !== undefined) view.reason = s.reason;
+  if (s.retries !== undefined && s.retries.length > 0) view.retries = s.retries.map((r) => ({ ...r }));
   return view;
 }
 

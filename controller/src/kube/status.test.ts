@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { MAX_METRIC_NAMES_PER_TRIAL } from "../api/metrics.ts";
 import { MAX_CATEGORICAL_CHARS } from "../api/parameters.ts";
-import { MAX_CURVE_POINTS, TRIAL_STATUS_MAX_BYTES } from "../api/trial.ts";
+import { MAX_CURVE_POINTS, MAX_RETRIES, TRIAL_STATUS_MAX_BYTES } from "../api/trial.ts";
 import type { TrialView } from "../engine/job.ts";
 import { createdSummary, jobStatus, pendingStop, sameJson, saysOnlyPending, setCondition, shownPhase, trialStatus } from "./status.ts";
 
@@ -28,7 +28,7 @@ test("conditions keep lastTransitionTime while their status does not change", ()
 test("trial status: metrics filtered to the recorded names, curve and lastStep, start and completion times, stop reason", () => {
   const v = view({ value: 0.3, curve: [{ step: 1, value: 0.5 }, { step: 2, value: 0.3 }], metrics: { val_loss: 0.3, val_accuracy: 0.9, noise: 1 } });
   const running = trialStatus({ view: v, metricNames: new Set(["val_loss", "val_accuracy"]), now: T0 });
-  assert.deepEqual(running, { phase: "Running", podName: "j-00000", value: 0.3, valueText: "0.3", metrics: { val_loss: 0.3, val_accuracy: 0.9 }, lastStep: 2, curve: v.curve, startTime: T0 });
+  assert.deepEqual(running, { phase: "Running", podName: "j-00000", attempts: 1, value: 0.3, valueText: "0.3", metrics: { val_loss: 0.3, val_accuracy: 0.9 }, lastStep: 2, curve: v.curve, startTime: T0 });
   const stopped = trialStatus({ view: v, stop: { reason: "asha: rung 2", at: T1 }, previous: running, metricNames: null, now: "2026-01-01T00:02:00.000Z" });
   assert.equal(stopped.phase, "EarlyStopped");
   assert.equal(stopped.reason, "asha: rung 2");
@@ -110,10 +110,12 @@ test("the worst-case Trial status fits TRIAL_STATUS_MAX_BYTES, and a Trial with 
   const reason = "\u0001".repeat(100_000);
   const podName = "j".repeat(63);
   const previous = { phase: "Running" as const, podName, metrics: names(10_000), curve: curve.slice(0, MAX_CURVE_POINTS), lastStep: Number.MAX_SAFE_INTEGER, startTime: T0 };
-  const v = view({ name: podName, phase: "Failed", reason, value: longest, curve, metrics: names(0) });
+  const retries = Array.from({ length: MAX_RETRIES }, (_, i) => ({ attempt: i + 1, reason: "OOMKilled" as const, message: reason, lastStep: Number.MAX_SAFE_INTEGER }));
+  const v = view({ name: podName, phase: "Failed", reason, value: longest, curve, metrics: names(0), retries });
   const status = trialStatus({ view: v, stop: { reason, at: T1 }, previous, metricNames: null, now: T1 });
   assert.equal(Object.keys(status.metrics ?? {}).length, MAX_METRIC_NAMES_PER_TRIAL);
   assert.equal(status.curve?.length, MAX_CURVE_POINTS);
+  assert.equal(status.retries?.length, MAX_RETRIES);
   const bytes = Buffer.byteLength(JSON.stringify(status));
   assert.ok(bytes <= TRIAL_STATUS_MAX_BYTES, `worst-case status is ${bytes} bytes, over ${TRIAL_STATUS_MAX_BYTES}`);
   // The status patch body is {"status":…}; the stored Trial adds its spec (at most 64 parameters of

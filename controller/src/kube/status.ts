@@ -1,10 +1,12 @@
 import type { Condition } from "../api/meta.ts";
 import { isReservedMetricName, MAX_METRIC_NAMES_PER_TRIAL, METRIC_NAME_PATTERN } from "../api/metrics.ts";
-import { MAX_CURVE_POINTS, MAX_REASON_CHARS, type TrialStatus } from "../api/trial.ts";
+import { MAX_CURVE_POINTS, MAX_REASON_CHARS, MAX_RETRY_MESSAGE_CHARS, type TrialStatus } from "../api/trial.ts";
 import type { BestTrial, TuningJobStatus } from "../api/tuningjob.ts";
 import { isFinished, progress, trialCounts, type JobEnd, type TrialView } from "../engine/job.ts";
 import { fmt } from "../engine/format.ts";
 import { thinCurve } from "./objects.ts";
+import { attemptPodName } from "./attempts.ts";
+import { attemptsOf } from "../engine/retry.ts";
 
 /** A stop the controller has decided but the trial's process has not acted on yet. */
 export interface StopRequest {
@@ -27,9 +29,9 @@ export function setCondition(conditions: readonly Condition[], next: Condition, 
   return [...conditions.filter((c) => c.type !== next.type), merged].sort((a, b) => a.type.localeCompare(b.type));
 }
 
-/** A reason or message cut to MAX_REASON_CHARS, saying so. */
-export function boundedText(text: string): string {
-  return text.length <= MAX_REASON_CHARS ? text : `${text.slice(0, MAX_REASON_CHARS - 1)}…`;
+/** A reason or message cut to `max` characters (default MAX_REASON_CHARS), saying so. */
+export function boundedText(text: string, max = MAX_REASON_CHARS): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 /**
@@ -77,7 +79,10 @@ function trialConditions(view: TrialView, stop: StopRequest | undefined, previou
 export function trialStatus(input: { view: TrialView; stop?: StopRequest; previous?: TrialStatus; metricNames: ReadonlySet<string> | null; now: string }): TrialStatus {
   const { view, stop, previous, now } = input;
   const phase = shownPhase(view, stop);
-  const status: TrialStatus = { phase, podName: view.name };
+  const status: TrialStatus = { phase, podName: attemptPodName(view) };
+  // A Trial not started yet says only "Pending" (see saysOnlyPending), unless it waits for a retry.
+  if (phase !== "Pending" || view.retries) status.attempts = attemptsOf(view);
+  if (view.retries) status.retries = view.retries.map((r) => ({ ...r, message: boundedText(r.message, MAX_RETRY_MESSAGE_CHARS) }));
   const reason = view.reason ?? stop?.reason;
   if (reason !== undefined && phase !== "Pending" && phase !== "Running") status.reason = boundedText(reason);
   if (view.value !== undefined) {
@@ -147,6 +152,7 @@ export function jobStatus(input: {
     conditions,
     trials: counts,
     trialsCreated: trials.length,
+    retries: trials.reduce((n, t) => n + (t.retries?.length ?? 0), 0),
     progress: progress(trials, input.maxTrials),
     startTime: previous?.startTime ?? now,
   };

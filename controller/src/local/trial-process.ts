@@ -5,6 +5,12 @@ import type { MetricMessage } from "../api/metrics.ts";
 import type { MetricsCollector } from "../api/metrics-collector.ts";
 import { createLineReader } from "../collect/line-format.ts";
 
+/**
+ * A local process killed by SIGKILL (exit 137) may have been OOM-killed by the kernel, or killed by a
+ * person: nothing tells the two apart, so `kubetune run` never retries, and says so.
+ */
+export const SIGKILL_NOT_RETRIED = " (SIGKILL: perhaps the kernel's OOM killer; kubetune run does not retry trials, a cluster retries those the kubelet reports OOMKilled, see budget.maxRetries)";
+
 /** What to run for one trial. */
 export interface TrialCommand {
   trial: string;
@@ -82,7 +88,7 @@ export function startTrialProcess(cmd: TrialCommand, events: TrialProcessEvents)
     if (code === 0) return events.onExit({ ok: true });
     const last = tail.length > 0 ? `: ${tail[tail.length - 1]}` : "";
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-    events.onExit({ ok: false, reason: `${how}${last}` });
+    events.onExit({ ok: false, reason: `${how}${last}${signal === "SIGKILL" || code === 137 ? SIGKILL_NOT_RETRIED : ""}` });
   });
 
   const kill = (signal: NodeJS.Signals): void => {

@@ -28,6 +28,7 @@ export interface ControllerMetrics {
   bestObjective: Gauge<"namespace" | "job" | "metric">;
   suggestionLatency: Histogram<"algorithm">;
   earlyStops: Counter<"namespace" | "job">;
+  trialRetries: Counter<"reason">;
   metricMessages: Counter<"result">;
   jobsByPhase: Gauge<"phase">;
   reconcileTotal: Counter<"controller" | "result">;
@@ -57,6 +58,7 @@ export function createMetrics(): ControllerMetrics {
     bestObjective: new Gauge({ name: "kubetune_best_objective_value", help: "Objective value of each job's best trial so far.", labelNames: ["namespace", "job", "metric"], registers }),
     suggestionLatency: new Histogram({ name: "kubetune_suggestion_duration_seconds", help: "Time the search algorithm took to suggest trials.", labelNames: ["algorithm"], buckets: seconds, registers }),
     earlyStops: new Counter({ name: "kubetune_early_stopping_decisions_total", help: "Trials stopped early by the stopping rule.", labelNames: ["namespace", "job"], registers }),
+    trialRetries: new Counter({ name: "kubetune_trial_retries_total", help: "Trial attempts retried after an infrastructure failure, by reason (Evicted, OOMKilled, Preempted, NodeLost).", labelNames: ["reason"], registers }),
     metricMessages: new Counter({ name: "kubetune_metric_messages_total", help: "Metric messages read from NATS, by result (accepted or the reject reason).", labelNames: ["result"], registers }),
     jobsByPhase: new Gauge({ name: "kubetune_tuningjobs", help: "TuningJobs by phase.", labelNames: ["phase"], registers }),
     reconcileTotal: new Counter({ name: "controller_runtime_reconcile_total", help: "Reconciles by result (success, error, requeue_after).", labelNames: ["controller", "result"], registers }),

@@ -13,6 +13,7 @@ import { prepareLaunch, type Launch } from './launch.ts';
 import { startupProbe } from './probe.ts';
 import { newPodRun, stopSidecars, type PodRun } from './pod-run.ts';
 import { PROCESS_NODE_LABELS, selectsNode } from './placement.ts';
+import { EVICTION_MESSAGE, simulate, simulatedEnd, simulationOf } from './simulate.ts';
 import type { Exit, RunningProcess } from './process.ts';
 import type { SyntheticBus } from './synthetic.ts';
 import {
@@ -63,6 +64,7 @@ export async function startKubelet(o: KubeletOptions): Promise<{ stop(): Promise
     const status = JSON.parse(JSON.stringify(podStatus({
       podUid: run.uid, containers: run.containers, sidecars: run.sidecars, startTime: run.startTime, now: new Date(),
       previousConditions: run.pod.status?.conditions ?? [],
+      ...(run.simulated?.kind === 'evict' ? { evicted: { message: EVICTION_MESSAGE } } : {}),
     }))) as unknown;
     const text = JSON.stringify(status);
     if (text === run.lastStatus) return;
@@ -117,9 +119,9 @@ export async function startKubelet(o: KubeletOptions): Promise<{ stop(): Promise
     // Stopped by this kubelet's own shutdown: the Pod keeps its last reported state, and a restarted
     // kubelet treats the container as lost (137), as a real node restart would.
     if (stopping || c.state.kind === 'terminated' || runs.get(run.uid) !== run) return;
-    const t = terminated(startedAt, exit);
+    const t = simulatedEnd(run, c, terminated(startedAt, exit));
     o.log(`${run.namespace}/${run.name}/${c.name} exited ${t.exitCode} (${t.reason})`);
-    if (!run.deleting && !stopping && mayRestart(run, c, t.exitCode)) {
+    if (!run.deleting && !stopping && run.simulated?.kind !== 'evict' && mayRestart(run, c, t.exitCode)) {
       const delay = backoffMs(c.restartCount, o.backoffBaseMs, o.backoffMaxMs);
       c.lastTerminated = t;
       c.state = { kind: 'waiting', reason: 'CrashLoopBackOff', message: `back-off ${delay}ms restarting container ${c.name} of pod ${run.namespace}/${run.name}` };
@@ -191,6 +193,11 @@ export async function startKubelet(o: KubeletOptions): Promise<{ stop(): Promise
       }
     } else if (!run.deleting) {
       run.pod = pod;
+      const sim = simulationOf(pod);
+      if (sim !== undefined && run.simulated === undefined) {
+        simulate(run, sim, o.log);
+        await sync(run);
+      }
     }
     if (pod.metadata?.deletionTimestamp) await terminate(run, pod);
   };

@@ -23,6 +23,8 @@ export type PodRun = {
   /** Finished before this kubelet started: its recorded status is final and never re-posted. */
   frozen: boolean;
   lastStatus: string;
+  /** An infrastructure failure a test asked this kubelet to fake (simulate.ts). */
+  simulated?: { kind: 'oom' | 'evict'; container?: string };
 };
 
 /** The kubelet's record of a Pod it runs, from the Pod (restart counts carried over from its status). */

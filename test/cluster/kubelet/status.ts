@@ -132,20 +132,25 @@ export type PodStatusInput = {
   startTime: Date;
   now: Date;
   previousConditions: readonly V1PodCondition[];
+  /** Evicted by this kubelet (node pressure): the Pod fails with reason Evicted and a DisruptionTarget condition, whatever its containers say. */
+  evicted?: { message: string };
 };
 
 /** The full status the kubelet owns for a Pod (PodScheduled is the binder's and is kept as it was). */
 export function podStatus(input: PodStatusInput): V1PodStatus {
   const { containers, now, previousConditions } = input;
   const sidecars = input.sidecars ?? [];
-  const phase = podPhase(containers, sidecars);
+  const evicted = input.evicted;
+  const phase = evicted ? 'Failed' : podPhase(containers, sidecars);
   const allRunning = containers.length > 0 && containers.every((c) => c.state.kind === 'running');
   const terminal = phase === 'Succeeded' || phase === 'Failed';
   const notReady = terminal ? 'PodCompleted' : allRunning ? undefined : 'ContainersNotReady';
   const scheduled = previousConditions.find((c) => c.type === 'PodScheduled');
   return {
     phase,
+    ...(evicted ? { reason: 'Evicted', message: evicted.message } : {}),
     conditions: [
+      ...(evicted ? [{ ...condition('DisruptionTarget', true, now, previousConditions, 'TerminationByKubelet'), message: evicted.message }] : []),
       condition('PodReadyToStartContainers', !terminal, now, previousConditions),
       condition('Initialized', true, now, previousConditions),
       condition('Ready', allRunning, now, previousConditions, notReady),

@@ -50,7 +50,7 @@ test("names, short names, printer columns and the status subresource", () => {
 test("kubectl get trials shows the value compactly (a string, as number columns print every digit) and why a trial ended", () => {
   const tr = customResourceDefinitions()[1] as { spec: { versions: { additionalPrinterColumns: { name: string; type: string; jsonPath: string; priority?: number }[] }[] } };
   const columns = tr.spec.versions[0]?.additionalPrinterColumns ?? [];
-  assert.deepEqual(columns.map((c) => c.name), ["Phase", "Value", "Step", "Age", "Reason"]);
+  assert.deepEqual(columns.map((c) => c.name), ["Phase", "Value", "Step", "Attempts", "Age", "Reason"]);
   assert.deepEqual(columns.find((c) => c.name === "Value"), { name: "Value", type: "string", jsonPath: ".status.valueText", description: "Objective value, 4 significant digits (status.value has them all)" });
   assert.equal(columns.find((c) => c.name === "Reason")?.priority ?? 0, 0, "shown without -o wide");
 });

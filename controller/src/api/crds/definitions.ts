@@ -48,6 +48,7 @@ const KINDS: Kind[] = [
       { name: "Phase", type: "string", jsonPath: ".status.phase", description: "Pending, Running, Succeeded, Failed or EarlyStopped" },
       { name: "Value", type: "string", jsonPath: ".status.valueText", description: "Objective value, 4 significant digits (status.value has them all)" },
       { name: "Step", type: "integer", jsonPath: ".status.lastStep", description: "Last reported step" },
+      { name: "Attempts", type: "integer", jsonPath: ".status.attempts", description: "Attempts so far (retries after infrastructure failures)" },
       { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp", description: "Time since creation" },
       // Last: the reason is a sentence (the stopping rule's verdict), so it goes where its length pushes nothing aside.
       { name: "Reason", type: "string", jsonPath: ".status.reason", description: "Why it ended (failed, stopped early)" },

@@ -1,8 +1,10 @@
 import { GROUP_VERSION } from "../../api/meta.ts";
 import type { TrialAddress } from "../../api/metrics.ts";
+import type { TrialRetry } from "../../api/trial.ts";
 import type { JobEnd } from "../../engine/job.ts";
 import type { Action } from "../../engine/tuner.ts";
 import { errorText } from "../../telemetry/log.ts";
+import { boundedText } from "../status.ts";
 import { isoNow, type Deps } from "./deps.ts";
 import type { JobRuntime } from "./runtime.ts";
 
@@ -46,4 +48,13 @@ export function fail(d: Deps, rt: JobRuntime, end: JobEnd): void {
   if (rt.fatal || rt.tuner.ended()) return;
   rt.fatal = end;
   applyActions(d, rt, rt.tuner.interrupt(end.message).map((a) => (a.type === "end" ? { ...a, end } : a)));
+}
+
+/** Tells of a trial retried after an infrastructure failure: a Warning Event on the Trial (reason Evicted, OOMKilled, Preempted or NodeLost), the retries metric, a log line. */
+export function retried(d: Deps, rt: JobRuntime, trial: string, pod: string, retry: TrialRetry): void {
+  const next = retry.attempt + 1;
+  const message = `attempt ${retry.attempt} (Pod ${pod}) ended: ${retry.message}; retrying as attempt ${next} of at most ${rt.spec.budget.maxRetries + 1} with the same parameters`;
+  event(d, rt, "Trial", trial, "Warning", retry.reason, boundedText(message));
+  d.metrics.trialRetries.inc({ reason: retry.reason });
+  d.log.info("trial retried after an infrastructure failure", { namespace: rt.namespace, job: rt.name, trial, pod, reason: retry.reason, attempt: next, message: boundedText(retry.message) });
 }

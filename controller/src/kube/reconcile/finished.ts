@@ -18,10 +18,12 @@ export async function settleFinished(d: Deps, gauges: JobGauges, job: JobObject)
   for (const t of ownedTrials(d, namespace, name, uid)) {
     const phase = t.status?.phase ?? "Pending";
     if (!isFinished(phase)) await d.api.patchTrialStatus(namespace, t.metadata.name, { ...(t.status ?? {}), phase: "EarlyStopped", reason: `the job ended (${job.status?.reason ?? job.status?.phase})`, completionTime: isoNow(d) });
-    const pod = d.pods.get(namespace, t.metadata.name) as V1Pod | undefined;
+    // The Pod of the trial's last attempt (kube/attempts.ts), which its status names.
+    const podName = t.status?.podName ?? t.metadata.name;
+    const pod = d.pods.get(namespace, podName) as V1Pod | undefined;
     if (!pod || pod.metadata?.deletionTimestamp || podOutcome(pod).state === "exited") continue;
     const due = ended + d.stopGraceMs - d.now();
-    if (due <= 0) await d.api.deletePod(namespace, t.metadata.name);
+    if (due <= 0) await d.api.deletePod(namespace, podName);
     else wake = Math.min(wake ?? due, due);
   }
   return wake === undefined ? {} : { requeueAfterMs: wake };

@@ -1,4 +1,5 @@
 import { isFinished } from "../../engine/job.ts";
+import { attemptPodName } from "../attempts.ts";
 import type { ReconcileOutcome } from "../workqueue.ts";
 import { applyActions } from "./act.ts";
 import type { Deps, JobObject } from "./deps.ts";
@@ -46,7 +47,7 @@ async function step(d: Deps, jobs: Jobs, rt: JobRuntime, job: JobObject): Promis
   wake = earliest(wake, await observePods(d, rt));
   await writeStatuses(d, jobs.gauges, rt, job.status, job.metadata.generation);
   // Active: a trial still to finish, other than a stopped one whose Pod is already gone.
-  const active = rt.tuner.trials().some((v) => !isFinished(v.phase) && (!rt.stops.has(v.name) || d.pods.get(rt.namespace, v.name) !== undefined));
+  const active = rt.tuner.trials().some((v) => !isFinished(v.phase) && (!rt.stops.has(v.name) || d.pods.get(rt.namespace, attemptPodName(v)) !== undefined));
   if (active) wake = Math.min(wake ?? RESYNC_MS, RESYNC_MS);
   return wake === undefined ? {} : { requeueAfterMs: wake };
 }

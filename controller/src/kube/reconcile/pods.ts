@@ -1,7 +1,11 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import { isFinished } from "../../engine/job.ts";
 import { errorText } from "../../telemetry/log.ts";
+import type { TrialExit } from "../../engine/tuner.ts";
+import { attemptPodName } from "../attempts.ts";
+import { infrastructureFailure, podVanished } from "../failure-class.ts";
 import { podOutcome } from "../objects.ts";
+import { retried } from "./act.ts";
 import type { Deps } from "./deps.ts";
 import type { JobRuntime } from "./runtime.ts";
 
@@ -25,27 +29,47 @@ async function settling(d: Deps, rt: JobRuntime, trial: string): Promise<boolean
   return true;
 }
 
+/** Tells the engine a trial's Pod ended; a retry gets its Event and metric, and the next attempt waits for its own exit. */
+function exited(d: Deps, rt: JobRuntime, trial: string, pod: string, exit: TrialExit): void {
+  const retry = rt.tuner.exited(trial, exit);
+  if (retry === undefined) return;
+  rt.exitSeenAt.delete(trial);
+  retried(d, rt, trial, pod, retry);
+}
+
+/** How a Pod that ended (or vanished: see podVanished) ends its attempt; a stopped trial's exit is always clean. */
+function exitOf(pod: V1Pod | undefined, name: string, stopped: boolean): TrialExit {
+  if (stopped) return { ok: true };
+  const infrastructure = pod === undefined ? podVanished(name) : infrastructureFailure(pod);
+  if (infrastructure !== undefined) return { ok: false, reason: infrastructure.message, infrastructure };
+  const o = pod === undefined ? undefined : podOutcome(pod);
+  return o?.state === "exited" && o.ok ? { ok: true } : { ok: false, reason: (o?.state === "exited" && o.reason) || "the Pod failed" };
+}
+
 /**
- * Reads Pods into the engine: started, exited (after its last reports arrived), deleted; deletes the
- * Pod of a stopped trial once its grace period is over. Returns when to look again, if sooner than the resync.
+ * Reads the Pods of the trials' current attempts into the engine: started, exited (after the last
+ * reports arrived), deleted; an infrastructure failure becomes the trial's next attempt (the engine
+ * decides). Deletes the Pod of a stopped trial once its grace period is over. Returns when to look
+ * again, if sooner than the resync.
  */
 export async function observePods(d: Deps, rt: JobRuntime): Promise<number | undefined> {
   let wake: number | undefined;
   for (const v of rt.tuner.trials()) {
     rt.awaitingReports.delete(v.name);
     if (isFinished(v.phase)) continue;
-    const pod = d.pods.get(rt.namespace, v.name) as V1Pod | undefined;
+    const name = attemptPodName(v);
+    const pod = d.pods.get(rt.namespace, name) as V1Pod | undefined;
     const stop = rt.stops.get(v.name);
     if (!pod) {
-      if (!stop && !rt.podSeen.has(v.name)) continue;
+      if (!stop && !rt.podSeen.has(name)) continue;
       if (await settling(d, rt, v.name)) {
         wake = earliest(wake, 500);
         continue;
       }
-      rt.tuner.exited(v.name, stop ? { ok: true } : { ok: false, reason: "its Pod was deleted before the trial finished" });
+      exited(d, rt, v.name, name, exitOf(undefined, name, stop !== undefined));
       continue;
     }
-    rt.podSeen.add(v.name);
+    rt.podSeen.add(name);
     const o = podOutcome(pod);
     if (o.state === "running") rt.tuner.started(v.name);
     if (o.state === "exited") {
@@ -53,14 +77,14 @@ export async function observePods(d: Deps, rt: JobRuntime): Promise<number | und
         wake = earliest(wake, 500);
         continue;
       }
-      rt.tuner.exited(v.name, stop || o.ok ? { ok: true } : { ok: false, reason: o.reason ?? "the Pod failed" });
+      exited(d, rt, v.name, name, exitOf(pod, name, stop !== undefined));
       continue;
     }
     if (stop && !pod.metadata?.deletionTimestamp) {
       const due = Date.parse(stop.at) + d.stopGraceMs - d.now();
       if (due <= 0) {
-        d.log.info("deleting the Pod of a stopped trial after its grace period", { namespace: rt.namespace, job: rt.name, trial: v.name });
-        void d.api.deletePod(rt.namespace, v.name).catch((e: unknown) => d.log.warn("deleting a stopped trial's Pod failed", { trial: v.name, error: errorText(e) }));
+        d.log.info("deleting the Pod of a stopped trial after its grace period", { namespace: rt.namespace, job: rt.name, trial: v.name, pod: name });
+        void d.api.deletePod(rt.namespace, name).catch((e: unknown) => d.log.warn("deleting a stopped trial's Pod failed", { trial: v.name, pod: name, error: errorText(e) }));
         wake = earliest(wake, 1000);
       } else wake = earliest(wake, due);
     }

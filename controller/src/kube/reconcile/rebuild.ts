@@ -64,13 +64,15 @@ export function rebuild(d: Deps, job: JobObject): JobRuntime {
     if (t.metadata.uid) rt.trialUids.set(tn, t.metadata.uid);
     if (t.status) rt.written.set(tn, { status: t.status });
     const stopping = stops[tn];
+    // The Pod of the attempt the status records (kube/attempts.ts).
+    const pod = t.status?.podName ?? tn;
     if (stopping !== undefined) {
-      rt.podSeen.add(tn);
+      rt.podSeen.add(pod);
       rt.stops.set(tn, { reason: stopping, at: t.status?.completionTime ?? isoNow(d) });
       // Sent again in case the first was lost with its controller (a trial that already stopped ignores it).
       sendStop(d, { namespace, job: name, trial: tn }, stopping);
     } else if (t.status?.phase && isFinished(t.status.phase)) rt.counted.add(tn);
-    else if (t.status?.phase === "Running") rt.podSeen.add(tn);
+    else if (t.status?.phase === "Running") rt.podSeen.add(pod);
   }
   d.log.info("job state rebuilt from its Trials", { namespace, job: name, trials: stored.length, finished: rt.counted.size, stopping: rt.stops.size });
   return rt;

@@ -130,10 +130,10 @@ function addJob(store: ReturnType<typeof fakeCluster>["store"], maxTrials: numbe
 const phase = (store: ReturnType<typeof fakeCluster>["store"], name: string) => (store.trials.get(name)?.status as { phase?: string } | undefined)?.phase;
 const addr = (trial: string) => ({ namespace: "ns", job: "j", trial });
 
-/** Runs one trial to success: its Pod runs, reports, and succeeds. */
-async function finishTrial(c: ReturnType<typeof fakeCluster>, r: Reconciler, name: string, loss: number): Promise<void> {
-  const pod = c.store.pods.get(name);
-  assert.ok(pod, `${name} has a Pod`);
+/** Runs one trial to success: its Pod (of its current attempt: `podName`) runs, reports, and succeeds. */
+async function finishTrial(c: ReturnType<typeof fakeCluster>, r: Reconciler, name: string, loss: number, podName = name): Promise<void> {
+  const pod = c.store.pods.get(podName);
+  assert.ok(pod, `${name} has a Pod ${podName}`);
   pod.status = { phase: "Running" };
   await r.reconcile("ns/j");
   r.report(addr(name), { trial: name, step: 1, metrics: { loss: loss + 1 } });
@@ -188,7 +188,7 @@ test("a raised budget on a running job launches more trials; observedGeneration 
   assert.deepEqual([status.bestTrial.name, status.bestTrial.value], ["j-00001", 0.4]);
 });
 
-test("a Pod deleted by hand fails its trial once; the next trial gets its own Pod; nothing is counted twice", async () => {
+test("a Pod deleted while its trial runs (lost with its node, or by hand) is retried once as <trial>-a2; nothing is counted as failed", async () => {
   const c = fakeCluster();
   addJob(c.store, 3);
   const r = c.reconciler();
@@ -198,12 +198,19 @@ test("a Pod deleted by hand fails its trial once; the next trial gets its own Po
   c.store.pods.delete("j-00000");
   await r.reconcile("ns/j");
   await r.reconcile("ns/j");
-  assert.equal(phase(c.store, "j-00000"), "Failed");
-  assert.match((c.store.trials.get("j-00000")?.status as { reason: string }).reason, /Pod was deleted/);
-  assert.ok(!c.store.pods.has("j-00000"), "the deleted Pod is not recreated");
+  const status = c.store.trials.get("j-00000")?.status as { phase?: string; attempts: number; podName: string; retries: { reason: string; attempt: number }[] };
+  assert.equal(status.phase, "Pending", "the next attempt waits for its Pod");
+  assert.deepEqual([status.attempts, status.podName, status.retries.map((x) => [x.attempt, x.reason])], [2, "j-00000-a2", [[1, "NodeLost"]]]);
+  assert.ok(!c.store.pods.has("j-00000"), "the deleted Pod is not recreated under its own name");
+  assert.equal((c.store.pods.get("j-00000-a2")?.metadata?.labels as Record<string, string>)["kubetune.io/attempt"], "2");
+  assert.ok(!c.store.pods.has("j-00001"), "the retried trial holds its parallelTrials slot");
+  const job = c.store.jobs.get("j")?.status as { trials: unknown; retries: number };
+  assert.deepEqual(job.trials, { pending: 1, running: 0, succeeded: 0, failed: 0, earlyStopped: 0 });
+  assert.equal(job.retries, 1);
+  assert.deepEqual(c.calls.events.filter((e) => e === "NodeLost" || e === "TrialFailed"), ["NodeLost"]);
+  await finishTrial(c, r, "j-00000", 0.5, "j-00000-a2");
+  assert.equal(phase(c.store, "j-00000"), "Succeeded");
   assert.ok(c.store.pods.has("j-00001"));
-  assert.deepEqual((c.store.jobs.get("j")?.status as { trials: unknown }).trials, { pending: 1, running: 0, succeeded: 0, failed: 1, earlyStopped: 0 });
-  assert.equal(c.calls.events.filter((e) => e === "TrialFailed").length, 1);
 });
 
 test("a new controller rebuilds from the Trials: the running trial keeps its curve, no trial or Pod is created again", async () => {
@@ -287,7 +294,7 @@ test("an early-stop decision marks the Trial at once; a budget edit meanwhile ke
   assert.equal((c.store.jobs.get("j")?.status as { trials: { earlyStopped: number } }).trials.earlyStopped, 1);
 });
 
-test("a Trial deleted by hand is recreated with its status; a running one fails once its Pod is gone", async () => {
+test("a Trial deleted by hand is recreated with its status; a running one is retried once its Pod is gone", async () => {
   const c = fakeCluster();
   addJob(c.store, 4);
   const r = c.reconciler();
@@ -302,9 +309,12 @@ test("a Trial deleted by hand is recreated with its status; a running one fails 
   await r.reconcile("ns/j");
   assert.equal(phase(c.store, "j-00000"), "Succeeded", "the finished trial is back on record");
   assert.equal((c.store.trials.get("j-00000")?.status as { value: number }).value, 0.5);
-  assert.equal(phase(c.store, "j-00001"), "Failed");
-  assert.deepEqual((c.store.jobs.get("j")?.status as { trials: unknown }).trials, { pending: 1, running: 0, succeeded: 1, failed: 1, earlyStopped: 0 });
-  assert.deepEqual([...c.store.trials.keys()].sort(), ["j-00000", "j-00001", "j-00002"]);
+  // Its Pod went with it, which to the controller is a Pod lost while the trial ran: a NodeLost retry.
+  assert.equal(phase(c.store, "j-00001"), "Pending");
+  assert.equal((c.store.trials.get("j-00001")?.status as { attempts: number }).attempts, 2);
+  assert.ok(c.store.pods.has("j-00001-a2"));
+  assert.deepEqual((c.store.jobs.get("j")?.status as { trials: unknown }).trials, { pending: 1, running: 0, succeeded: 1, failed: 0, earlyStopped: 0 });
+  assert.deepEqual([...c.store.trials.keys()].sort(), ["j-00000", "j-00001"]);
 });
 
 test("a Trial of our name that is not the job's is never adopted: the job fails and says why", async () => {
@@ -573,4 +583,85 @@ test("ingest's port: a job not loaded yet is 'later', a finished one never loade
   const stored = other.store.jobs.get("j");
   if (stored) stored.status = { phase: "Succeeded" };
   assert.deepEqual(createReconciler(other.deps()).target.admission(addr("j-00000")), { state: "finished" }, "a finished job is never loaded again");
+});
+
+/** A real-looking Pod evicted by the kubelet for memory pressure. */
+const evictedPod = {
+  phase: "Failed",
+  reason: "Evicted",
+  message: "The node was low on resource: memory. Threshold quantity: 100Mi, available: 51200Ki. ",
+  conditions: [{ type: "DisruptionTarget", status: "True", reason: "TerminationByKubelet", message: "The node was low on resource: memory." }],
+  containerStatuses: [{ name: "t", state: { terminated: { exitCode: 137, reason: "Error" } } }],
+};
+
+test("an evicted trial is retried with the same parameters: an Evicted Event with the kubelet's message, the retries metric, the curve kept", async () => {
+  const c = fakeCluster();
+  addJob(c.store, 2);
+  const metrics = createMetrics();
+  const r = c.reconciler({ metrics });
+  await r.reconcile("ns/j");
+  c.store.pods.get("j-00000")!.status = { phase: "Running" };
+  await r.reconcile("ns/j");
+  r.report(addr("j-00000"), { trial: "j-00000", step: 1, metrics: { loss: 0.8 } });
+  await r.persist(new Set(["ns/j"]));
+  c.store.pods.get("j-00000")!.status = structuredClone(evictedPod);
+  await r.reconcile("ns/j");
+  const a2 = c.store.pods.get("j-00000-a2") as { spec: { containers: { args: string[] }[] } } | undefined;
+  assert.equal(a2?.spec.containers[0]?.args[0], (c.store.pods.get("j-00000") as { spec: { containers: { args: string[] }[] } }).spec.containers[0]?.args[0], "same parameters");
+  const e = c.calls.eventLog.find((x) => x.reason === "Evicted");
+  assert.equal(e?.type, "Warning");
+  assert.match(e?.message ?? "", /^attempt 1 \(Pod j-00000\) ended: The node was low on resource: memory\..*retrying as attempt 2 of at most 3/);
+  assert.match(await metrics.registry.metrics(), /kubetune_trial_retries_total\{reason="Evicted"\} 1/);
+  await finishTrial(c, r, "j-00000", 0.5, "j-00000-a2");
+  const status = c.store.trials.get("j-00000")?.status as { phase: string; curve: unknown; attempts: number };
+  assert.equal(status.phase, "Succeeded");
+  assert.equal(status.attempts, 2);
+  assert.deepEqual(status.curve, [{ step: 1, value: 0.8 }, { step: 2, value: 0.5 }], "step 1 was the first attempt's; the new attempt's step 1 is not recorded again");
+});
+
+test("a user failure is not retried; an OOM kill beyond maxRetries fails the trial saying so", async () => {
+  const c = fakeCluster();
+  addJob(c.store, 3);
+  (c.store.jobs.get("j")!.spec as { budget: Record<string, number> }).budget.maxRetries = 1;
+  const r = c.reconciler();
+  await r.reconcile("ns/j");
+  c.store.pods.get("j-00000")!.status = { phase: "Failed", containerStatuses: [{ name: "t", state: { terminated: { exitCode: 1, reason: "Error" } } }] };
+  await r.reconcile("ns/j");
+  assert.equal(phase(c.store, "j-00000"), "Failed");
+  assert.ok(!c.store.pods.has("j-00000-a2"));
+  const oom = { phase: "Failed", containerStatuses: [{ name: "t", state: { terminated: { exitCode: 137, reason: "OOMKilled" } } }] };
+  c.store.pods.get("j-00001")!.status = structuredClone(oom);
+  await r.reconcile("ns/j");
+  c.store.pods.get("j-00001-a2")!.status = structuredClone(oom);
+  await r.reconcile("ns/j");
+  const s1 = c.store.trials.get("j-00001")?.status as { phase: string; reason: string; attempts: number };
+  assert.deepEqual([s1.phase, s1.attempts], ["Failed", 2]);
+  assert.match(s1.reason, /^OOMKilled on attempt 2 of 2 \(OOMKilled, OOMKilled\); all 1 retries spent \(budget.maxRetries = 1\): container t was OOM-killed \(exit code 137\)/);
+  assert.ok(!c.store.pods.has("j-00001-a3"));
+});
+
+test("a controller killed between an eviction and the new Pod retries exactly once, whether or not it wrote the retry", async () => {
+  const c = fakeCluster();
+  addJob(c.store, 2);
+  const first = c.reconciler();
+  await first.reconcile("ns/j");
+  c.store.pods.get("j-00000")!.status = { phase: "Running" };
+  await first.reconcile("ns/j");
+  // Evicted while no controller runs: the stored Trial still says Running, attempt 1.
+  c.store.pods.get("j-00000")!.status = structuredClone(evictedPod);
+  const second = c.reconciler();
+  await second.reconcile("ns/j");
+  assert.equal((c.store.trials.get("j-00000")?.status as { attempts: number }).attempts, 2);
+  assert.ok(c.store.pods.has("j-00000-a2"));
+  // The retry was written but its Pod lost (killed before the create went out): the next controller creates it, once.
+  c.store.pods.delete("j-00000-a2");
+  const creates = c.calls.podCreates;
+  const third = c.reconciler();
+  await third.reconcile("ns/j");
+  await third.reconcile("ns/j");
+  assert.equal(c.calls.podCreates - creates, 1);
+  assert.ok(c.store.pods.has("j-00000-a2"));
+  assert.ok(!c.store.pods.has("j-00000-a3"));
+  assert.equal((c.store.trials.get("j-00000")?.status as { attempts: number }).attempts, 2);
+  assert.equal(c.calls.events.filter((e) => e === "Evicted").length, 1, "one retry, one Event");
 });

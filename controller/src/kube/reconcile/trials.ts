@@ -1,5 +1,6 @@
 import type { TrialView } from "../../engine/job.ts";
 import { isFinished } from "../../engine/job.ts";
+import { attemptPodName } from "../attempts.ts";
 import { forEachLimit } from "../limit.ts";
 import { reportKeySecretName, trialObject, trialPod, trialSecret } from "../objects.ts";
 import { createdSummary, sameJson } from "../status.ts";
@@ -50,10 +51,16 @@ async function ensureTrialObject(d: Deps, rt: JobRuntime, job: JobObject, v: Tri
   return { ok: false };
 }
 
-/** Creates the trial's report-key Secret (when reports are signed) and then its Pod, unless it has one. */
+/** Whether the Pod of the trial's current attempt exists or was created (the cache may lag behind). */
+function hasPod(d: Deps, rt: JobRuntime, v: TrialView): boolean {
+  const pod = attemptPodName(v);
+  return rt.podsCreated.has(pod) || d.pods.get(rt.namespace, pod) !== undefined;
+}
+
+/** Creates the trial's report-key Secret (when reports are signed) and then the Pod of its current attempt, unless it has one. */
 async function ensurePod(d: Deps, rt: JobRuntime, job: JobObject, v: TrialView): Promise<void> {
   const uid = rt.trialUids.get(v.name) as string;
-  if (d.pods.get(rt.namespace, v.name) || rt.podsCreated.has(v.name)) return;
+  if (hasPod(d, rt, v)) return;
   const trial = { name: v.name, namespace: rt.namespace, uid };
   // The key's Secret before the Pod that reads it. An existing one (a create whose answer was lost, or
   // a previous controller's) holds the same derived key; the controller cannot read it to check.
@@ -75,12 +82,12 @@ async function ensurePod(d: Deps, rt: JobRuntime, job: JobObject, v: TrialView):
     fail(d, rt, { phase: "Failed", reason: "InvalidTrialTemplate", message });
     return;
   }
-  rt.podsCreated.add(v.name);
-  if (r.ok) d.log.debug("trial Pod created", { namespace: rt.namespace, job: rt.name, trial: v.name });
+  rt.podsCreated.add(attemptPodName(v));
+  if (r.ok) d.log.debug("trial Pod created", { namespace: rt.namespace, job: rt.name, trial: v.name, pod: attemptPodName(v) });
 }
 
 /**
- * Makes sure every unfinished, unstopped trial has its Trial object and exactly one Pod, WRITES_IN_FLIGHT
+ * Makes sure every unfinished, unstopped trial has its Trial object and exactly one Pod for its current attempt, WRITES_IN_FLIGHT
  * creates at a time. Returns when to reconcile again: 0 when more trials wait to be created.
  */
 export async function ensureTrials(d: Deps, rt: JobRuntime, job: JobObject): Promise<number | undefined> {
@@ -94,7 +101,7 @@ export async function ensureTrials(d: Deps, rt: JobRuntime, job: JobObject): Pro
     if (!t.ok || rt.fatal || rt.tuner.ended()) return;
     await ensurePod(d, rt, job, v);
   };
-  const todo = rt.tuner.trials().filter((v) => !isFinished(v.phase) && !rt.stops.has(v.name) && !(rt.trialUids.has(v.name) && (rt.podsCreated.has(v.name) || d.pods.get(rt.namespace, v.name))));
+  const todo = rt.tuner.trials().filter((v) => !isFinished(v.phase) && !rt.stops.has(v.name) && !(rt.trialUids.has(v.name) && hasPod(d, rt, v)));
   // A wide job launches in slices, each followed by its status writes and an immediate requeue, so
   // one reconcile stays short and other events for this job are not held up behind 1000 creates.
   await forEachLimit(todo.slice(0, CREATES_PER_RECONCILE), WRITES_IN_FLIGHT, ensureOne);
