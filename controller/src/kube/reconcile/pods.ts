@@ -1,9 +1,8 @@
-import type { V1Pod } from "@kubernetes/client-node";
 import { isFinished } from "../../engine/job.ts";
 import { errorText } from "../../telemetry/log.ts";
-import { podOutcome } from "../objects.ts";
 import type { Deps } from "./deps.ts";
 import type { JobRuntime } from "./runtime.ts";
+import { deleteTrialObject, trialObjectOf } from "./trial-objects.ts";
 
 /** The earliest of two optional wake-up delays. */
 export function earliest(a: number | undefined, b: number | undefined): number | undefined {
@@ -34,9 +33,9 @@ export async function observePods(d: Deps, rt: JobRuntime): Promise<number | und
   for (const v of rt.tuner.trials()) {
     rt.awaitingReports.delete(v.name);
     if (isFinished(v.phase)) continue;
-    const pod = d.pods.get(rt.namespace, v.name) as V1Pod | undefined;
+    const found = trialObjectOf(d, rt, v.name);
     const stop = rt.stops.get(v.name);
-    if (!pod) {
+    if (!found) {
       if (!stop && !rt.podSeen.has(v.name)) continue;
       if (await settling(d, rt, v.name)) {
         wake = earliest(wake, 500);
@@ -46,7 +45,7 @@ export async function observePods(d: Deps, rt: JobRuntime): Promise<number | und
       continue;
     }
     rt.podSeen.add(v.name);
-    const o = podOutcome(pod);
+    const o = found.outcome;
     if (o.state === "running") rt.tuner.started(v.name);
     if (o.state === "exited") {
       if (await settling(d, rt, v.name)) {
@@ -56,11 +55,11 @@ export async function observePods(d: Deps, rt: JobRuntime): Promise<number | und
       rt.tuner.exited(v.name, stop || o.ok ? { ok: true } : { ok: false, reason: o.reason ?? "the Pod failed" });
       continue;
     }
-    if (stop && !pod.metadata?.deletionTimestamp) {
+    if (stop && !found.object.metadata?.deletionTimestamp) {
       const due = Date.parse(stop.at) + d.stopGraceMs - d.now();
       if (due <= 0) {
         d.log.info("deleting the Pod of a stopped trial after its grace period", { namespace: rt.namespace, job: rt.name, trial: v.name });
-        void d.api.deletePod(rt.namespace, v.name).catch((e: unknown) => d.log.warn("deleting a stopped trial's Pod failed", { trial: v.name, error: errorText(e) }));
+        void deleteTrialObject(d, rt, v.name).catch((e: unknown) => d.log.warn("deleting a stopped trial's Pod failed", { trial: v.name, error: errorText(e) }));
         wake = earliest(wake, 1000);
       } else wake = earliest(wake, due);
     }

@@ -9,6 +9,7 @@ import { event } from "./act.ts";
 import { WRITES_IN_FLIGHT, isoNow, type Deps } from "./deps.ts";
 import type { JobGauges } from "./gauges.ts";
 import type { JobRuntime } from "./runtime.ts";
+import { deleteTrialObject } from "./trial-objects.ts";
 
 /** What a trial's status is computed from besides its reports: with no report since, the same key gives the same status. */
 function writtenFromOf(v: TrialView | undefined, stop: { reason: string } | undefined): string {
@@ -32,7 +33,7 @@ async function statusRefused(d: Deps, rt: JobRuntime, trial: string, e: ApiCallE
   if (!status.startTime) status.startTime = status.completionTime as string;
   // The Pod is deleted at once; the stop request only lets the trainer say why before it goes.
   d.channel.stop({ namespace: rt.namespace, job: rt.name, trial }, refusal).catch(() => undefined);
-  void d.api.deletePod(rt.namespace, trial).catch((err: unknown) => d.log.warn("deleting a failed trial's Pod failed", { trial, error: errorText(err) }));
+  void deleteTrialObject(d, rt, trial).catch((err: unknown) => d.log.warn("deleting a failed trial's Pod failed", { trial, error: errorText(err) }));
   try {
     await d.api.patchTrialStatus(rt.namespace, trial, status);
   } catch (err) {
