@@ -45,6 +45,7 @@ test("a Job trial: named and owned like the trial, params substituted, its Pod t
   assert.equal(o.metadata.ownerReferences[0].kind, "Trial");
   const podTemplate = o.spec.template;
   assert.equal(podTemplate.metadata.labels[TRIAL_LABEL], "iris-00001");
+  assert.equal(podTemplate.metadata.labels[JOB_LABEL], undefined, "the Pod informer (which selects the job label) need not see a Job's Pods");
   assert.equal(podTemplate.spec.restartPolicy, "Never");
   const c = podTemplate.spec.containers[0];
   assert.deepEqual(c.args, ["--lr=0.01"]);

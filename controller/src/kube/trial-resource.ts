@@ -36,7 +36,7 @@ function podTemplates(node: unknown, out: Json[] = []): Json[] {
   return out;
 }
 
-/** Labels a Pod template with its job and trial, fills cluster defaults and gives every container the trial's environment. */
+/** Labels a Pod template with its trial, fills cluster defaults and gives every container the trial's environment. */
 function preparePodTemplate(t: Json, labels: Record<string, string>, env: readonly V1EnvVar[], defaults: TrialDefaults): void {
   const metadata = isObject(t.metadata) ? t.metadata : {};
   t.metadata = { ...metadata, labels: { ...(isObject(metadata.labels) ? metadata.labels : {}), ...labels } };
@@ -52,7 +52,7 @@ function preparePodTemplate(t: Json, labels: Record<string, string>, env: readon
 
 /**
  * The trial's resource: the template with `${params.x}` substituted, named like the trial and owned by
- * it (deleted with it), labelled with the job and trial. Every Pod template inside gets the labels, the
+ * it (deleted with it), labelled with the job and trial. Every Pod template inside gets the trial label, the
  * cluster defaults and the KUBETUNE_* environment; a TrainJob (whose Pods come from its runtime) gets
  * the environment in spec.trainer.env, which its operator merges into every trainer node.
  */
@@ -61,7 +61,9 @@ export function trialResource(job: TuningJob & { metadata: { namespace: string }
   const env = trialEnvVars(job, view, natsUrl, reportKeySecret);
   const labels = { [JOB_LABEL]: job.metadata.name, [TRIAL_LABEL]: view.name };
   const spec = resource.spec as Json;
-  for (const t of podTemplates(spec)) preparePodTemplate(t, labels, env, defaults);
+  // Its Pods get the trial label only: the job label is what the controller's Pod informer selects, and
+  // the resource's own status, not its Pods', decides the trial (bench:controller: 5x the reconciles with it).
+  for (const t of podTemplates(spec)) preparePodTemplate(t, { [TRIAL_LABEL]: view.name }, env, defaults);
   if (resource.kind === "TrainJob" && resource.apiVersion.startsWith("trainer.kubeflow.org/")) {
     const trainer = isObject(spec.trainer) ? spec.trainer : {};
     spec.trainer = { ...trainer, env: withEnv(trainer.env, env) };
