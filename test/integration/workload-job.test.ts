@@ -120,3 +120,30 @@ test("a job naming a kind that is not installed waits with a KindNotInstalled co
   }, 60_000, async () => `${JSON.stringify((await api.trials()).map((t) => t.status))}\n${ctl?.logs.slice(-20).join("\n")}`);
   assert.match(String((failed.status as { reason: string }).reason), /Widget .* failed/);
 });
+
+test("a controller restarted while Job trials run picks them up: the job completes, no trial or Job is made twice", async () => {
+  await ctl?.controller.stop();
+  ctl = await startTestController(cluster);
+  const api = clients(cluster);
+  const slow = { ...podTemplate, spec: { ...podTemplate.spec, containers: [{ ...podTemplate.spec.containers[0], args: (podTemplate.spec.containers[0]?.args ?? []).map((a) => (a === "--epochs=3" ? "--epochs=25" : a)) }] } };
+  const manifest = irisJob("restart", {
+    budget: { maxTrials: 3, parallelTrials: 2, maxFailedTrials: 0 },
+    trialTemplate: { resource: { apiVersion: "batch/v1", kind: "Job", spec: { backoffLimit: 0, template: slow } } },
+  });
+  assert.equal((await cluster.kubectl(["apply", "-f", "-"], { input: manifest })).code, 0);
+  const ours = async () => (await api.trials()).filter((t) => t.metadata?.labels?.["kubetune.io/job"] === "restart");
+  await until("two Job trials to run", async () => ((await ours()).filter((t) => (t.status as { phase?: string } | undefined)?.phase === "Running").length >= 2 ? true : undefined), 60_000);
+  await ctl.controller.stop();
+  ctl = await startTestController(cluster, [], "ctl-b");
+  const job = await until("the job to finish after the restart", async () => {
+    const j = await api.job("restart");
+    return j.status?.phase === "Succeeded" || j.status?.phase === "Failed" ? j : undefined;
+  }, 150_000, async () => `${JSON.stringify((await api.job("restart")).status)}\n${ctl?.logs.slice(-30).join("\n")}`);
+  const status = job.status as { phase: string; trials: { succeeded: number }; trialsCreated: number };
+  assert.equal(status.phase, "Succeeded", JSON.stringify(status));
+  assert.equal(status.trials.succeeded, 3);
+  assert.equal((await ours()).length, 3, "no trial created twice");
+  const batch = cluster.kc.makeApiClient(BatchV1Api);
+  const jobs = (await batch.listNamespacedJob({ namespace: cluster.namespace, labelSelector: "kubetune.io/job=restart" })).items;
+  assert.equal(jobs.length, 3, "one Job per trial, none made twice");
+});
