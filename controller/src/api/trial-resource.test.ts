@@ -70,3 +70,19 @@ test("user conditions see whole numbers as CEL ints; an expression that errors l
   assert.equal(broken.done, false);
   assert.ok(!broken.done && broken.error, "the evaluation error is reported");
 });
+
+test("each known kind's defaults read the condition its operator sets", () => {
+  const cases = [
+    { apiVersion: "jobset.x-k8s.io/v1alpha2", kind: "JobSet", ok: "Completed" },
+    { apiVersion: "kubeflow.org/v1", kind: "PyTorchJob", ok: "Succeeded" },
+    { apiVersion: "trainer.kubeflow.org/v1alpha1", kind: "TrainJob", ok: "Complete" },
+  ];
+  for (const k of cases) {
+    const c = trialConditions(ResourceTrialTemplate.parse({ resource: { apiVersion: k.apiVersion, kind: k.kind, spec: {} } }));
+    const at = (type: string) => judgeResource(c, { status: { conditions: [{ type: "Created", status: "True" }, { type, status: "True" }] } });
+    assert.deepEqual(at(k.ok), { done: true, ok: true }, k.kind);
+    const failed = at("Failed");
+    assert.equal(failed.done && !failed.ok, true, k.kind);
+    assert.deepEqual(judgeResource(c, { status: { conditions: [{ type: k.ok, status: "False" }] } }), { done: false }, k.kind);
+  }
+});
