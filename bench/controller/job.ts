@@ -11,6 +11,19 @@ export interface JobShape {
   /** Reports each synthetic trial publishes, and the pause before each. */
   steps: number;
   intervalMs: number;
+  /** What a trial is: a bare Pod, or a batch/v1 Job whose Pod the Job controller makes (trialTemplate.resource). */
+  trialKind?: "pod" | "job";
+}
+
+/** The trial template of a shape: the synthetic container's Pod template, bare or inside a Job. */
+function trialTemplate(shape: JobShape): Record<string, unknown> {
+  const pod = {
+    spec: {
+      restartPolicy: "Never",
+      containers: [{ name: "trainer", image: "kubetune/synthetic", args: [`--steps=${shape.steps}`, `--interval-ms=${shape.intervalMs}`] }],
+    },
+  };
+  return shape.trialKind === "job" ? { resource: { apiVersion: "batch/v1", kind: "Job", spec: { backoffLimit: 0, template: pod } } } : pod;
 }
 
 /** A multi-document YAML with `count` TuningJobs named `<prefix>-<i>`, i from `first`. */
@@ -27,12 +40,7 @@ export function jobsManifest(prefix: string, count: number, shape: JobShape, fir
       ],
       search: { algorithm: "random", seed: i },
       budget: { maxTrials: shape.trials, parallelTrials: shape.parallel, maxFailedTrials: shape.trials },
-      trialTemplate: {
-        spec: {
-          restartPolicy: "Never",
-          containers: [{ name: "trainer", image: "kubetune/synthetic", args: [`--steps=${shape.steps}`, `--interval-ms=${shape.intervalMs}`] }],
-        },
-      },
+      trialTemplate: trialTemplate(shape),
     },
   }));
   return docs.join("---\n");

@@ -6,6 +6,7 @@
 //   --workers=N                      the controller's --workers (default: its own default)
 //   --json=FILE                      also write the results as JSON
 //   --profile=DIR                    write a V8 CPU profile of each controller to DIR
+//   --trial-kind=job                 trials as batch/v1 Jobs (the Job controller makes their Pods) instead of bare Pods
 //   --heap-mib=N                     run the controller with --max-old-space-size=N (default: Node's own sizing)
 // Set KUBETUNE_CLUSTER_DIR to run on a private test cluster (started if it is not running).
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -24,6 +25,7 @@ const Flags = z.strictObject({
   json: z.string().optional(),
   profile: z.string().optional(),
   "heap-mib": z.coerce.number().int().min(16).optional(),
+  "trial-kind": z.enum(["pod", "job"], { error: "--trial-kind must be pod or job" }).default("pod"),
 });
 
 function parseFlags(argv: readonly string[]): z.infer<typeof Flags> {
@@ -51,7 +53,7 @@ async function main(): Promise<void> {
     results.push(await runScenario({
       label: spec,
       jobs: m,
-      shape: { trials, parallel: Math.min(k, trials), steps: f.steps, intervalMs: f["interval-ms"] },
+      shape: { trials, parallel: Math.min(k, trials), steps: f.steps, intervalMs: f["interval-ms"], trialKind: f["trial-kind"] },
       timeoutMs: f.timeout * 1000,
       controllerArgs: f.workers === undefined ? [] : [`--workers=${f.workers}`],
       logDir,
@@ -61,7 +63,7 @@ async function main(): Promise<void> {
   }
   const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? "unknown CPU"}, Node ${process.version}`;
   const heap = f["heap-mib"] === undefined ? "Node's default heap sizing" : `controller heap capped at ${f["heap-mib"]} MiB`;
-  console.log(`\n${new Date().toISOString().slice(0, 10)}, ${machine}; synthetic trials: ${f.steps} reports ${f["interval-ms"]} ms apart; ${heap}\n`);
+  console.log(`\n${new Date().toISOString().slice(0, 10)}, ${machine}; synthetic trials (${f["trial-kind"] === "job" ? "as batch/v1 Jobs" : "as Pods"}): ${f.steps} reports ${f["interval-ms"]} ms apart; ${heap}\n`);
   console.log(resultsTable(results));
   console.log(`\n${writesTable(results)}`);
   console.log(`\n${limitsTable(results)}`);

@@ -6,6 +6,7 @@ import { createWriteStream } from "node:fs";
 import { join } from "node:path";
 import { CoreV1Api, CustomObjectsApi, Watch, type KubernetesObject } from "@kubernetes/client-node";
 import { withCluster, type TestCluster } from "../../test/cluster/with-cluster.ts";
+import { startJobController } from "../../test/cluster/job-controller.ts";
 import { apiCreateRate } from "./ceiling.ts";
 import { jobsManifest, type JobShape } from "./job.ts";
 import { cpuSeconds, rssBytes } from "./proc.ts";
@@ -137,6 +138,8 @@ function firstSeen(cluster: TestCluster, path: string): { seen: Map<string, numb
 export async function runScenario(s: Scenario, progress: (line: string) => void): Promise<ScenarioResult> {
   const cluster = await withCluster({ namespacePrefix: "bench-ctl" });
   const ns = cluster.namespace;
+  // The shared cluster runs no Job controller; Job trials need one for their Pods.
+  const jobController = s.shape.trialKind === "job" ? startJobController(cluster) : undefined;
   const custom = cluster.kc.makeApiClient(CustomObjectsApi);
   const crds = await cluster.kubectl(["apply", "--server-side", "--force-conflicts", "-f", join(root, "crds")], { namespace: null });
   if (crds.code !== 0) throw new Error(`applying the CRDs failed: ${crds.stderr}`);
@@ -239,6 +242,7 @@ export async function runScenario(s: Scenario, progress: (line: string) => void)
     heapPeakBytes: heapPeak,
   };
   progress(`  done in ${result.wallSeconds.toFixed(1)} s; deleting namespace ${ns}`);
+  await jobController?.stop();
   await cluster.cleanup();
   // The next scenario should not share the machine with this one's garbage collection.
   const core = cluster.kc.makeApiClient(CoreV1Api);

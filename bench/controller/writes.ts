@@ -21,7 +21,7 @@ export async function apiWrites(cluster: TestCluster): Promise<Map<string, numbe
 
 /** Writes per trial between two snapshots, largest first (only the kinds a job touches). */
 export function writesPerTrial(before: Map<string, number>, after: Map<string, number>, trials: number): [string, number][] {
-  const kinds = /^(POST|PATCH|PUT|DELETE) (pods|pods\/status|pods\/binding|trials|trials\/status|tuningjobs|tuningjobs\/status|events)$/;
+  const kinds = /^(POST|PATCH|PUT|DELETE) (pods|pods\/status|pods\/binding|trials|trials\/status|tuningjobs|tuningjobs\/status|events|jobs|jobs\/status)$/;
   return [...after]
     .filter(([k]) => kinds.test(k))
     .map(([k, n]): [string, number] => [k, (n - (before.get(k) ?? 0)) / Math.max(1, trials)])

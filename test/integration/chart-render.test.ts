@@ -82,6 +82,7 @@ test('RBAC grants only what the controller uses: Secrets create-only, no wildcar
     '/events: create',
     '/pods: create,delete,get,list,watch',
     '/secrets: create',
+    'batch/jobs: create,delete,get,list,watch',
     'kubetune.io/trials/finalizers: update',
     'kubetune.io/trials/status: get,patch,update',
     'kubetune.io/trials: create,get,list,watch',

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Params } from "./parameters.ts";
+import { ResourceTrialTemplate } from "./trial-resource.ts";
 
 /** `${params.<name>}` placeholders that the controller substitutes with a trial's parameter values. */
 export const PARAM_REFERENCE = /\$\{params\.([A-Za-z_][A-Za-z0-9_]*)\}/g;
@@ -20,7 +21,7 @@ const Container = z
   .meta({ "x-kubernetes-preserve-unknown-fields": true });
 
 /** The Pod template for each trial: a core/v1 PodTemplateSpec; only what kubetune relies on is checked here. */
-export const TrialTemplate = z
+export const PodTrialTemplate = z
   .object({
     metadata: z
       .looseObject({
@@ -41,7 +42,21 @@ export const TrialTemplate = z
   .strict()
   .meta({ description: "A core/v1 PodTemplateSpec; ${params.<name>} in any string is replaced by the trial's value." });
 
+export type PodTrialTemplate = z.infer<typeof PodTrialTemplate>;
+
+/** A trial is a Pod (a PodTemplateSpec) or a resource of another kind (`resource`, with its conditions). */
+export const TrialTemplate = z
+  .union([PodTrialTemplate, ResourceTrialTemplate])
+  .meta({
+    "x-kubernetes-validations": [{ rule: "has(self.spec) != has(self.resource)", message: "trialTemplate is either a Pod template (metadata, spec) or a resource (resource, successCondition, failureCondition), not both" }],
+  });
+
 export type TrialTemplate = z.infer<typeof TrialTemplate>;
+
+/** Whether a trial template names a resource (a Job, JobSet, …) rather than a Pod. */
+export function isResourceTemplate(t: TrialTemplate): t is ResourceTrialTemplate {
+  return "resource" in t;
+}
 
 /** Every `${params.x}` name referenced anywhere in a template, with the path of the string that holds it. */
 export function paramReferences(value: unknown, path: (string | number)[] = []): { name: string; path: (string | number)[] }[] {

@@ -2,13 +2,13 @@ import { z } from "zod";
 import { Parameters } from "./parameters.ts";
 import { Objective } from "./objective.ts";
 import { Budget } from "./budget.ts";
-import { TrialTemplate, paramReferences } from "./template.ts";
+import { TrialTemplate, isResourceTemplate, paramReferences } from "./template.ts";
 import { MetricsCollector, collectorTemplateProblem } from "./metrics-collector.ts";
 import { Condition, GROUP_VERSION, JOB_NAME_RULES, ObjectMeta, jobNameProblem } from "./meta.ts";
 import { SearchSpec } from "./search-settings.ts";
 import { EarlyStoppingSpec } from "./stopping-settings.ts";
 
-/** What the user asks for: the search space, objective, algorithms, budget and the trial Pod template. */
+/** What the user asks for: the search space, objective, algorithms, budget and the trial template (a Pod or a resource). */
 export const TuningJobSpec = z
   .object({
     objective: Objective,
@@ -35,8 +35,13 @@ export const TuningJobSpec = z
       });
     }
     if (spec.metricsCollector) {
-      const problem = collectorTemplateProblem(spec.metricsCollector, spec.trialTemplate.spec.containers[0]);
-      if (problem) ctx.addIssue({ code: "custom", path: ["trialTemplate", "spec", "containers", 0, "command"], message: problem });
+      const t = spec.trialTemplate;
+      if (isResourceTemplate(t)) {
+        ctx.addIssue({ code: "custom", path: ["metricsCollector"], message: `works with a Pod trialTemplate only (its sidecar joins the trial's Pod); a ${t.resource.kind} trial reports through the SDK, so remove metricsCollector or use a Pod template` });
+      } else {
+        const problem = collectorTemplateProblem(spec.metricsCollector, t.spec.containers[0]);
+        if (problem) ctx.addIssue({ code: "custom", path: ["trialTemplate", "spec", "containers", 0, "command"], message: problem });
+      }
     }
     const declared = new Set(spec.parameters.map((p) => p.name));
     for (const ref of paramReferences(spec.trialTemplate, ["trialTemplate"])) {

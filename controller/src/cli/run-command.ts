@@ -5,6 +5,7 @@ import { z } from "zod";
 import { ManifestError, parseTuningJob } from "../api/validate.ts";
 import { TuningJobSpec, type TuningJob } from "../api/tuningjob.ts";
 import { startRun } from "../local/runner.ts";
+import { localPodTemplate } from "../local/trial-command.ts";
 import { loadResults, type Results } from "../local/results.ts";
 import { reportHtml } from "../local/report-html.ts";
 import { jsonView, liveView, plainView, resumeHint, type View } from "../local/views.ts";
@@ -108,6 +109,12 @@ export async function runCommand(argv: string[], io: Io, term: Terminal): Promis
       return 2;
     }
     spec = { ...spec, budget: { ...spec.budget, parallelTrials: f.parallel } };
+  }
+  try {
+    localPodTemplate(spec.trialTemplate);
+  } catch (e) {
+    io.err(`${io.style.red("✗")} ${(e as Error).message}`);
+    return 1;
   }
   const dir = resolve(f.resume ?? f.out ?? join("kubetune-runs", `${name}-${timestamp()}`));
 

@@ -7,7 +7,7 @@ type Dispatcher = NonNullable<ReturnType<RequestContext["getDispatcher"]>>;
 /** How long one application of the kubeconfig's credentials (headers, TLS connection pool) is reused. */
 const AUTH_TTL_MS = 1000;
 
-type Method = "POST" | "PATCH" | "DELETE";
+type Method = "GET" | "POST" | "PATCH" | "DELETE";
 
 /** A JSON call to the API server: resolves with the parsed 2xx body, rejects with client-node's ApiException. */
 export type JsonCall = (method: Method, path: string, body?: unknown, contentType?: string) => Promise<unknown>;

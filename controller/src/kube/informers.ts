@@ -12,12 +12,32 @@ export interface Cache<T extends KubernetesObject> {
   stop(): Promise<void>;
 }
 
-/** Which resource to watch. */
-export type ResourceKind = "tuningjobs" | "trials" | "pods";
+/** A resource of a named API group, e.g. batch/v1 jobs: `resource` is its plural. */
+export interface GroupResource {
+  group: string;
+  version: string;
+  resource: string;
+}
+
+/** Which resource to watch: ours, trial Pods, or the resource kind a job's trials are (labelled with their job). */
+export type ResourceKind = "tuningjobs" | "trials" | "pods" | GroupResource;
+
+/** The resource a kind is listed as, for the custom objects API. */
+function groupResourceOf(kind: Exclude<ResourceKind, "pods">): GroupResource {
+  if (typeof kind !== "string") return kind;
+  return { group: API_GROUP, version: API_VERSION, resource: kind === "tuningjobs" ? PLURALS.job : PLURALS.trial };
+}
 
 function pathOf(kind: ResourceKind, namespace: string | null): string {
   const ns = namespace === null ? "" : `/namespaces/${namespace}`;
-  return kind === "pods" ? `/api/v1${ns}/pods` : `/apis/${API_GROUP}/${API_VERSION}${ns}/${kind}`;
+  if (kind === "pods") return `/api/v1${ns}/pods`;
+  const r = groupResourceOf(kind);
+  return `/apis/${r.group}/${r.version}${ns}/${r.resource}`;
+}
+
+/** A resource kind as logs name it. */
+function nameOf(kind: ResourceKind): string {
+  return typeof kind === "string" ? kind : `${kind.resource}.${kind.group}`;
 }
 
 /**
@@ -47,11 +67,11 @@ export function startCache<T extends KubernetesObject>(kc: KubeConfig, kind: Res
         const r = ns === null ? await core.listPodForAllNamespaces({ labelSelector: JOB_LABEL }) : await core.listNamespacedPod({ namespace: ns, labelSelector: JOB_LABEL });
         return r as unknown as KubernetesListObject<T>;
       }
-      const plural = kind === "tuningjobs" ? PLURALS.job : PLURALS.trial;
+      const { group, version, resource: plural } = groupResourceOf(kind);
       const r: unknown =
         ns === null
-          ? await custom.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural, ...(selector ? { labelSelector: selector } : {}) })
-          : await custom.listNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, namespace: ns, plural, ...(selector ? { labelSelector: selector } : {}) });
+          ? await custom.listClusterCustomObject({ group, version, plural, ...(selector ? { labelSelector: selector } : {}) })
+          : await custom.listNamespacedCustomObject({ group, version, namespace: ns, plural, ...(selector ? { labelSelector: selector } : {}) });
       return r as KubernetesListObject<T>;
     };
     const list = async (): Promise<KubernetesListObject<T>> => {
@@ -86,7 +106,7 @@ export function startCache<T extends KubernetesObject>(kc: KubeConfig, kind: Res
       if (stopped) return;
       failures++;
       const delay = backoffMs(failures, 500, 30_000);
-      log.warn("watch failed; restarting", { resource: kind, namespace: ns ?? "*", server: kc.getCurrentCluster()?.server, error: errorText(e), retryInMs: delay });
+      log.warn("watch failed; restarting", { resource: nameOf(kind), namespace: ns ?? "*", server: kc.getCurrentCluster()?.server, error: errorText(e), retryInMs: delay });
       setTimeout(() => void start(), delay).unref();
     };
     informer.on("error", restart);

@@ -19,6 +19,7 @@ import { createReconciler } from "./reconcile/reconciler.ts";
 import type { TrialChannel } from "./trial-channel.ts";
 import type { TrialDefaults } from "./trial-defaults.ts";
 import { startWorkQueue } from "./workqueue.ts";
+import { startWorkloads } from "./workloads.ts";
 
 /** Event creates in flight at once, and Events waiting before new ones are dropped (see events.ts). */
 const EVENTS_IN_FLIGHT = 4;
@@ -51,7 +52,8 @@ export interface LeadingDeps {
 }
 
 /**
- * Starts what the leader runs: informers on TuningJobs, Trials and trial Pods feeding the work queue,
+ * Starts what the leader runs: informers on TuningJobs, Trials, trial Pods (and the trial resources
+ * jobs use) feeding the work queue,
  * the reconciler, and, once the caches have synced, every job queued and metric ingestion started
  * (retried until it starts).
  */
@@ -82,6 +84,8 @@ export function startLeading(o: LeadingDeps): Leading {
   const trials = startCache<KubernetesObject>(o.kc, "trials", config.namespaces, enqueueOwner, log);
   const pods = startCache<KubernetesObject>(o.kc, "pods", config.namespaces, enqueueOwner, log);
   const caches = [jobs, trials, pods];
+  // Caches of trial resources (Jobs, TrainJobs…) start when a job first needs their kind.
+  const workloads = startWorkloads(o.kc, config.namespaces, enqueueOwner, log, o.apiserver);
   const synced = (): boolean => caches.every((c) => c.synced());
   const channel: TrialChannel = createTrialChannel(o.nc, () => ingest);
   const reconciler = createReconciler({
@@ -89,6 +93,7 @@ export function startLeading(o: LeadingDeps): Leading {
     jobs,
     trials,
     pods,
+    workloads,
     channel,
     trialNatsUrl: config.trialNatsUrl ?? config.natsUrl.split(",")[0] ?? config.natsUrl,
     trialDefaults: o.trialDefaults,
@@ -124,7 +129,7 @@ export function startLeading(o: LeadingDeps): Leading {
       stopped = true;
       await ingest?.stop();
       await queue.shutdown();
-      await Promise.all(caches.map((c) => c.stop()));
+      await Promise.all([...caches.map((c) => c.stop()), workloads.stop()]);
     },
   };
 }

@@ -4,7 +4,7 @@ import { Trial, type TrialStatus } from "../api/trial.ts";
 import { REPORT_KEY_ENV } from "../api/report-signature.ts";
 import type { TuningJob } from "../api/tuningjob.ts";
 import type { TrialView } from "../engine/job.ts";
-import { substituteParams } from "../api/template.ts";
+import { isResourceTemplate, substituteParams } from "../api/template.ts";
 import { trialEnv } from "../api/trial-env.ts";
 import { applyTrialDefaults, type TrialDefaults } from "./trial-defaults.ts";
 import { DEFAULT_COLLECTOR_IMAGE, withMetricsCollector } from "../collect/sidecar.ts";
@@ -73,15 +73,22 @@ export function trialSecret(jobName: string, trial: Meta, key: string): V1Secret
   };
 }
 
+/** The KUBETUNE_* environment of a trial's containers; KUBETUNE_REPORT_KEY from `reportKeySecret` when given. */
+export function trialEnvVars(job: TuningJob & { metadata: { namespace: string } }, view: TrialView, natsUrl: string, reportKeySecret?: string): V1EnvVar[] {
+  const env: V1EnvVar[] = trialEnv({ namespace: job.metadata.namespace, job: job.metadata.name, trial: view.name, params: view.params, objective: job.spec.objective.metric, natsUrl });
+  if (reportKeySecret !== undefined) env.push({ name: REPORT_KEY_ENV, valueFrom: { secretKeyRef: { name: reportKeySecret, key: REPORT_KEY_SECRET_KEY } } });
+  return env;
+}
+
 /**
  * The Pod of the trial's current attempt (kube/attempts.ts): the job's template with `${params.x}` substituted, cluster defaults filled in, KUBETUNE_*
  * env injected (KUBETUNE_REPORT_KEY from `reportKeySecret` when given), owned by the Trial; with
  * spec.metricsCollector, the collector sidecar added (collect/sidecar.ts) with the same env.
  */
 export function trialPod(job: TuningJob & { metadata: { namespace: string } }, trial: Meta, view: TrialView, natsUrl: string, defaults: TrialDefaults = {}, reportKeySecret?: string): V1Pod {
+  if (isResourceTemplate(job.spec.trialTemplate)) throw new Error(`trialPod: job ${job.metadata.name}'s trials are ${job.spec.trialTemplate.resource.kind}s, not Pods`);
   const template = substituteParams(job.spec.trialTemplate, view.params);
-  const env: V1EnvVar[] = trialEnv({ namespace: job.metadata.namespace, job: job.metadata.name, trial: view.name, params: view.params, objective: job.spec.objective.metric, natsUrl });
-  if (reportKeySecret !== undefined) env.push({ name: REPORT_KEY_ENV, valueFrom: { secretKeyRef: { name: reportKeySecret, key: REPORT_KEY_SECRET_KEY } } });
+  const env = trialEnvVars(job, view, natsUrl, reportKeySecret);
   const ours = new Set(env.map((e) => e.name));
   const defaulted = applyTrialDefaults(template.spec as V1PodSpec, defaults);
   const collector = job.spec.metricsCollector;

@@ -1,6 +1,6 @@
 import { delimiter, join } from "node:path";
 import { REPORT_KEY_ENV, trialReportKey } from "../api/report-signature.ts";
-import { substituteParams } from "../api/template.ts";
+import { isResourceTemplate, substituteParams, type TrialTemplate } from "../api/template.ts";
 import { trialEnv } from "../api/trial-env.ts";
 import type { TrialView } from "../engine/job.ts";
 import { LOCAL_NAMESPACE, LOCAL_TRIAL_UID } from "./nats-channel.ts";
@@ -19,15 +19,33 @@ export interface TrialCommandOptions {
   signingKey?: Uint8Array;
 }
 
+/**
+ * The Pod template a local run starts a trial from, and where it is in the manifest: the trialTemplate
+ * itself, or a batch/v1 Job's spec.template (one process per trial: completions and parallelism are a
+ * cluster's business). Other kinds cannot run locally; the error names the kind.
+ */
+export function localPodTemplate(t: TrialTemplate): { template: { spec: { containers: { name: string; command?: string[]; args?: string[]; env?: { name: string; value?: string }[] }[] } }; at: string } {
+  if (!isResourceTemplate(t)) return { template: t, at: "spec.trialTemplate" };
+  const { apiVersion, kind, spec } = t.resource;
+  const template = (spec as { template?: { spec?: { containers?: unknown } } }).template;
+  if (apiVersion === "batch/v1" && kind === "Job" && Array.isArray(template?.spec?.containers) && template.spec.containers.length > 0) {
+    return { template: template as ReturnType<typeof localPodTemplate>["template"], at: "spec.trialTemplate.resource.spec.template" };
+  }
+  throw new Error(
+    `kubetune run cannot run ${kind} (${apiVersion}) trials: it runs a Pod template or a batch/v1 Job's Pod template as local processes, and a ${kind}'s replicas need its operator; run this job in a cluster (kubectl apply), or try the training program with a Pod trialTemplate locally`,
+  );
+}
+
 /** Builds the command, arguments and environment of one trial from the job's trial template; with a `signingKey`, the trial gets its report key. */
 export function trialCommand(options: TrialCommandOptions, trial: TrialView): TrialCommand {
-  const template = substituteParams(options.spec.trialTemplate, trial.params);
+  const local = localPodTemplate(options.spec.trialTemplate);
+  const template = substituteParams(local.template, trial.params);
   const container = template.spec.containers[0];
-  if (!container) throw new Error("spec.trialTemplate.spec.containers is empty");
+  if (!container) throw new Error(`${local.at}.spec.containers is empty`);
   const [file, ...commandArgs] = container.command ?? [];
   if (file === undefined) {
     throw new Error(
-      `spec.trialTemplate.spec.containers[0] (${container.name}) has no command; kubetune run starts the container's command as a local process, so set command (e.g. [kubetune-trainer])`,
+      `${local.at}.spec.containers[0] (${container.name}) has no command; kubetune run starts the container's command as a local process, so set command (e.g. [kubetune-trainer])`,
     );
   }
   const collector = options.spec.metricsCollector;

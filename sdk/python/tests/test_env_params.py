@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import kubetune
-from kubetune._env import ReporterConfig, reporter_config_from_env
+from kubetune._env import ReplicaRole, ReporterConfig, replica_role, reporter_config_from_env
 
 
 def test_the_environment_selects_the_transport_and_the_trial_address() -> None:
@@ -50,3 +50,14 @@ def test_params_say_what_is_wrong() -> None:
         kubetune.params({"alpha": 0.1}, env={"KUBETUNE_PARAMS": '{"alpha":"big"}'})
     with pytest.raises(ValueError, match="parameter alpha is missing from KUBETUNE_PARAMS"):
         kubetune.params({"alpha": float}, env={})
+
+
+def test_the_replica_whose_reports_make_the_curve_is_rank_0_or_the_named_one() -> None:
+    assert replica_role({}) == ReplicaRole(0, 0, True)
+    assert replica_role({"RANK": "2"}).primary is False
+    assert replica_role({"JOB_COMPLETION_INDEX": "1"}).primary is False
+    assert replica_role({"RANK": "", "JOB_COMPLETION_INDEX": "0"}).primary is True
+    assert replica_role({"RANK": "3", "KUBETUNE_OBJECTIVE_RANK": "3"}) == ReplicaRole(3, 3, True)
+    assert replica_role({"KUBETUNE_OBJECTIVE_RANK": "1"}).primary is False
+    with pytest.raises(ValueError, match="KUBETUNE_OBJECTIVE_RANK must be a whole number"):
+        replica_role({"KUBETUNE_OBJECTIVE_RANK": "first"})

@@ -1,4 +1,4 @@
-import { reporterConfigFromEnv } from "./env.ts";
+import { OBJECTIVE_RANK_ENV, replicaRole, reporterConfigFromEnv } from "./env.ts";
 import type { ReporterConfig } from "./env.ts";
 import { consoleSink } from "./console-sink.ts";
 import { natsSink } from "./nats-sink.ts";
@@ -30,11 +30,24 @@ export async function connectReporter(options: ConnectOptions = {}): Promise<Rep
   // Stop requests can arrive while the sink is still being built; remember them until the core exists.
   let early: string | undefined;
   const onStop = (reason: string) => (core ? core.requestStop(reason) : (early ??= reason));
-  const sink = await makeSink(config, options, onStop, warn, stderr);
+  const env = options.env ?? process.env;
+  const role = replicaRole(env);
+  const made = await makeSink(config, options, onStop, warn, stderr);
+  let sink = made;
+  if (config.transport === "nats" && !role.primary) {
+    warn(`replica rank ${role.rank}: reports stay on stderr (the trial's curve comes from rank ${role.objectiveRank}, ${OBJECTIVE_RANK_ENV}); stop requests still reach this replica`);
+    sink = listenOnly(made, stderr);
+  }
   core = createReporter({ transport: config.transport, trial: config.trial, sink, warn });
   if (early !== undefined) core.requestStop(early);
   if (options.handleSignals ?? true) return withSigterm(core, warn);
   return core;
+}
+
+/** A sink of a non-reporting replica: its NATS connection stays (for stop requests); its reports go to stderr only. */
+export function listenOnly(sink: Sink, stderr: NodeJS.WritableStream): Sink {
+  const local = consoleSink(stderr);
+  return { send: (m) => local.send(m), close: () => sink.close() };
 }
 
 function makeSink(

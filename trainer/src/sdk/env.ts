@@ -45,3 +45,22 @@ export function reporterConfigFromEnv(env: Record<string, string | undefined>): 
   }
   return { transport: e.KUBETUNE_REPORT ?? "console", namespace, job: e.KUBETUNE_JOB ?? "local", trial: e.KUBETUNE_TRIAL ?? "local" };
 }
+
+/** Variables that give a replica's rank, read in this order: torchrun and PyTorchJob, Indexed Jobs (and JobSet's), Open MPI, MPICH. */
+export const RANK_ENV = ["RANK", "JOB_COMPLETION_INDEX", "OMPI_COMM_WORLD_RANK", "PMI_RANK"] as const;
+/** Names the replica whose reports make the trial's curve (default 0); set it in the trial template. */
+export const OBJECTIVE_RANK_ENV = "KUBETUNE_OBJECTIVE_RANK";
+
+/**
+ * This replica's rank (the first of RANK_ENV that is a whole number; 0 when none is) and whether it is
+ * the one that reports: a trial of several replicas (a Job with parallelism, a JobSet, a PyTorchJob)
+ * has one curve, so the others keep their reports on stderr and only listen for stop requests.
+ */
+export function replicaRole(env: Record<string, string | undefined>): { rank: number; objectiveRank: number; primary: boolean } {
+  const whole = (v: string | undefined): number | undefined => (v !== undefined && /^\d+$/.test(v.trim()) ? Number(v.trim()) : undefined);
+  const rank = RANK_ENV.map((k) => whole(env[k])).find((v) => v !== undefined) ?? 0;
+  const named = env[OBJECTIVE_RANK_ENV];
+  const objectiveRank = named === undefined || named === "" ? 0 : whole(named);
+  if (objectiveRank === undefined) throw new Error(`kubetune reporter: ${OBJECTIVE_RANK_ENV} must be a whole number (the rank whose reports make the curve), got ${JSON.stringify(named)}`);
+  return { rank, objectiveRank, primary: rank === objectiveRank };
+}

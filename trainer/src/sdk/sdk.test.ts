@@ -5,7 +5,8 @@ import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { parseReportLine } from "../../../controller/src/api/metrics.ts";
 import type { MetricMessage } from "../../../controller/src/api/metrics.ts";
-import { reporterConfigFromEnv } from "./env.ts";
+import { replicaRole, reporterConfigFromEnv } from "./env.ts";
+import { listenOnly } from "./connect.ts";
 import { connectReporter, fitCallback } from "./index.ts";
 import { metricsFromLogs } from "./fit-callback.ts";
 import { capturedStreams } from "../testing.ts";
@@ -207,4 +208,29 @@ test("importing the SDK does not load TensorFlow.js", async () => {
   assert.equal(await run(probe(new URL("./index.ts", import.meta.url).href)), "false");
   // The probe itself works: tfjs does register its engine on globalThis.
   assert.equal(await run(probe("@tensorflow/tfjs")), "true");
+});
+
+test("the replica whose reports make the curve: rank 0 by default (RANK, then JOB_COMPLETION_INDEX…), or KUBETUNE_OBJECTIVE_RANK", () => {
+  assert.deepEqual(replicaRole({}), { rank: 0, objectiveRank: 0, primary: true });
+  assert.equal(replicaRole({ RANK: "0" }).primary, true);
+  assert.equal(replicaRole({ RANK: "2" }).primary, false);
+  assert.equal(replicaRole({ JOB_COMPLETION_INDEX: "1" }).primary, false);
+  assert.equal(replicaRole({ RANK: "", JOB_COMPLETION_INDEX: "0" }).primary, true, "an empty variable is unset");
+  assert.deepEqual(replicaRole({ RANK: "3", KUBETUNE_OBJECTIVE_RANK: "3" }), { rank: 3, objectiveRank: 3, primary: true });
+  assert.equal(replicaRole({ KUBETUNE_OBJECTIVE_RANK: "1" }).primary, false);
+  assert.throws(() => replicaRole({ KUBETUNE_OBJECTIVE_RANK: "first" }), /KUBETUNE_OBJECTIVE_RANK must be a whole number/);
+});
+
+test("a non-reporting replica's sink keeps its reports on stderr and closes the real sink", async () => {
+  const sent: unknown[] = [];
+  let closed = false;
+  const real: Sink = { send: async (m) => (sent.push(m), true), close: async () => void (closed = true) };
+  const lines: string[] = [];
+  const stderr = { write: (s: string) => (lines.push(s), true) } as unknown as NodeJS.WritableStream;
+  const sink = listenOnly(real, stderr);
+  assert.equal(await sink.send({ trial: "t-00001", step: 1, metrics: { loss: 0.5 } }), true);
+  assert.deepEqual(sent, [], "nothing is published");
+  assert.match(lines.join(""), /step 1 {2}loss=0.5/);
+  await sink.close();
+  assert.equal(closed, true);
 });

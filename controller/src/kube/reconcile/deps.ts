@@ -7,6 +7,7 @@ import type { KubeApi } from "../api.ts";
 import type { Cache } from "../informers.ts";
 import type { TrialChannel } from "../trial-channel.ts";
 import type { TrialDefaults } from "../trial-defaults.ts";
+import type { Workloads } from "../workloads.ts";
 
 /** What the reconciler works with: the informer caches it reads, the API it writes through, the channel to running trials. */
 export interface ReconcileDeps {
@@ -14,6 +15,8 @@ export interface ReconcileDeps {
   jobs: Cache<KubernetesObject>;
   trials: Cache<KubernetesObject>;
   pods: Cache<KubernetesObject>;
+  /** Trials that are resources of other kinds (Jobs, TrainJobs…); without it only Pod trials run. */
+  workloads?: Workloads;
   /** Stop requests and caught-up queries for running trials (metric ingestion implements it). */
   channel: TrialChannel;
   /** NATS URL given to trial Pods (KUBETUNE_NATS_URL). */

@@ -1,5 +1,4 @@
 import { isFinished } from "../../engine/job.ts";
-import { attemptPodName } from "../attempts.ts";
 import type { ReconcileOutcome } from "../workqueue.ts";
 import { applyActions } from "./act.ts";
 import type { Deps, JobObject } from "./deps.ts";
@@ -11,6 +10,8 @@ import { readJob } from "./read.ts";
 import { rebuild, respec } from "./rebuild.ts";
 import type { JobRuntime } from "./runtime.ts";
 import { ensureTrials, restoreDeleted } from "./trials.ts";
+import { trialObjectOf } from "./trial-objects.ts";
+import { checkTrialKind } from "./kind.ts";
 import { writeStatuses } from "./write-status.ts";
 
 /** Running jobs are reconciled at least this often, so the loop stays level-triggered even if an event is missed. */
@@ -47,19 +48,21 @@ async function step(d: Deps, jobs: Jobs, rt: JobRuntime, job: JobObject): Promis
   wake = earliest(wake, await observePods(d, rt));
   await writeStatuses(d, jobs.gauges, rt, job.status, job.metadata.generation);
   // Active: a trial still to finish, other than a stopped one whose Pod is already gone.
-  const active = rt.tuner.trials().some((v) => !isFinished(v.phase) && (!rt.stops.has(v.name) || d.pods.get(rt.namespace, attemptPodName(v)) !== undefined));
+  const active = rt.tuner.trials().some((v) => !isFinished(v.phase) && (!rt.stops.has(v.name) || trialObjectOf(d, rt, v) !== undefined));
   if (active) wake = Math.min(wake ?? RESYNC_MS, RESYNC_MS);
   return wake === undefined ? {} : { requeueAfterMs: wake };
 }
 
 /** The work queue's handler: reconciles the job `namespace/name`; never called twice at once for one key (the queue ensures it). */
 export function createJobReconciler(d: Deps, jobs: Jobs): (key: string) => Promise<ReconcileOutcome> {
+  const kindWaits = new Map<string, number>();
   return async (key) => {
     const [namespace = "", name = ""] = key.split("/");
     if (!d.synced()) return { requeueAfterMs: 200 };
     const read = readJob(d, namespace, name);
     if (read.state === "deleted") {
       forget(d, jobs, namespace, name);
+      kindWaits.delete(key);
       return {};
     }
     if (read.state === "ignored") return {};
@@ -73,11 +76,15 @@ export function createJobReconciler(d: Deps, jobs: Jobs): (key: string) => Promi
     if (rt && rt.uid !== job.metadata.uid) rt = undefined;
     if (!rt && fixedSinceRefused(job)) await clearRefusal(d, job);
     if (!rt && (job.status?.phase === "Succeeded" || job.status?.phase === "Failed")) return settleFinished(d, jobs.gauges, job);
+    const kind = await checkTrialKind(d, job, kindWaits);
+    if (!kind.ok) return { requeueAfterMs: kind.requeueAfterMs };
     if (!rt) {
       rt = rebuild(d, job);
       jobs.runtimes.set(key, rt);
     } else if ((job.metadata.generation ?? 0) !== rt.generation && !rt.fatal && !rt.tuner.ended()) respec(d, rt, job);
     const loaded = rt;
+    if (kind.workload) loaded.workload = kind.workload;
+    else delete loaded.workload;
     return jobs.lock(key, () => step(d, jobs, loaded, job));
   };
 }

@@ -2,12 +2,11 @@ import type { V1Pod } from "@kubernetes/client-node";
 import { isFinished } from "../../engine/job.ts";
 import { errorText } from "../../telemetry/log.ts";
 import type { TrialExit } from "../../engine/tuner.ts";
-import { attemptPodName } from "../attempts.ts";
 import { infrastructureFailure, podVanished } from "../failure-class.ts";
-import { podOutcome } from "../objects.ts";
 import { retried } from "./act.ts";
 import type { Deps } from "./deps.ts";
 import type { JobRuntime } from "./runtime.ts";
+import { deleteTrialObject, trialObjectName, trialObjectOf, type TrialObject } from "./trial-objects.ts";
 
 /** The earliest of two optional wake-up delays. */
 export function earliest(a: number | undefined, b: number | undefined): number | undefined {
@@ -37,12 +36,21 @@ function exited(d: Deps, rt: JobRuntime, trial: string, pod: string, exit: Trial
   retried(d, rt, trial, pod, retry);
 }
 
-/** How a Pod that ended (or vanished: see podVanished) ends its attempt; a stopped trial's exit is always clean. */
-function exitOf(pod: V1Pod | undefined, name: string, stopped: boolean): TrialExit {
+/**
+ * How a trial object that ended (or vanished) ends its attempt; a stopped trial's exit is always clean.
+ * A Pod's infrastructure failure (or a Pod that vanished: see podVanished) is retried; a resource's
+ * own controller retries its Pods, so a resource's failure is the trial's.
+ */
+function exitOf(rt: JobRuntime, found: TrialObject | undefined, name: string, stopped: boolean): TrialExit {
   if (stopped) return { ok: true };
+  if (rt.workload) {
+    if (!found) return { ok: false, reason: `its ${rt.workload.template.resource.kind} ${name} was deleted before the trial finished` };
+    return found.outcome.state === "exited" && found.outcome.ok ? { ok: true } : { ok: false, reason: (found.outcome.state === "exited" && found.outcome.reason) || `its ${rt.workload.template.resource.kind} failed` };
+  }
+  const pod = found?.object as V1Pod | undefined;
   const infrastructure = pod === undefined ? podVanished(name) : infrastructureFailure(pod);
   if (infrastructure !== undefined) return { ok: false, reason: infrastructure.message, infrastructure };
-  const o = pod === undefined ? undefined : podOutcome(pod);
+  const o = found?.outcome;
   return o?.state === "exited" && o.ok ? { ok: true } : { ok: false, reason: (o?.state === "exited" && o.reason) || "the Pod failed" };
 }
 
@@ -57,34 +65,34 @@ export async function observePods(d: Deps, rt: JobRuntime): Promise<number | und
   for (const v of rt.tuner.trials()) {
     rt.awaitingReports.delete(v.name);
     if (isFinished(v.phase)) continue;
-    const name = attemptPodName(v);
-    const pod = d.pods.get(rt.namespace, name) as V1Pod | undefined;
+    const name = trialObjectName(rt, v);
+    const found = trialObjectOf(d, rt, v);
     const stop = rt.stops.get(v.name);
-    if (!pod) {
+    if (!found) {
       if (!stop && !rt.podSeen.has(name)) continue;
       if (await settling(d, rt, v.name)) {
         wake = earliest(wake, 500);
         continue;
       }
-      exited(d, rt, v.name, name, exitOf(undefined, name, stop !== undefined));
+      exited(d, rt, v.name, name, exitOf(rt, undefined, name, stop !== undefined));
       continue;
     }
     rt.podSeen.add(name);
-    const o = podOutcome(pod);
+    const o = found.outcome;
     if (o.state === "running") rt.tuner.started(v.name);
     if (o.state === "exited") {
       if (await settling(d, rt, v.name)) {
         wake = earliest(wake, 500);
         continue;
       }
-      exited(d, rt, v.name, name, exitOf(pod, name, stop !== undefined));
+      exited(d, rt, v.name, name, exitOf(rt, found, name, stop !== undefined));
       continue;
     }
-    if (stop && !pod.metadata?.deletionTimestamp) {
+    if (stop && !found.object.metadata?.deletionTimestamp) {
       const due = Date.parse(stop.at) + d.stopGraceMs - d.now();
       if (due <= 0) {
         d.log.info("deleting the Pod of a stopped trial after its grace period", { namespace: rt.namespace, job: rt.name, trial: v.name, pod: name });
-        void d.api.deletePod(rt.namespace, name).catch((e: unknown) => d.log.warn("deleting a stopped trial's Pod failed", { trial: v.name, pod: name, error: errorText(e) }));
+        void deleteTrialObject(d, rt, v).catch((e: unknown) => d.log.warn("deleting a stopped trial's Pod failed", { trial: v.name, pod: name, error: errorText(e) }));
         wake = earliest(wake, 1000);
       } else wake = earliest(wake, due);
     }

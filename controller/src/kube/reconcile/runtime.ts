@@ -3,6 +3,15 @@ import type { TuningJobSpec, TuningJobStatus } from "../../api/tuningjob.ts";
 import type { JobEnd } from "../../engine/job.ts";
 import type { Tuner } from "../../engine/tuner.ts";
 import type { StopRequest } from "../status.ts";
+import type { ResourceTrialTemplate, TrialConditions } from "../../api/trial-resource.ts";
+import type { GroupResource } from "../informers.ts";
+
+/** What a job whose trials are resources (not Pods) creates and judges them by. */
+export interface Workload {
+  resource: GroupResource;
+  template: ResourceTrialTemplate;
+  conditions: TrialConditions;
+}
 
 /** A Trial status as last written, and what it was computed from besides reports (see writtenFromOf). */
 export interface WrittenStatus {
@@ -31,6 +40,8 @@ export interface JobRuntime {
   spec: TuningJobSpec;
   /** The job's engine: every trial's phase, curve and metrics. Written by rebuild/respec; driven by every module. */
   tuner: Tuner;
+  /** Set when the job's trials are resources of another kind (a Job, a TrainJob…). Written by job.ts (kind.ts) on every reconcile; read by trial-objects.ts. */
+  workload?: Workload;
   /** Stops decided (early stopping or the job's end) whose Pods may still run. Written by act.ts; read by pods.ts (grace, exits), trials.ts, write-status.ts. */
   stops: Map<string, StopRequest>;
   /** An end the engine cannot see, e.g. a Pod template the API server refuses. Written by act.ts `fail`; read by job.ts, write-status.ts. */

@@ -1,12 +1,12 @@
 import type { TrialView } from "../../engine/job.ts";
 import { isFinished } from "../../engine/job.ts";
-import { attemptPodName } from "../attempts.ts";
 import { forEachLimit } from "../limit.ts";
-import { reportKeySecretName, trialObject, trialPod, trialSecret } from "../objects.ts";
+import { reportKeySecretName, trialObject, trialSecret } from "../objects.ts";
 import { createdSummary, sameJson } from "../status.ts";
 import { event, fail } from "./act.ts";
 import { WRITES_IN_FLIGHT, type Deps, type JobObject } from "./deps.ts";
 import type { JobRuntime } from "./runtime.ts";
+import { createTrialObject, trialObjectName, trialObjectOf } from "./trial-objects.ts";
 
 /** Trials one reconcile creates at most; the rest follow in the next one, queued at once. */
 const CREATES_PER_RECONCILE = 32;
@@ -51,16 +51,15 @@ async function ensureTrialObject(d: Deps, rt: JobRuntime, job: JobObject, v: Tri
   return { ok: false };
 }
 
-/** Whether the Pod of the trial's current attempt exists or was created (the cache may lag behind). */
-function hasPod(d: Deps, rt: JobRuntime, v: TrialView): boolean {
-  const pod = attemptPodName(v);
-  return rt.podsCreated.has(pod) || d.pods.get(rt.namespace, pod) !== undefined;
+/** Whether the trial's Pod (of its current attempt) or resource exists or was created (the cache may lag behind). */
+function hasObject(d: Deps, rt: JobRuntime, v: TrialView): boolean {
+  return rt.podsCreated.has(trialObjectName(rt, v)) || trialObjectOf(d, rt, v) !== undefined;
 }
 
 /** Creates the trial's report-key Secret (when reports are signed) and then the Pod of its current attempt, unless it has one. */
 async function ensurePod(d: Deps, rt: JobRuntime, job: JobObject, v: TrialView): Promise<void> {
   const uid = rt.trialUids.get(v.name) as string;
-  if (hasPod(d, rt, v)) return;
+  if (hasObject(d, rt, v)) return;
   const trial = { name: v.name, namespace: rt.namespace, uid };
   // The key's Secret before the Pod that reads it. An existing one (a create whose answer was lost, or
   // a previous controller's) holds the same derived key; the controller cannot read it to check.
@@ -75,15 +74,15 @@ async function ensurePod(d: Deps, rt: JobRuntime, job: JobObject, v: TrialView):
     }
     secret = reportKeySecretName(trial);
   }
-  const r = await d.api.createPod(trialPod(job, trial, v, d.trialNatsUrl, d.trialDefaults, secret));
+  const r = await createTrialObject(d, rt, job, trial, v, secret);
   if (!r.ok && r.reason === "invalid") {
-    const message = `the API server refused the Pod of trial ${v.name}: ${r.detail}`;
+    const message = `the API server refused the ${rt.workload?.template.resource.kind ?? "Pod"} of trial ${v.name}: ${r.detail}`;
     rt.tuner.exited(v.name, { ok: false, reason: message });
     fail(d, rt, { phase: "Failed", reason: "InvalidTrialTemplate", message });
     return;
   }
-  rt.podsCreated.add(attemptPodName(v));
-  if (r.ok) d.log.debug("trial Pod created", { namespace: rt.namespace, job: rt.name, trial: v.name, pod: attemptPodName(v) });
+  rt.podsCreated.add(trialObjectName(rt, v));
+  if (r.ok) d.log.debug("trial Pod created", { namespace: rt.namespace, job: rt.name, trial: v.name, object: trialObjectName(rt, v) });
 }
 
 /**
@@ -101,7 +100,7 @@ export async function ensureTrials(d: Deps, rt: JobRuntime, job: JobObject): Pro
     if (!t.ok || rt.fatal || rt.tuner.ended()) return;
     await ensurePod(d, rt, job, v);
   };
-  const todo = rt.tuner.trials().filter((v) => !isFinished(v.phase) && !rt.stops.has(v.name) && !(rt.trialUids.has(v.name) && hasPod(d, rt, v)));
+  const todo = rt.tuner.trials().filter((v) => !isFinished(v.phase) && !rt.stops.has(v.name) && !(rt.trialUids.has(v.name) && hasObject(d, rt, v)));
   // A wide job launches in slices, each followed by its status writes and an immediate requeue, so
   // one reconcile stays short and other events for this job are not held up behind 1000 creates.
   await forEachLimit(todo.slice(0, CREATES_PER_RECONCILE), WRITES_IN_FLIGHT, ensureOne);

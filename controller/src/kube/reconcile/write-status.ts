@@ -3,13 +3,13 @@ import type { TuningJobStatus } from "../../api/tuningjob.ts";
 import { isFinished, type TrialView } from "../../engine/job.ts";
 import { errorText } from "../../telemetry/log.ts";
 import { isRefusal, type ApiCallError } from "../api.ts";
-import { attemptPodName } from "../attempts.ts";
 import { forEachLimit } from "../limit.ts";
 import { boundedText, jobStatus, sameJson, saysOnlyPending, shownPhase, trialStatus, type StopRequest } from "../status.ts";
 import { event } from "./act.ts";
 import { WRITES_IN_FLIGHT, isoNow, type Deps } from "./deps.ts";
 import type { JobGauges } from "./gauges.ts";
 import type { JobRuntime } from "./runtime.ts";
+import { deleteTrialObject, trialObjectName } from "./trial-objects.ts";
 
 /** What a trial's status is computed from besides its reports: with no report since, the same key gives the same status. */
 function writtenFromOf(v: TrialView | undefined, stop: { reason: string } | undefined): string {
@@ -29,12 +29,12 @@ async function statusRefused(d: Deps, rt: JobRuntime, trial: string, e: ApiCallE
   const v = rt.tuner.trial(trial);
   const stop = rt.stops.get(trial);
   const previous = rt.written.get(trial)?.status;
-  const pod = v ? attemptPodName(v) : trial;
+  const pod = v ? trialObjectName(rt, v) : trial;
   const status: TrialStatus = { ...(previous ?? {}), phase: v?.phase ?? "Failed", podName: pod, reason: boundedText(v?.reason ?? refusal), message: boundedText(refusal), completionTime: previous?.completionTime ?? isoNow(d) };
   if (!status.startTime) status.startTime = status.completionTime as string;
   // The Pod is deleted at once; the stop request only lets the trainer say why before it goes.
   d.channel.stop({ namespace: rt.namespace, job: rt.name, trial }, refusal).catch(() => undefined);
-  void d.api.deletePod(rt.namespace, pod).catch((err: unknown) => d.log.warn("deleting a failed trial's Pod failed", { trial, pod, error: errorText(err) }));
+  void deleteTrialObject(d, rt, v ?? { name: trial }).catch((err: unknown) => d.log.warn("deleting a failed trial's Pod failed", { trial, pod, error: errorText(err) }));
   try {
     await d.api.patchTrialStatus(rt.namespace, trial, status);
   } catch (err) {

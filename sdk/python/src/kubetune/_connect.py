@@ -10,7 +10,7 @@ import threading
 from typing import Any, Mapping, Optional, TextIO
 
 from ._console import ConsoleSink
-from ._env import reporter_config_from_env
+from ._env import OBJECTIVE_RANK_ENV, replica_role, reporter_config_from_env
 from ._nats import NatsOptions, NatsSink
 from ._reporter import Reporter
 from ._stdio import StdioSink
@@ -39,11 +39,18 @@ def connect(
         err.write(f"kubetune: {line}\n")
         err.flush()
 
+    role = replica_role(os.environ if env is None else env)
     reporter = Reporter(config.transport, config.trial, warn)
     if config.transport == "nats":
         sink: Any = NatsSink(
             config.nats_url or "", config.namespace, config.job, config.trial, config.report_key, reporter._request_stop, warn, nats or NatsOptions()
         )
+        if not role.primary:
+            warn(
+                f"replica rank {role.rank}: reports stay on stderr (the trial's curve comes from rank {role.objective_rank}, "
+                f"{OBJECTIVE_RANK_ENV}); stop requests still reach this replica"
+            )
+            sink = ListenOnlySink(sink, ConsoleSink(err))
     elif config.transport == "stdio":
         sink = StdioSink(stdout if stdout is not None else sys.stdout, stdin if stdin is not None else sys.stdin, reporter._request_stop, warn)
     else:
@@ -55,6 +62,20 @@ def connect(
     if handle_signals:
         _handle_sigterm(reporter, warn)
     return reporter
+
+
+class ListenOnlySink:
+    """The sink of a non-reporting replica: its NATS connection stays (for stop requests); its reports go to stderr only."""
+
+    def __init__(self, sink: Any, local: ConsoleSink) -> None:
+        self._sink = sink
+        self._local = local
+
+    def send(self, message: Any) -> bool:
+        return self._local.send(message)
+
+    def close(self) -> None:
+        self._sink.close()
 
 
 def _handle_sigterm(reporter: Reporter, warn: Any) -> None:

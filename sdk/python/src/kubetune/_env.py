@@ -51,3 +51,32 @@ def reporter_config_from_env(env: Mapping[str, str]) -> ReporterConfig:
             "nats", namespace, env["KUBETUNE_JOB"], env["KUBETUNE_TRIAL"], nats_url=nats_url, report_key=_get(env, "KUBETUNE_REPORT_KEY")
         )
     return ReporterConfig(report or "console", namespace, _get(env, "KUBETUNE_JOB") or "local", _get(env, "KUBETUNE_TRIAL") or "local")
+
+
+# Variables that give a replica's rank, read in this order: torchrun and PyTorchJob, Indexed Jobs
+# (and JobSet's), Open MPI, MPICH. The same list as the TypeScript SDK's RANK_ENV.
+RANK_ENV = ("RANK", "JOB_COMPLETION_INDEX", "OMPI_COMM_WORLD_RANK", "PMI_RANK")
+OBJECTIVE_RANK_ENV = "KUBETUNE_OBJECTIVE_RANK"
+
+
+@dataclass(frozen=True)
+class ReplicaRole:
+    """This replica's rank, the rank whose reports make the trial's curve, and whether they are the same."""
+
+    rank: int
+    objective_rank: int
+    primary: bool
+
+
+def _whole(value: Optional[str]) -> Optional[int]:
+    return int(value.strip()) if value is not None and value.strip().isdigit() else None
+
+
+def replica_role(env: Mapping[str, str]) -> ReplicaRole:
+    """The rank (first of RANK_ENV that is a whole number, else 0) and whether this replica reports; raises ValueError for a bad KUBETUNE_OBJECTIVE_RANK."""
+    rank = next((r for r in (_whole(_get(env, k)) for k in RANK_ENV) if r is not None), 0)
+    named = _get(env, OBJECTIVE_RANK_ENV)
+    objective_rank = 0 if named is None else _whole(named)
+    if objective_rank is None:
+        raise ValueError(f"kubetune reporter: {OBJECTIVE_RANK_ENV} must be a whole number (the rank whose reports make the curve), got {named!r}")
+    return ReplicaRole(rank, objective_rank, rank == objective_rank)
