@@ -117,3 +117,23 @@ test("a Job trial is judged by its conditions; a stopped one's Job is deleted af
   assert.equal(status(c.store.trials.get("j-00002"))?.phase, "EarlyStopped");
   assert.equal(status(c.store.jobs.get("j"))?.phase, "Failed");
 });
+
+test("a resource trial is not retried by kubetune: a failed Job or a Job deleted while its trial runs fails the trial, with no second attempt", async () => {
+  const c = fake();
+  c.state.installed = true;
+  const job = c.store.jobs.get("j") as Obj;
+  (job.spec as { budget: Record<string, number> }).budget = { maxTrials: 2, parallelTrials: 2, maxFailedTrials: 2, maxRetries: 2 };
+  await c.reconcile("ns/j");
+  await c.reconcile("ns/j");
+  (c.store.resources.get("j-00000") as Obj).status = { conditions: [{ type: "Failed", status: "True", message: "BackoffLimitExceeded" }] };
+  c.store.resources.delete("j-00001");
+  await c.reconcile("ns/j");
+  await c.reconcile("ns/j");
+  const failed = status(c.store.trials.get("j-00000")) as { phase?: string; attempts?: number } | undefined;
+  const vanished = status(c.store.trials.get("j-00001")) as { phase?: string; reason?: string; attempts?: number } | undefined;
+  assert.equal(failed?.phase, "Failed");
+  assert.equal(vanished?.phase, "Failed");
+  assert.match(vanished?.reason ?? "", /Job j-00001 was deleted before the trial finished/);
+  assert.ok((failed?.attempts ?? 1) === 1 && (vanished?.attempts ?? 1) === 1, "one attempt each");
+  assert.deepEqual([...c.store.resources.keys()], ["j-00000"], "no second attempt's resource was created");
+});
