@@ -5,12 +5,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { z } from 'zod';
-import { withCluster, type TestCluster } from '../cluster/with-cluster.ts';
+import { clusterDir, withCluster, type TestCluster } from '../cluster/with-cluster.ts';
 import { freePort } from '../nats-server.ts';
 import { chartDir, helm, repoRoot } from '../chart/helm.ts';
 import { loadDashboard, panelQueries, substitute, variableSelectors } from '../chart/dashboard.ts';
@@ -21,7 +20,11 @@ const JOB = 'chart-e2e';
 let cluster: TestCluster;
 let release = '';
 let prometheus: ChildProcess | undefined;
-const work = mkdtempSync(join(tmpdir(), 'kubetune-chart-e2e-'));
+// Not under /tmp: the chart mounts an emptyDir there, and the process kubelet maps a Pod's mount paths
+// in its command, args and env to the volume's host directory, as a real mount would hide the host's.
+const workBase = join(dirname(clusterDir()), 'test-work');
+mkdirSync(workBase, { recursive: true });
+const work = mkdtempSync(join(workBase, 'chart-e2e-'));
 /** The controller's /metrics text at the end of the TuningJob, for the promtool lint. */
 let exposition = '';
 
@@ -43,6 +46,7 @@ after(async () => {
   // Deleting the namespace stops the controller Pod's process (the kubelet sends SIGTERM).
   if (release) await helm(['uninstall', release, '--namespace', cluster.namespace], { kubeconfig: cluster.kubeconfigPath });
   await cluster?.cleanup();
+  rmSync(work, { recursive: true, force: true });
 });
 
 /** A kubeconfig that authenticates as the chart's ServiceAccount (a TokenRequest token), so RBAC applies. */
