@@ -178,6 +178,54 @@ test('helm install with bundled NATS on the real node; iris-quickstart succeeds 
     trialPods.filter((p) => stopped.includes(p.metadata?.name ?? '')).map((p) => [p.metadata?.name, p.status?.containerStatuses?.[0]?.state]))}`);
 });
 
+// The trial's whole program: a few epochs written as key=value lines to a file, one of them malformed,
+// with no SDK; node is what the trainer image has (it has no shell, so kind stdout's wrapper cannot run there).
+const FILE_TRIAL = [
+  'const fs = require("node:fs");',
+  'const x = Number(process.argv[1]);',
+  'for (let epoch = 1; epoch <= 3; epoch++) fs.appendFileSync("/metrics/out.log", `epoch=${epoch} loss=${x / epoch}\\n`);',
+  'fs.appendFileSync("/metrics/out.log", "epoch=4 loss=not-a-number\\n");',
+].join(' ');
+
+test('a trial that only writes key=value lines to a file is tuned on the real node through the collector sidecar', async () => {
+  const manifest = {
+    apiVersion: 'kubetune.io/v1alpha1',
+    kind: 'TuningJob',
+    metadata: { name: 'collector-file' },
+    spec: {
+      objective: { metric: 'loss', direction: 'minimize' },
+      parameters: [{ name: 'x', type: 'discrete', values: [1, 2] }],
+      search: { algorithm: 'grid' },
+      budget: { maxTrials: 2, parallelTrials: 2 },
+      metricsCollector: { kind: 'file', path: '/metrics/out.log', format: 'keyvalue' },
+      trialTemplate: { spec: { containers: [{ name: 'trial', image: IMAGES.trainer, command: ['node', '-e', FILE_TRIAL, '${params.x}'] }] } },
+    },
+  };
+  const applied = await cluster.kubectl(['apply', '-f', '-'], { input: JSON.stringify(manifest) });
+  assert.equal(applied.code, 0, applied.stderr);
+  const job = await waitFor('collector-file finished', async () => {
+    const j = await json<Job>(['get', 'tuningjob', 'collector-file']);
+    return j.status?.phase === 'Succeeded' || j.status?.phase === 'Failed' ? j : undefined;
+  }, { timeoutMs: 300_000, intervalMs: 2000 }).catch(async (err: unknown) => {
+    throw new Error(`${String(err)}\n${await controllerLogs()}`);
+  });
+  assert.equal(job.status?.phase, 'Succeeded', `${JSON.stringify(job.status)}\n${await controllerLogs()}`);
+  type Curved = { metadata: { name: string }; spec?: { params?: { x?: number } }; status?: { curve?: { step: number; value: number }[]; metrics?: Record<string, number> } };
+  const trials = (await json<{ items: Curved[] }>(['get', 'trials', '-l', 'kubetune.io/job=collector-file'])).items;
+  assert.equal(trials.length, 2);
+  for (const t of trials) {
+    const x = Number(t.spec?.params?.x);
+    // Every line the trial wrote is in its curve, once; the malformed one is counted, not fatal.
+    assert.deepEqual(t.status?.curve?.map((p) => [p.step, p.value]), [[1, x], [2, x / 2], [3, x / 3]], `${t.metadata.name}: ${JSON.stringify(t.status)}`);
+    assert.equal(t.status?.metrics?.collector_malformed_lines, 1, JSON.stringify(t.status?.metrics));
+  }
+  // The collector ran as a native sidecar container beside the trial's, on the real node.
+  const [pod] = await pods('kubetune.io/job=collector-file');
+  assert.equal(pod?.spec?.nodeName, REAL_NODE);
+  assert.ok(pod?.spec?.initContainers?.some((c) => c.restartPolicy === 'Always'), 'the collector is a native sidecar');
+  assert.match(pod?.status?.initContainerStatuses?.[0]?.containerID ?? '', /^containerd:\/\//);
+});
+
 /** The uids the trial containers' OCI specs run as, read from the real node's containerd. */
 async function containerUids(trialPods: V1Pod[]): Promise<Set<number>> {
   const sock = join(cluster.dir, 'real-node/containerd/containerd.sock');
