@@ -39,6 +39,12 @@ test("patterns prone to catastrophic backtracking (a repeated group that repeats
   for (const p of ["(?<loss>[0-9]+(\\.[0-9]+)?)", "loss[(+*]=(?<loss>\\S+)", "(?:ab)+ (?<loss>\\d+)", "(\\d+){1} (?<loss>\\d)"]) assert.equal(bad(p), "", p);
 });
 
+test("a repeated group with alternatives ((a|a)*b backtracks exponentially) is refused; alternatives without repetition are not", () => {
+  const bad = (pattern: string) => problems({ kind: "stdout", format: "regex", pattern }).join();
+  for (const p of ["(?<loss>x)|(a|a)*b", "(?<loss>\\d)(a|aa)+$", "(?<loss>\\d)(?:(\\s|\\t)x?)*z", "(?<loss>\\d)(?:a|b){2,}"]) assert.match(bad(p), /repeats a group with alternatives/, p);
+  for (const p of ["(?<loss>x)|(a|a)b", "(?:loss|val_loss)=(?<loss>\\S+)", "(?<loss>\\d)(a|b){1}", "(?<loss>\\d)[a|b]+"]) assert.equal(bad(p), "", p);
+});
+
 test("kind stdout needs the trial container's command (it is wrapped in /bin/sh); kind file does not", () => {
   const spec = (metricsCollector: unknown, command?: string[]) => ({
     objective: { metric: "loss", direction: "minimize" },
