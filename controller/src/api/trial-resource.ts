@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parse, type ParseResult } from "@marcbachmann/cel-js";
+import { conditionCostProblem } from "./condition-cost.ts";
 
 /** `group/version` and kind of a resource a trial may be, with the success and failure conditions kubetune defaults to. */
 interface KnownKind {
@@ -27,11 +28,11 @@ export function knownKind(apiVersion: string, kind: string): KnownKind | undefin
   return KNOWN_KINDS.find((k) => k.apiVersion === apiVersion && k.kind === kind);
 }
 
-/** The parser's complaint about a CEL expression, or undefined when it parses. */
+/** The parser's complaint about a CEL expression, or why its cost is unbounded; undefined when it is fine. */
 export function celProblem(expression: string): string | undefined {
   try {
-    parse(expression);
-    return undefined;
+    const cost = conditionCostProblem(parse(expression).ast);
+    return cost === undefined ? undefined : `is refused: it ${cost}`;
   } catch (e) {
     return `is not a valid CEL expression: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`;
   }
