@@ -49,6 +49,11 @@ export const ResourceTrialTemplate = z
         kind: z.string().regex(/^[A-Z][A-Za-z0-9]*$/, { error: "must be a Kubernetes kind, e.g. Job" }),
         metadata: z
           .looseObject({ labels: z.record(z.string(), z.string()).optional(), annotations: z.record(z.string(), z.string()).optional() })
+          .superRefine((m, ctx) => {
+            // kubetune sets name, namespace and owner; anything else (finalizers above all: a stopped trial's resource would never go) is refused.
+            const other = Object.keys(m).filter((k) => k !== "labels" && k !== "annotations");
+            if (other.length > 0) ctx.addIssue({ code: "custom", message: `has ${other.join(", ")}: a trial resource's metadata takes labels and annotations only (kubetune sets its name, namespace and owner); remove the rest` });
+          })
           .optional()
           .meta({ "x-kubernetes-preserve-unknown-fields": true }),
         spec: z.looseObject({}).meta({ "x-kubernetes-preserve-unknown-fields": true }),
