@@ -26,8 +26,9 @@ test("collector specs: fields that do not go together are refused with the field
 
 test("a file in a system directory (its mount would hide the image's /etc, /usr, /proc...) is refused", () => {
   const path = (p: string) => problems({ kind: "file", format: "json", path: p }).join();
-  for (const p of ["/etc/passwd", "/proc/self/environ", "/usr/lib/m.log", "/var/run/secrets/kubernetes.io/serviceaccount/token", "/dev/shm/m.log", "/run/m.log"]) assert.match(path(p), /system directory \/[a-z]+/, p);
-  for (const p of ["/var/log/train/metrics.log", "/tmp/m.log", "/workspace/out/m.log", "/etcetera/m.log"]) assert.equal(path(p), "", p);
+  for (const p of ["/etc/passwd", "/proc/self/environ", "/usr/m.log", "/var/m.log", "/dev/shm/m.log", "/run/m.log", "/var/run/m.log"]) assert.match(path(p), /system directory \/[a-z]+/, p);
+  // A new directory below one (nothing of the image's is there to hide) is fine.
+  for (const p of ["/var/log/train/metrics.log", "/var/run/train/metrics.log", "/etc/train/m.log", "/tmp/m.log", "/etcetera/m.log"]) assert.equal(path(p), "", p);
 });
 
 test("a bad pattern is refused at apply time, saying what is wrong", () => {

@@ -21,11 +21,13 @@ const Pattern = z
   .meta({ description: "For format regex: a JavaScript regular expression with named groups: (?<step>…) optional, then (?<name>…)(?<value>…) or one group per metric, e.g. (?<val_loss>…)." });
 
 /** Directories of every image (or of the kubelet) that the shared directory's mount must not hide. */
-const SYSTEM_DIRS = ["/bin", "/boot", "/dev", "/etc", "/lib", "/lib64", "/proc", "/run", "/sbin", "/sys", "/usr", "/var/run"];
+const SYSTEM_DIRS = ["/bin", "/boot", "/dev", "/etc", "/lib", "/lib64", "/proc", "/run", "/sbin", "/sys", "/usr", "/var", "/var/run"];
+/** Kernel filesystems: no directory inside them takes a volume. */
+const KERNEL_DIRS = ["/dev", "/proc", "/sys"];
 
-/** The system directory `dir` is, or is inside; undefined for any other directory. */
+/** The system directory `dir` is (or, for a kernel filesystem, is inside); undefined for any other directory. */
 function systemDir(dir: string): string | undefined {
-  return SYSTEM_DIRS.find((s) => dir === s || dir.startsWith(`${s}/`));
+  return SYSTEM_DIRS.find((s) => dir === s) ?? KERNEL_DIRS.find((s) => dir.startsWith(`${s}/`));
 }
 
 const FilePath = z
