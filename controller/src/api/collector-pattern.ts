@@ -22,6 +22,9 @@ export function patternShape(source: string): PatternShape | { problem: string }
   if (scan.nestedRepeat) {
     return { problem: `repeats a group that itself contains a repetition (such as (a+)+ or (\\w*)*), which can take exponential time on one line; rewrite it without the nested repetition` };
   }
+  if (scan.repeatedAlternation) {
+    return { problem: `repeats a group with alternatives (such as (a|aa)+ or (\\s|\\t)*), which can take exponential time on one line; use a character class ([ \\t]*) or rewrite it without repeating the alternatives` };
+  }
   const names = scan.groups;
   const step = names.includes(STEP_GROUP);
   const pair = names.filter((n) => n === NAME_GROUP || n === VALUE_GROUP);
@@ -42,16 +45,20 @@ export function patternShape(source: string): PatternShape | { problem: string }
 
 interface Frame {
   repeats: boolean;
+  /** The group (or one inside it) has a `|`. */
+  alternates: boolean;
 }
 
 /**
- * Named groups of a pattern and whether a repeated group contains a repetition (star height > 1, the
- * usual cause of catastrophic backtracking). A heuristic: it refuses some safe patterns, never a nested `+`/`*`.
+ * Named groups of a pattern, whether a repeated group contains a repetition (star height > 1) and whether
+ * one contains alternatives (`(a|aa)+`): the two usual causes of catastrophic backtracking. A heuristic:
+ * it refuses some safe patterns, never a nested `+`/`*` or a repeated `|`.
  */
-function scanPattern(source: string): { groups: string[]; nestedRepeat: boolean } {
+function scanPattern(source: string): { groups: string[]; nestedRepeat: boolean; repeatedAlternation: boolean } {
   const groups: string[] = [];
-  const stack: Frame[] = [{ repeats: false }];
+  const stack: Frame[] = [{ repeats: false, alternates: false }];
   let nestedRepeat = false;
+  let repeatedAlternation = false;
   let i = 0;
   const repeatAt = (at: number): { repeats: boolean; end: number } => {
     const c = source[at];
@@ -73,18 +80,24 @@ function scanPattern(source: string): { groups: string[]; nestedRepeat: boolean 
     } else if (c === "(") {
       const named = /^\(\?<([A-Za-z_$][\w$]*)>/.exec(source.slice(i));
       if (named) groups.push(named[1] as string);
-      stack.push({ repeats: false });
+      stack.push({ repeats: false, alternates: false });
       i++;
       continue;
     } else if (c === ")") {
-      const inner = stack.pop() ?? { repeats: false };
+      const inner = stack.pop() ?? { repeats: false, alternates: false };
       const q = repeatAt(i + 1);
       if (q.repeats && inner.repeats) nestedRepeat = true;
+      if (q.repeats && inner.alternates) repeatedAlternation = true;
       const top = stack[stack.length - 1];
-      if (top) top.repeats ||= inner.repeats || q.repeats;
+      if (top) {
+        top.repeats ||= inner.repeats || q.repeats;
+        top.alternates ||= inner.alternates;
+      }
       i = q.end;
       continue;
     } else {
+      const top = stack[stack.length - 1];
+      if (c === "|" && top && stack.length > 1) top.alternates = true;
       i++;
     }
     const q = repeatAt(i);
@@ -94,5 +107,5 @@ function scanPattern(source: string): { groups: string[]; nestedRepeat: boolean 
     }
     i = q.end;
   }
-  return { groups, nestedRepeat };
+  return { groups, nestedRepeat, repeatedAlternation };
 }

@@ -24,6 +24,13 @@ test("collector specs: fields that do not go together are refused with the field
   assert.match(problems({ kind: "file", format: "json", path: "/a/../b/m.log" }).join(), /normalized/);
 });
 
+test("a file in a system directory (its mount would hide the image's /etc, /usr, /proc...) is refused", () => {
+  const path = (p: string) => problems({ kind: "file", format: "json", path: p }).join();
+  for (const p of ["/etc/passwd", "/proc/self/environ", "/usr/m.log", "/var/m.log", "/dev/shm/m.log", "/run/m.log", "/var/run/m.log"]) assert.match(path(p), /system directory \/[a-z]+/, p);
+  // A new directory below one (nothing of the image's is there to hide) is fine.
+  for (const p of ["/var/log/train/metrics.log", "/var/run/train/metrics.log", "/etc/train/m.log", "/tmp/m.log", "/etcetera/m.log"]) assert.equal(path(p), "", p);
+});
+
 test("a bad pattern is refused at apply time, saying what is wrong", () => {
   const bad = (pattern: string) => problems({ kind: "stdout", format: "regex", pattern }).join();
   assert.match(bad("loss=(?<loss>\\S+"), /not a valid regular expression/);
@@ -37,6 +44,12 @@ test("patterns prone to catastrophic backtracking (a repeated group that repeats
   const bad = (pattern: string) => problems({ kind: "stdout", format: "regex", pattern }).join();
   for (const p of ["(?<loss>(\\d+)+)", "((?<loss>\\w*))*x", "(?<loss>(?:a|\\d+){2,})", "((a+)){3,9}(?<loss>\\d)"]) assert.match(bad(p), /repeats a group/, p);
   for (const p of ["(?<loss>[0-9]+(\\.[0-9]+)?)", "loss[(+*]=(?<loss>\\S+)", "(?:ab)+ (?<loss>\\d+)", "(\\d+){1} (?<loss>\\d)"]) assert.equal(bad(p), "", p);
+});
+
+test("a repeated group with alternatives ((a|a)*b backtracks exponentially) is refused; alternatives without repetition are not", () => {
+  const bad = (pattern: string) => problems({ kind: "stdout", format: "regex", pattern }).join();
+  for (const p of ["(?<loss>x)|(a|a)*b", "(?<loss>\\d)(a|aa)+$", "(?<loss>\\d)(?:(\\s|\\t)x?)*z", "(?<loss>\\d)(?:a|b){2,}"]) assert.match(bad(p), /repeats a group with alternatives/, p);
+  for (const p of ["(?<loss>x)|(a|a)b", "(?:loss|val_loss)=(?<loss>\\S+)", "(?<loss>\\d)(a|b){1}", "(?<loss>\\d)[a|b]+"]) assert.equal(bad(p), "", p);
 });
 
 test("kind stdout needs the trial container's command (it is wrapped in /bin/sh); kind file does not", () => {

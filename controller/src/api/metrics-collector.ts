@@ -20,11 +20,25 @@ const Pattern = z
   })
   .meta({ description: "For format regex: a JavaScript regular expression with named groups: (?<step>…) optional, then (?<name>…)(?<value>…) or one group per metric, e.g. (?<val_loss>…)." });
 
+/** Directories of every image (or of the kubelet) that the shared directory's mount must not hide. */
+const SYSTEM_DIRS = ["/bin", "/boot", "/dev", "/etc", "/lib", "/lib64", "/proc", "/run", "/sbin", "/sys", "/usr", "/var", "/var/run"];
+/** Kernel filesystems: no directory inside them takes a volume. */
+const KERNEL_DIRS = ["/dev", "/proc", "/sys"];
+
+/** The system directory `dir` is (or, for a kernel filesystem, is inside); undefined for any other directory. */
+function systemDir(dir: string): string | undefined {
+  return SYSTEM_DIRS.find((s) => dir === s) ?? KERNEL_DIRS.find((s) => dir.startsWith(`${s}/`));
+}
+
 const FilePath = z
   .string()
   .max(1024, { error: "must be at most 1024 characters" })
   .refine((p) => posix.isAbsolute(p) && posix.normalize(p) === p && !p.endsWith("/"), { error: "must be an absolute, normalized file path, e.g. /var/log/train/metrics.log" })
   .refine((p) => posix.dirname(p) !== "/", { error: "must be in a directory below / (the collector shares that directory with the trial container), e.g. /var/log/train/metrics.log" })
+  .superRefine((p, ctx) => {
+    const dir = systemDir(posix.dirname(p));
+    if (dir !== undefined) ctx.addIssue({ code: "custom", message: `is in the system directory ${dir}: the collector mounts the file's directory into the trial container, which would hide the image's own files there; use a directory of your own, e.g. /var/log/train/metrics.log` });
+  })
   .meta({ description: "For kind file: the file the trial container writes its metric lines to; its directory is shared with the collector." });
 
 /**

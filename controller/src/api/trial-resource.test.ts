@@ -86,3 +86,13 @@ test("each known kind's defaults read the condition its operator sets", () => {
     assert.deepEqual(judgeResource(c, { status: { conditions: [{ type: k.ok, status: "False" }] } }), { done: false }, k.kind);
   }
 });
+
+test("a resource's metadata may carry labels and annotations only: finalizers (a stopped trial's resource never goes) and the name, namespace and owners kubetune sets are refused", () => {
+  for (const [key, value] of [["finalizers", ["example.com/hold"]], ["namespace", "kube-system"], ["name", "other"], ["ownerReferences", []], ["resourceVersion", "1"]] as const) {
+    const r = TuningJob.safeParse(withTemplate({ resource: { ...jobResource, metadata: { [key]: value } } }));
+    assert.equal(r.success, false, key);
+    const issue = r.error?.issues.find((i) => i.path.join(".") === "spec.trialTemplate.resource.metadata");
+    assert.match(issue?.message ?? JSON.stringify(r.error?.issues), new RegExp(`${key}.*labels and annotations only`), key);
+  }
+  assert.ok(TuningJob.safeParse(withTemplate({ resource: { ...jobResource, metadata: { labels: { team: "a" }, annotations: { note: "b" } } } })).success);
+});

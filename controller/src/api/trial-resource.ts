@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parse, type ParseResult } from "@marcbachmann/cel-js";
+import { conditionCostProblem } from "./condition-cost.ts";
 
 /** `group/version` and kind of a resource a trial may be, with the success and failure conditions kubetune defaults to. */
 interface KnownKind {
@@ -27,11 +28,11 @@ export function knownKind(apiVersion: string, kind: string): KnownKind | undefin
   return KNOWN_KINDS.find((k) => k.apiVersion === apiVersion && k.kind === kind);
 }
 
-/** The parser's complaint about a CEL expression, or undefined when it parses. */
+/** The parser's complaint about a CEL expression, or why its cost is unbounded; undefined when it is fine. */
 export function celProblem(expression: string): string | undefined {
   try {
-    parse(expression);
-    return undefined;
+    const cost = conditionCostProblem(parse(expression).ast);
+    return cost === undefined ? undefined : `is refused: it ${cost}`;
   } catch (e) {
     return `is not a valid CEL expression: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`;
   }
@@ -48,6 +49,11 @@ export const ResourceTrialTemplate = z
         kind: z.string().regex(/^[A-Z][A-Za-z0-9]*$/, { error: "must be a Kubernetes kind, e.g. Job" }),
         metadata: z
           .looseObject({ labels: z.record(z.string(), z.string()).optional(), annotations: z.record(z.string(), z.string()).optional() })
+          .superRefine((m, ctx) => {
+            // kubetune sets name, namespace and owner; anything else (finalizers above all: a stopped trial's resource would never go) is refused.
+            const other = Object.keys(m).filter((k) => k !== "labels" && k !== "annotations");
+            if (other.length > 0) ctx.addIssue({ code: "custom", message: `has ${other.join(", ")}: a trial resource's metadata takes labels and annotations only (kubetune sets its name, namespace and owner); remove the rest` });
+          })
           .optional()
           .meta({ "x-kubernetes-preserve-unknown-fields": true }),
         spec: z.looseObject({}).meta({ "x-kubernetes-preserve-unknown-fields": true }),
