@@ -281,3 +281,32 @@ test("replayed reports are recorded and never judged; deferred ones are judged w
   fresh.report("j-00001", 3, { loss: 40 }, "replayed");
   assert.deepEqual(fresh.report("j-00001", 4, { loss: 30 }), [], "a stopped trial's tail decides nothing");
 });
+
+test("reports in any step order (backwards, repeated, non-finite) give the same curve and value as the sorted curve does", async () => {
+  let seed = 11;
+  const next = (n: number): number => {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    return seed % n;
+  };
+  for (const strategy of ["best", "last"] as const) {
+    for (const direction of ["minimize", "maximize"] as const) {
+      for (let round = 0; round < 40; round++) {
+        const objective = { metric: "loss", direction, strategy };
+        const t = createTuner({ job: "j", spec: spec({ objective, budget: { maxTrials: 1, parallelTrials: 1 } }) });
+        await t.next();
+        t.started("j-00000");
+        const expected = new Map<number, number>();
+        for (let i = 0; i < 60; i++) {
+          const step = round % 2 === 0 ? 60 - i : next(25);
+          const value = next(10) === 0 ? Number.NaN : next(1000) / 10;
+          t.report("j-00000", step, { loss: value });
+          expected.set(step, value);
+          const sorted = [...expected].sort(([a], [b]) => a - b).map(([s, v]) => ({ step: s, value: v }));
+          const v = t.trial("j-00000");
+          assert.deepEqual(v?.curve, sorted);
+          assert.equal(v?.value, objectiveValue(sorted, objective), `${strategy}/${direction} round ${round} after ${i + 1} reports`);
+        }
+      }
+    }
+  }
+});

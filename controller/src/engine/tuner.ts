@@ -60,21 +60,50 @@ export interface Tuner {
   ended(): JobEnd | null;
 }
 
-/** Adds or replaces the point at `step` in a step-ordered curve; whether it was appended at the end. */
-function addPoint(curve: CurvePoint[], step: number, value: number): boolean {
+/** Where a point went in a step-ordered curve: appended at the end, inserted before later steps, or replacing its step's point. */
+type Placement = "appended" | "inserted" | "replaced";
+
+/**
+ * Adds or replaces the point at `step` in a step-ordered curve. Reports come in step order, so appending
+ * is the common case and costs O(1); one out of order is placed by binary search, so a trial that
+ * reports its steps backwards costs O(log n) a report to find its place, not a sort of the whole curve.
+ */
+function addPoint(curve: CurvePoint[], step: number, value: number): Placement {
   const last = curve[curve.length - 1];
-  // Reports come in step order: appending is the common case, and costs O(1) however long the curve.
-  const appended = last === undefined || last.step < step;
-  if (appended) curve.push({ step, value });
-  else {
-    const at = curve.findIndex((p) => p.step === step);
-    if (at >= 0) curve[at] = { step, value };
-    else {
-      curve.push({ step, value });
-      curve.sort((x, y) => x.step - y.step);
-    }
+  if (last === undefined || last.step < step) {
+    curve.push({ step, value });
+    return "appended";
   }
-  return appended;
+  let lo = 0;
+  let hi = curve.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((curve[mid] as CurvePoint).step < step) lo = mid + 1;
+    else hi = mid;
+  }
+  if (curve[lo]?.step === step) {
+    curve[lo] = { step, value };
+    return "replaced";
+  }
+  curve.splice(lo, 0, { step, value });
+  return "inserted";
+}
+
+/**
+ * The trial's objective value after placing a point: O(1) for the best (one more point can only improve
+ * it) unless the point replaced one, which may have been the best; for the last, the last finite point
+ * found from the end (reports are finite on the wire, so that is the last point).
+ */
+function valueAfter(t: TrialView, placement: Placement, v: number, objective: Objective): number | undefined {
+  if (placement === "appended") return extendedObjectiveValue(t.value, v, objective);
+  if (objective.strategy === "last") {
+    for (let i = t.curve.length - 1; i >= 0; i--) {
+      const p = t.curve[i] as CurvePoint;
+      if (Number.isFinite(p.value)) return p.value;
+    }
+    return undefined;
+  }
+  return placement === "inserted" ? extendedObjectiveValue(t.value, v, objective) : objectiveValue(t.curve, objective);
 }
 
 /**
@@ -85,9 +114,9 @@ function recordReport(t: TrialView, step: number, metrics: Record<string, number
   if (!stopping) Object.assign(t.metrics, metrics);
   const v = metrics[objective.metric];
   if (v === undefined) return undefined;
-  const appended = addPoint(t.curve, step, v);
+  const placement = addPoint(t.curve, step, v);
   if (!stopping) {
-    const value = appended ? extendedObjectiveValue(t.value, v, objective) : objectiveValue(t.curve, objective);
+    const value = valueAfter(t, placement, v, objective);
     if (value !== undefined) t.value = value;
   }
   return v;
