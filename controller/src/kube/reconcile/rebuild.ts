@@ -58,6 +58,7 @@ export function rebuild(d: Deps, job: JobObject): JobRuntime {
     reported: new Set(),
     decided: false,
     awaitingReports: new Set(),
+    conditionErrors: new Map(),
   };
   for (const t of stored) {
     const tn = t.metadata.name;

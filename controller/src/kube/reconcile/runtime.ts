@@ -68,4 +68,6 @@ export interface JobRuntime {
   decided: boolean;
   /** Exited trials waiting for their last reports: a persist wakes the job, so they finish once those are in. Written by pods.ts; read by metrics-target.ts (persist). */
   awaitingReports: Set<string>;
+  /** The last error evaluating a resource trial's conditions, per trial, so that it is logged when it changes, not at every reconcile. Written and read by trial-objects.ts. */
+  conditionErrors: Map<string, string>;
 }

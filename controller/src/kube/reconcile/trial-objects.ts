@@ -31,6 +31,20 @@ function failedMessage(o: KubernetesObject): string | undefined {
   return conditions.find((c) => c.status === "True" && c.type === "Failed" && c.message)?.message;
 }
 
+/**
+ * Logs a resource trial's condition that cannot be evaluated (a misspelt field is "no such key" for
+ * ever, and the trial then runs until its resource is deleted), once each time the error changes.
+ */
+function conditionError(d: Deps, rt: JobRuntime, name: string, error: string | undefined): void {
+  if (error === undefined) {
+    rt.conditionErrors.delete(name);
+    return;
+  }
+  if (rt.conditionErrors.get(name) === error) return;
+  rt.conditionErrors.set(name, error);
+  d.log.warn("a trial's success or failure condition cannot be evaluated; it counts as false until it can (check the expression against the resource's status)", { namespace: rt.namespace, job: rt.name, trial: name, error: error.slice(0, 400) });
+}
+
 /** A trial's Pod or resource from the informer caches, with what its state means for the trial. */
 export function trialObjectOf(d: Deps, rt: JobRuntime, v: TrialRef): TrialObject | undefined {
   const w = rt.workload;
@@ -42,7 +56,11 @@ export function trialObjectOf(d: Deps, rt: JobRuntime, v: TrialRef): TrialObject
   const object = d.workloads?.cache(w.resource).get(rt.namespace, name);
   if (!object) return undefined;
   const j = judgeResource(w.conditions, object);
-  if (!j.done) return { object, outcome: { state: "running" } };
+  if (!j.done) {
+    conditionError(d, rt, name, j.error);
+    return { object, outcome: { state: "running" } };
+  }
+  rt.conditionErrors.delete(name);
   if (j.ok) return { object, outcome: { state: "exited", ok: true } };
   const why = failedMessage(object);
   return { object, outcome: { state: "exited", ok: false, reason: `${w.template.resource.kind} ${name} failed${why ? `: ${why.slice(0, 400)}` : ""} (${j.reason ?? "its failureCondition holds"})` } };

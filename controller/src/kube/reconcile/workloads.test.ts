@@ -12,7 +12,7 @@ type Obj = KubernetesObject & { spec?: Record<string, unknown>; status?: Record<
 const JOBS: GroupResource = { group: "batch", version: "v1", resource: "jobs" };
 
 /** An in-memory cluster whose trials are batch/v1 Jobs; `installed` says whether discovery finds the kind. */
-function fake() {
+function fake(log = createLogger("error"), successCondition?: string) {
   const store = { jobs: new Map<string, Obj>(), trials: new Map<string, Obj>(), resources: new Map<string, Obj>() };
   const deleted: string[] = [];
   const state = { installed: false };
@@ -63,12 +63,12 @@ function fake() {
       parameters: [{ name: "x", type: "double", min: 0, max: 1 }],
       search: { algorithm: "random", seed: 1 },
       budget: { maxTrials: 3, parallelTrials: 3, maxFailedTrials: 0 },
-      trialTemplate: { resource: { apiVersion: "batch/v1", kind: "Job", spec: { template: { spec: { containers: [{ name: "t", image: "i", args: ["--x=${params.x}"] }] } } } } },
+      trialTemplate: { resource: { apiVersion: "batch/v1", kind: "Job", spec: { template: { spec: { containers: [{ name: "t", image: "i", args: ["--x=${params.x}"] }] } } } }, ...(successCondition ? { successCondition, failureCondition: "false" } : {}) },
     },
   } as Obj);
   const { reconcile, target } = createReconciler({
     api, jobs: cache(store.jobs), trials: cache(store.trials), pods: cache(new Map()), workloads, trialNatsUrl: "nats://n:4222",
-    channel: { stop: async () => {}, caughtUp: async () => true }, enqueue: () => {}, metrics: createMetrics(), log: createLogger("error"),
+    channel: { stop: async () => {}, caughtUp: async () => true }, enqueue: () => {}, metrics: createMetrics(), log,
     stopGraceMs: 0, settleMs: 0, synced: () => true,
   });
   return { store, state, deleted, reconcile, target };
@@ -136,4 +136,18 @@ test("a resource trial is not retried by kubetune: a failed Job or a Job deleted
   assert.match(vanished?.reason ?? "", /Job j-00001 was deleted before the trial finished/);
   assert.ok((failed?.attempts ?? 1) === 1 && (vanished?.attempts ?? 1) === 1, "one attempt each");
   assert.deepEqual([...c.store.resources.keys()], ["j-00000"], "no second attempt's resource was created");
+});
+
+test("a condition that cannot be evaluated is logged once per trial and error, not at every reconcile, and the trial keeps running", async () => {
+  const lines: string[] = [];
+  const c = fake(createLogger("info", (l) => void lines.push(l)), "object.status.succeded >= 1");
+  c.state.installed = true;
+  for (let i = 0; i < 4; i++) await c.reconcile("ns/j");
+  for (const r of c.store.resources.values()) r.status = { active: 1 };
+  for (let i = 0; i < 3; i++) await c.reconcile("ns/j");
+  const warned = lines.filter((l) => l.includes("condition cannot be evaluated"));
+  const perTrial = (trial: string) => warned.filter((l) => l.includes(`"trial":"${trial}"`)).length;
+  // Once with no status at all, once more when the status appears without the misspelt field.
+  assert.deepEqual(["j-00000", "j-00001", "j-00002"].map(perTrial), [2, 2, 2], warned.join("\n"));
+  assert.equal(status(c.store.trials.get("j-00000"))?.phase, "Running");
 });
