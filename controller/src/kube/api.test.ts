@@ -1,37 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { Trial } from "../api/trial.ts";
 import { kubeApi } from "./api.ts";
-import { PooledKubeConfig } from "./kubeconfig.ts";
-
-/** An API server stand-in answering each request with the next of `replies`; records method, path and body. */
-async function withServer(replies: { status: number; body: unknown }[], fn: (kc: PooledKubeConfig, seen: { method: string; url: string; body: string }[]) => Promise<void>): Promise<void> {
-  const seen: { method: string; url: string; body: string }[] = [];
-  const srv = createServer((req, res) => {
-    let body = "";
-    req.on("data", (d: Buffer) => (body += d.toString()));
-    req.on("end", () => {
-      seen.push({ method: req.method ?? "", url: req.url ?? "", body });
-      const r = replies.shift() ?? { status: 500, body: {} };
-      res.writeHead(r.status, { "content-type": "application/json" }).end(JSON.stringify(r.body));
-    });
-  });
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const kc = new PooledKubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: "c", server: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`, skipTLSVerify: true }],
-    users: [{ name: "u", token: "t" }],
-    contexts: [{ name: "x", cluster: "c", user: "u" }],
-    currentContext: "x",
-  });
-  try {
-    await fn(kc, seen);
-  } finally {
-    srv.close();
-  }
-}
+import { withServer } from "../../../test/fixtures/reply-server.ts";
 
 const trial: Trial = { apiVersion: "kubetune.io/v1alpha1", kind: "Trial", metadata: { name: "j-00000", namespace: "ns" }, spec: { index: 0, params: { x: 1 } } };
 
