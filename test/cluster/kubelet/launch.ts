@@ -1,13 +1,17 @@
 // What to start for one container of a Pod: a builtin run inside the kubelet, or a process with its
 // command resolved through the image table, its env, and its emptyDir mounts mapped to host dirs.
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import { containerEnv, expandVars, type DataLookup } from './env.ts';
 import { resolveBuiltin, resolveCommand, type ImageTable } from './images.ts';
 import { startProcess, type RunningProcess } from './process.ts';
 import { parseSyntheticArgs, startSynthetic, syntheticTrial, type SyntheticBus } from './synthetic.ts';
 import { emptyDirMappings, rewritePaths } from './volumes.ts';
+
+/** The checkout this kubelet runs from: its files stand for the images' own, which no volume mount hides. */
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 export type LaunchContext = { dir: string; images: ImageTable; bus: SyntheticBus; lookup: DataLookup };
 export type Launch = { launch: () => RunningProcess; what: string };
@@ -43,10 +47,11 @@ export function processSpec(ctx: LaunchContext, pod: V1Pod, spec: V1Container, v
   const mappings = emptyDirMappings(ctx.dir, pod, spec);
   for (const m of mappings) mkdirSync(m.hostPath, { recursive: true });
   const base = { PATH: [...resolved.pathPrepend, process.env.PATH ?? '/usr/bin:/bin'].join(':'), HOME: process.env.HOME ?? '/' };
-  const env = { ...base, ...Object.fromEntries([...vars].map(([k, v]) => [k, rewritePaths(v, mappings)])) };
+  const keep = [REPO_ROOT];
+  const env = { ...base, ...Object.fromEntries([...vars].map(([k, v]) => [k, rewritePaths(v, mappings, keep)])) };
   const m = pod.metadata ?? {};
   const cwd = spec.workingDir ?? resolved.cwd ?? join(ctx.dir, 'pods', `${m.namespace}_${m.name}_${m.uid}`);
   // Kubernetes expands $(VAR) in command and args, not in a probe's command.
   const command = argv ?? resolved.argv.map((a) => expandVars(a, vars));
-  return { argv: command.map((a) => rewritePaths(a, mappings)), env, cwd };
+  return { argv: command.map((a) => rewritePaths(a, mappings, keep)), env, cwd };
 }

@@ -26,3 +26,12 @@ test('mount paths are rewritten where a path starts, never inside another path',
   assert.equal(rewritePaths('/out/deep/x', m), '/c/pods/ns_p_u1/volumes/shared/sub/x');
   assert.equal(rewritePaths('/outer/x /data/out/x', m), '/outer/x /data/out/x');
 });
+
+test('paths inside a kept directory (the checkout standing for the image) are not rewritten, even under a mount path', () => {
+  const m = [{ mountPath: '/tmp', hostPath: '/c/pods/ns_p_u1/volumes/tmp' }];
+  const keep = ['/tmp/clone'];
+  assert.equal(rewritePaths('/tmp/clone/bin/kubetune', m, keep), '/tmp/clone/bin/kubetune');
+  assert.equal(rewritePaths('--kubeconfig=/tmp/clone', m, keep), '--kubeconfig=/tmp/clone');
+  assert.equal(rewritePaths('/tmp/clone2/x', m, keep), '/c/pods/ns_p_u1/volumes/tmp/clone2/x', 'a sibling whose name starts the same is not kept');
+  assert.equal(rewritePaths('/tmp/scratch /tmp/clone/y', m, keep), '/c/pods/ns_p_u1/volumes/tmp/scratch /tmp/clone/y');
+});

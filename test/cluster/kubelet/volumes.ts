@@ -24,12 +24,19 @@ export function emptyDirMappings(dir: string, pod: V1Pod, container: V1Container
 /**
  * Rewrites a mount path to its host directory where it starts a path in `s`: at the start, or after
  * `=`, `:` or whitespace, and followed by `/`, whitespace or the end (so `/out` does not touch `/outer`).
+ * Paths inside `keep` are left alone: the checkout the processes run from stands for the image's own
+ * files, which a real mount would not hide from the runtime (a repository cloned under /tmp must still
+ * start when a Pod mounts an emptyDir at /tmp).
  */
-export function rewritePaths(s: string, mappings: readonly PathMapping[]): string {
+export function rewritePaths(s: string, mappings: readonly PathMapping[], keep: readonly string[] = []): string {
   let out = s;
   for (const m of mappings) {
     const escaped = m.mountPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    out = out.replace(new RegExp(`(^|[=:\\s])${escaped}(?=/|\\s|$)`, 'g'), (_whole, before: string) => `${before}${m.hostPath}`);
+    out = out.replace(new RegExp(`(^|[=:\\s])${escaped}(?=/|\\s|$)`, 'g'), (whole: string, before: string, offset: number, all: string) => {
+      const start = offset + before.length;
+      const kept = keep.some((k) => all.startsWith(k, start) && (all.length === start + k.length || /[/\s]/.test(all[start + k.length] ?? '')));
+      return kept ? whole : `${before}${m.hostPath}`;
+    });
   }
   return out;
 }
