@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Trial } from "../api/trial.ts";
 import { kubeApi } from "./api.ts";
-import { withServer } from "../../../test/fixtures/reply-server.ts";
+import { withServer } from "../../../test/fixtures/fake-apiserver.ts";
 
 const trial: Trial = { apiVersion: "kubetune.io/v1alpha1", kind: "Trial", metadata: { name: "j-00000", namespace: "ns" }, spec: { index: 0, params: { x: 1 } } };
 

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createLogger } from "../telemetry/log.ts";
-import { withServer } from "../../../test/fixtures/reply-server.ts";
+import { withServer } from "../../../test/fixtures/fake-apiserver.ts";
 import { startWorkloads } from "./workloads.ts";
 
 const discovery = { status: 200, body: { kind: "APIResourceList", resources: [{ name: "jobs", kind: "Job", namespaced: true }, { name: "jobs/status", kind: "Job", namespaced: true }] } };
