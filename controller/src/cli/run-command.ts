@@ -20,6 +20,7 @@ const RunFlags = z.object({
   out: z.string().optional(),
   resume: z.string().optional(),
   nats: z.string().regex(/^(nats|tls|ws|wss):\/\//, { error: "--nats must be a URL like nats://127.0.0.1:4222" }).optional(),
+  order: z.enum(["trial", "arrival"], { error: '--order must be "trial" (reproducible) or "arrival"' }).default("trial"),
   quiet: z.boolean().default(false),
   json: z.boolean().default(false),
 });
@@ -33,7 +34,7 @@ export interface Terminal {
   write(text: string): void;
 }
 
-const USAGE = "usage: kubetune run <job.yaml> [--parallel N] [--out DIR] [--seed S] [--resume DIR] [--nats URL] [--grace SECONDS] [--quiet | --json]";
+const USAGE = "usage: kubetune run <job.yaml> [--parallel N] [--out DIR] [--seed S] [--resume DIR] [--nats URL] [--grace SECONDS] [--order trial|arrival] [--quiet | --json]";
 
 function timestamp(d = new Date()): string {
   return d.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
@@ -50,6 +51,7 @@ export async function runCommand(argv: string[], io: Io, term: Terminal): Promis
         parallel: { type: "string" },
         seed: { type: "string" },
         grace: { type: "string" },
+        order: { type: "string" },
         out: { type: "string", short: "o" },
         resume: { type: "string" },
         nats: { type: "string" },
@@ -132,6 +134,7 @@ export async function runCommand(argv: string[], io: Io, term: Terminal): Promis
     cwd: process.cwd(),
     ...(resume ? { resume } : {}),
     graceMs: f.grace * 1000,
+    order: f.order,
     env: process.env,
     // Our own bins (kubetune-trainer) first: npm links a package's bins for its dependents, not for itself.
     pathDirs: [join(packageRoot, "bin"), join(packageRoot, "node_modules", ".bin"), dirname(process.execPath)],

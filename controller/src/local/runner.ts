@@ -10,6 +10,7 @@ import { resultsOf, saveResults, trialViewsOf, type TrialOutcome, type Results, 
 import { startTrialProcess, type TrialCommand, type TrialProcess, type TrialProcessEvents } from "./trial-process.ts";
 import { openNatsChannel, type NatsChannel } from "./nats-channel.ts";
 import { trialCommand } from "./trial-command.ts";
+import { createSequencer } from "./sequencer.ts";
 
 /** What happens during a local run, for the terminal views and `--json`. */
 export type RunEvent =
@@ -37,6 +38,11 @@ export interface RunOptions {
   env: NodeJS.ProcessEnv;
   /** Directories put first on the trials' PATH (node_modules/.bin, so kubetune-trainer resolves). */
   pathDirs: string[];
+  /**
+   * "trial": reports and exits are taken in an order fixed by trial index and step, so a run repeats
+   * under its seed (a slot may wait for a slower trial to catch up); "arrival": as they come.
+   */
+  order: "trial" | "arrival";
   /** Report over NATS instead of stdout lines (the runner then listens on NATS; see nats-channel.ts). */
   natsUrl?: string;
   onEvent(event: RunEvent): void;
@@ -145,7 +151,10 @@ export function startRun(options: RunOptions): RunHandle {
   let finishedAt: string | undefined;
   let bestName: string | undefined = tuner.best()?.name;
   let settled = false;
+  let decided = false;
   const done = deferred<Results>();
+  // Reports and exits reach the tuner in an order fixed by trial index and step, not by arrival.
+  const sequencer = createSequencer<MetricMessage, TrialExit>(options.order === "trial");
 
   const save = (): Results => {
     const r = resultsOf({ job, spec, trials: tuner.trials(), best: tuner.best(), end: tuner.ended(), startedAt, ...(finishedAt ? { finishedAt } : {}), times });
@@ -165,15 +174,18 @@ export function startRun(options: RunOptions): RunHandle {
       if (a.type === "launch") launch(a.trial);
       else if (a.type === "stop") {
         options.onEvent({ type: "trial-stopping", trial: a.trial, reason: a.reason });
+        sequencer.stopped(a.trial);
         stopTrial(a.trial, a.reason);
       } else {
-        for (const name of a.stop) stopTrial(name, `the job ended: ${a.end.message}`);
+        for (const name of a.stop) {
+          sequencer.stopped(name);
+          stopTrial(name, `the job ended: ${a.end.message}`);
+        }
       }
     }
   };
 
   const exited = (name: string, exit: TrialExit): void => {
-    processes.delete(name);
     tuner.exited(name, exit);
     times.set(name, { ...times.get(name), finishedAt: now().toISOString() });
     const best = tuner.best();
@@ -183,16 +195,16 @@ export function startRun(options: RunOptions): RunHandle {
       options.onEvent(event);
     }
     save();
-    tick();
   };
 
   const launch = (trial: TrialView): void => {
+    sequencer.launch(trial.name, trial.index);
     let cmd;
     try {
       cmd = trialCommand({ ...options, ...(signingKey ? { signingKey } : {}) }, trial);
     } catch (e) {
-      tuner.exited(trial.name, { ok: false, reason: (e as Error).message });
-      // Decide again, as after any exit: the failure may end the job (or free a slot).
+      // Taken like any exit: the failure may end the job (or free a slot).
+      sequencer.push(trial.name, { kind: "exit", exit: { ok: false, reason: (e as Error).message } });
       tick();
       return;
     }
@@ -204,16 +216,23 @@ export function startRun(options: RunOptions): RunHandle {
       },
       onReport: (m: MetricMessage) => report(trial.name, m),
       onBadReport: (_line, problem) => options.onEvent({ type: "trial-bad-report", trial: trial.name, problem }),
-      onExit: (exit) => exited(trial.name, exit),
+      onExit: (exit) => {
+        processes.delete(trial.name);
+        sequencer.push(trial.name, { kind: "exit", exit });
+        tick();
+      },
     });
     processes.set(trial.name, proc);
   };
 
-  const report = (trial: string, m: MetricMessage): void => apply(takeReport(options, tuner, trial, m));
+  const report = (trial: string, m: MetricMessage): void => {
+    sequencer.push(trial, { kind: "report", step: m.step, report: m });
+    tick();
+  };
 
   /** Ends the run once the job has ended and every trial process has exited: closes NATS, saves, resolves `done`. */
   const settleIfDone = async (): Promise<void> => {
-    if (!tuner.ended() || processes.size > 0 || settled) return;
+    if (!tuner.ended() || processes.size > 0 || !sequencer.idle() || settled) return;
     settled = true;
     await channel?.close();
     finishedAt = now().toISOString();
@@ -225,7 +244,21 @@ export function startRun(options: RunOptions): RunHandle {
     settled = true;
     done.reject(e);
   };
-  const tick = serialized(async () => apply(await tuner.next()), settleIfDone, (e) => {
+  /** Takes what the sequencer releases; the first pass and every exit are followed by a decision (launches, the end). */
+  const pass = async (): Promise<void> => {
+    if (!decided) {
+      decided = true;
+      apply(await tuner.next());
+    }
+    for (let e = sequencer.next(); e; e = sequencer.next()) {
+      if (e.kind === "report") apply(takeReport(options, tuner, e.trial, e.report));
+      else {
+        exited(e.trial, e.exit);
+        apply(await tuner.next());
+      }
+    }
+  };
+  const tick = serialized(pass, settleIfDone, (e) => {
     for (const p of processes.values()) p.terminate(1000);
     fail(e);
   });
@@ -241,6 +274,7 @@ export function startRun(options: RunOptions): RunHandle {
     done: done.promise,
     interrupt() {
       apply(tuner.interrupt("interrupted by the user"));
+      sequencer.drain();
       for (const p of processes.values()) p.terminate(options.graceMs);
       tick();
     },
