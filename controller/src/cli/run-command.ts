@@ -50,8 +50,7 @@ export async function runCommand(argv: string[], io: Io, term: Terminal): Promis
       options: {
         parallel: { type: "string" },
         seed: { type: "string" },
-        grace: { type: "string" },
-        order: { type: "string" },
+        grace: { type: "string" }, order: { type: "string" },
         out: { type: "string", short: "o" },
         resume: { type: "string" },
         nats: { type: "string" },
