@@ -39,8 +39,17 @@ function rangeLevels(p: Parameter & { type: "double" | "int" }): number {
   const step = p.step ?? (p.type === "int" ? 1 : undefined);
   if (step === undefined) return Infinity;
   if (p.scale === "log" && p.type === "int" && p.step === undefined) return p.max - p.min + 1;
-  return Math.floor((p.max - p.min) / step + 1e-9) + 1;
+  return Math.floor(halfSpan(p) / (step / 2) + 1e-9) + 1;
 }
+
+/** (max - min) / 2, which stays finite where max - min itself would overflow (e.g. ±1.7e308). */
+const halfSpan = (p: { min: number; max: number }): number => p.max / 2 - p.min / 2;
+
+/**
+ * Keeps a value inside [min, max] exactly: every path to a range value rounds somewhere (tidy's 12
+ * digits, exp/log, step multiples, Math.round) and may land an ulp or a 12th digit past a bound.
+ */
+const within = (p: { min: number; max: number }, v: number): number => (v < p.min ? p.min : v > p.max ? p.max : v);
 
 /** Rounds to a readable precision so 0.1 + 0.2 style noise never leaks into trial parameters. */
 function tidy(x: number): number {
@@ -75,12 +84,12 @@ function valueFromUnit(p: Parameter, d: Dimension, u: number): ParamValue {
     case "double": {
       if (p.scale === "log") {
         const v = Math.exp(Math.log(p.min) + x * (Math.log(p.max) - Math.log(p.min)));
-        return p.type === "int" ? Math.min(p.max, Math.max(p.min, Math.round(v))) : tidy(Math.min(p.max, Math.max(p.min, v)));
+        return within(p, p.type === "int" ? Math.round(v) : tidy(v));
       }
-      if (d.kind === "continuous") return tidy(p.min + x * (p.max - p.min));
+      if (d.kind === "continuous") return within(p, tidy(2 * (p.min / 2 + x * halfSpan(p))));
       const step = p.step ?? 1;
       const v = p.min + idx * step;
-      return p.type === "int" ? Math.round(v) : tidy(v);
+      return within(p, p.type === "int" ? Math.round(v) : tidy(v));
     }
   }
 }
@@ -102,7 +111,7 @@ function unitFromValue(p: Parameter, d: Dimension, v: ParamValue): number {
       const n = Number(v);
       if (!Number.isFinite(n)) throw new Error(`parameter ${p.name}: ${JSON.stringify(v)} is not a number`);
       if (p.scale === "log") return clamp01((Math.log(n) - Math.log(p.min)) / (Math.log(p.max) - Math.log(p.min)));
-      if (d.kind === "continuous") return clamp01((n - p.min) / (p.max - p.min));
+      if (d.kind === "continuous") return clamp01((n / 2 - p.min / 2) / halfSpan(p));
       const idx = Math.min(d.levels - 1, Math.max(0, Math.round((n - p.min) / (p.step ?? 1))));
       return (idx + 0.5) / d.levels;
     }
