@@ -45,8 +45,8 @@ export const TpeSettings = z
     maxGood: intIn(1, 1000).default(25),
     /** Weight of the prior (a wide kernel at the centre of the space) in both densities; default 1. */
     priorWeight: numberIn(0, 100).default(1),
-    /** One joint kernel per observation (true) or independent per-parameter densities (false, default: better in bench:search). */
-    multivariate: z.boolean({ error: "must be true or false" }).default(false),
+    /** Joint kernels over the parameters active together (true, default; Optuna's multivariate + group) or one density per parameter (false). */
+    multivariate: z.boolean({ error: "must be true or false" }).default(true),
     /** Count pending trials as the worst observations so parallel suggestions spread out; default true. */
     constantLiar: z.boolean({ error: "must be true or false" }).default(true),
   })

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { Parameters, type Params } from "../../api/parameters.ts";
 import { createAlgorithm } from "./algorithms.ts";
+import { activePoints } from "./conditional.ts";
 import { gridValues } from "./grid.ts";
 import { uniformPoint } from "./random.ts";
 import { createRng } from "./rng.ts";
@@ -132,19 +133,8 @@ function freePoint(space: Space, taken: ReadonlySet<string>, seed: number, index
     if (!taken.has(space.key(p))) return p;
   }
   if (!Number.isFinite(space.size) || space.size > ENUMERATE_LIMIT) return null;
-  const axes = space.parameters.map((p, i) => gridValues(space, p, i));
-  const free: Params[] = [];
-  const total = axes.reduce((a, x) => a * x.length, 1);
-  for (let k = 0; k < total; k++) {
-    const p: Params = {};
-    let r = k;
-    for (let i = axes.length - 1; i >= 0; i--) {
-      const axis = axes[i] ?? [];
-      p[space.parameters[i]?.name ?? ""] = axis[r % axis.length] ?? 0;
-      r = Math.floor(r / axis.length);
-    }
-    if (!taken.has(space.key(p))) free.push(p);
-  }
+  const all = activePoints(space.parameters, space.parameters.map((p, i) => gridValues(space, p, i)), ENUMERATE_LIMIT) ?? [];
+  const free = all.filter((p) => !taken.has(space.key(p)));
   if (free.length === 0) return null;
   return space.fromUnit(space.toUnit(free[createRng(seed, DEDUP_STREAM, index).int(free.length)] as Params));
 }
