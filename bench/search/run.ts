@@ -1,6 +1,6 @@
 /**
  * `npm run bench:search`: median simple regret of every algorithm on the standard problems, then
- * ask(1) latency. Flags: --quick, --seeds N, --functions a,b, --budgets 25,50,100, --algorithms a,b,
+ * ask(1) latency. Flags: --quick, --seeds N, --first-seed S (seeds S .. S+N−1; default 0), --functions a,b, --budgets 25,50,100, --algorithms a,b,
  * --latency-sizes 100,500,1000, --no-latency, --latency-only, --json FILE (raw results, used by bench:peers).
  */
 import { writeFileSync } from "node:fs";
@@ -23,6 +23,7 @@ const intList = (what: string) =>
 const Flags = z.object({
   quick: z.boolean().default(false),
   seeds: z.coerce.number().int().positive({ error: "--seeds takes a positive integer" }).optional(),
+  "first-seed": z.coerce.number().int().min(0, { error: "--first-seed takes a non-negative integer" }).default(0),
   functions: list("functions").pipe(z.array(z.enum(PROBLEMS.map((p) => p.name) as [string, ...string[]], { error: `--functions: known functions are ${PROBLEMS.map((p) => p.name).join(", ")}` }))).optional(),
   budgets: intList("budgets").optional(),
   algorithms: list("algorithms").pipe(z.array(z.enum(ALGORITHM_NAMES, { error: `--algorithms: known algorithms are ${ALGORITHM_NAMES.join(", ")}` }))).optional(),
@@ -38,7 +39,7 @@ export type Results = Record<string, Record<string, Record<string, number[]>>>;
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      quick: { type: "boolean" }, seeds: { type: "string" }, functions: { type: "string" }, budgets: { type: "string" },
+      quick: { type: "boolean" }, seeds: { type: "string" }, "first-seed": { type: "string" }, functions: { type: "string" }, budgets: { type: "string" },
       algorithms: { type: "string" }, "latency-sizes": { type: "string" }, "no-latency": { type: "boolean" }, "latency-only": { type: "boolean" }, json: { type: "string" },
     },
   });
@@ -56,11 +57,11 @@ async function main(): Promise<void> {
     const byAlg: Record<string, Record<string, number[]>> = {};
     for (const algorithm of algorithms) {
       const byBudget: Record<string, number[]> = {};
-      for (let seed = 0; seed < seeds; seed++) {
+      for (let seed = f["first-seed"]; seed < f["first-seed"] + seeds; seed++) {
         const curve = await runStudy(problem, algorithm, seed, maxBudget);
         if (curve === null) break;
         for (const b of budgets) (byBudget[b] ??= []).push(regretAt(curve, b, problem.optimum));
-        process.stderr.write(`\r${problem.name} ${algorithm} seed ${seed + 1}/${seeds} (${((Date.now() - started) / 1000).toFixed(0)} s)   `);
+        process.stderr.write(`\r${problem.name} ${algorithm} seed ${seed + 1 - f["first-seed"]}/${seeds} (${((Date.now() - started) / 1000).toFixed(0)} s)   `);
       }
       byAlg[algorithm] = byBudget;
     }
@@ -75,7 +76,7 @@ async function main(): Promise<void> {
     })]),
   );
   if (problems.length) {
-    console.log(`Median simple regret over ${seeds} seeds (lower is better)\n`);
+    console.log(`Median simple regret over ${seeds} seeds (${f["first-seed"]}–${f["first-seed"] + seeds - 1}; lower is better)\n`);
     console.log(formatTable(header, rows));
   }
   if (f.json) writeFileSync(f.json, JSON.stringify({ seeds, budgets, algorithms, results }, null, 1));

@@ -74,10 +74,10 @@ function neighbourSigmas(mus: readonly number[]): number[] {
   return out;
 }
 
-/** Builds the estimator of `dims` from unit-cube points (in told order, the newest last). */
-export function buildParzen(space: Space, dims: readonly number[], points: readonly (readonly number[])[], options: ParzenOptions): Parzen {
+/** Builds the estimator of `dims` from unit-cube points (in told order, the newest last); `weights` replaces the default observation weights. */
+export function buildParzen(space: Space, dims: readonly number[], points: readonly (readonly number[])[], options: ParzenOptions, weights?: readonly number[]): Parzen {
   const n = points.length;
-  const raw = n === 0 ? [] : observationWeights(n);
+  const raw = n === 0 ? [] : (weights ?? observationWeights(n));
   const withPrior = n === 0 || options.priorWeight <= 0 ? (n === 0 ? [1] : raw) : [...raw, options.priorWeight];
   const total = withPrior.reduce((a, b) => a + b, 0);
   const logWeights = withPrior.map((w) => Math.log(w / total));
