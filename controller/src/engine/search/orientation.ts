@@ -56,6 +56,15 @@ export function violationOf(metrics: Readonly<Record<string, number>> | undefine
   return total;
 }
 
+/** Per constraint, how far the metric lies beyond its bound (negative inside; +∞ when missing or not finite). */
+export function excessOf(metrics: Readonly<Record<string, number>> | undefined, constraints: readonly Constraint[]): number[] {
+  return constraints.map((c) => {
+    const v = metrics?.[c.metric];
+    if (v === undefined || !Number.isFinite(v)) return Infinity;
+    return Math.max(c.max !== undefined ? v - c.max : -Infinity, c.min !== undefined ? c.min - v : -Infinity);
+  });
+}
+
 /** The observations the algorithms get: `value` as for a single objective, plus `values` and `violation` where the job has them. */
 export function observationsFor(told: readonly Told[], job: Orientation): Observation[] {
   const base = orientedObservations(told, job.signs[0] ?? 1);
@@ -66,7 +75,10 @@ export function observationsFor(told: readonly Told[], job: Orientation): Observ
     if (t.raw === null || o.value === null) return o;
     const out: Observation = { ...o };
     if (multi && t.values) out.values = t.values.map((v, k) => (job.signs[k] ?? 1) * v);
-    if (constrained) out.violation = violationOf(t.metrics, job.constraints);
+    if (constrained) {
+      out.violation = violationOf(t.metrics, job.constraints);
+      out.excess = excessOf(t.metrics, job.constraints);
+    }
     return out;
   });
 }

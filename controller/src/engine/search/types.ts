@@ -21,6 +21,11 @@ export interface Observation {
    * a constraint metric was not reported); 0 when feasible. Set for successes of constrained jobs.
    */
   violation?: number;
+  /**
+   * Per constraint (in the job's order), how far the metric lies beyond its bound: negative inside,
+   * positive outside, +∞ when not reported. Set with `violation`; lets a model learn the feasible region.
+   */
+  excess?: readonly number[];
 }
 
 /**
