@@ -29,9 +29,15 @@ export interface MultiFlags {
   samplers: readonly string[];
   jobs: number;
   fresh: boolean;
+  /** Use only the Optuna studies already cached (a cell then shows how many seeds it has). */
+  cacheOnly: boolean;
+  /** Files written by `bench:search -- --multi --json` to reuse for our algorithms instead of rerunning them. */
+  ours: string[];
   python: string;
   here: string;
 }
+
+const OursFile = z.object({ results: z.record(z.string(), z.record(z.string(), z.record(z.string(), z.array(z.number())))) });
 
 const CachedStudy = z.object({
   problem: z.string(),
@@ -73,7 +79,7 @@ export async function runMultiPeers(f: MultiFlags, optuna: string): Promise<void
   })));
   const missing = studies.filter((s) => f.fresh || readCached(s.path, trials) === null);
   process.stderr.write(`optuna ${optuna}: ${studies.length - missing.length} of ${studies.length} multi-objective studies from the cache (${cacheDir}), ${missing.length} to run\n`);
-  if (missing.length) {
+  if (missing.length && !f.cacheOnly) {
     mkdirSync(cacheDir, { recursive: true });
     // One file per run: two runs (e.g. fast samplers and GP side by side) must not overwrite each other's tasks.
     const problemsFile = join(f.here, ".cache", `multi-problems-${process.pid}.json`);
@@ -89,12 +95,21 @@ export async function runMultiPeers(f: MultiFlags, optuna: string): Promise<void
   };
   for (const s of studies) {
     const study = readCached(s.path, trials);
-    if (!study) throw new Error(`optuna_multi.py left no ${trials}-trial result in ${s.path}`);
-    add(problems.find((p) => p.name === s.problem)!, `optuna-${s.sampler}`, study);
+    if (!study && !f.cacheOnly) throw new Error(`optuna_multi.py left no ${trials}-trial result in ${s.path}`);
+    if (study) add(problems.find((p) => p.name === s.problem)!, `optuna-${s.sampler}`, study);
+  }
+  for (const file of f.ours) {
+    const reused = OursFile.parse(JSON.parse(readFileSync(file, "utf8")));
+    for (const [problem, byAlg] of Object.entries(reused.results)) {
+      for (const [algorithm, cell] of Object.entries(byAlg)) {
+        if (f.algorithms.includes(algorithm as AlgorithmName)) (hv[problem] ??= {})[algorithm] = Object.fromEntries(Object.entries(cell).map(([b, v]) => [b, v.slice(0, f.seeds.length)]));
+      }
+    }
   }
   const started = Date.now();
   for (const problem of problems) {
     for (const algorithm of f.algorithms) {
+      if (hv[problem.name]?.[algorithm]) continue;
       for (const seed of f.seeds) {
         add(problem, algorithm, await runMultiStudy(problem, algorithm, seed, trials));
         process.stderr.write(`\r${problem.name} ${algorithm} seed ${seed} (${((Date.now() - started) / 1000).toFixed(0)} s)   `);
@@ -105,7 +120,8 @@ export async function runMultiPeers(f: MultiFlags, optuna: string): Promise<void
   const columns = [...f.algorithms, ...f.samplers.map((s) => `optuna-${s}`)];
   const rows = problems.flatMap((p) => f.budgets.map((b) => [p.name, `[${p.reference.join(", ")}]`, String(b), ...columns.map((c) => {
     const r = hv[p.name]?.[c]?.[String(b)];
-    return r && r.length ? median(r).toPrecision(4) : "n/a";
+    if (!r || r.length === 0) return "n/a";
+    return r.length < f.seeds.length ? `${median(r).toPrecision(4)} (${r.length} seeds)` : median(r).toPrecision(4);
   })]));
   console.log(`Median hypervolume over ${f.seeds.length} seeds (higher is better; feasible trials only); Optuna ${optuna}\n`);
   console.log(formatTable(["problem", "reference", "budget", ...columns], rows));

@@ -6,7 +6,9 @@
  * (reuse the per-seed results of `bench:search --json FILE` for our algorithms instead of running them
  * again), --fresh (rerun every Optuna study instead of reusing bench/peers/.cache/optuna).
  * --multi: the multi-objective comparison instead (multi.ts): hypervolume on ZDT1, ZDT2, DTLZ2 and
- * C2-DTLZ2 against Optuna's TPE, NSGA-II (--samplers nsga2) and GP samplers; default budgets 50,100.
+ * C2-DTLZ2 against Optuna's TPE, NSGA-II (--samplers nsga2) and GP samplers; default budgets 50,100;
+ * --ours takes a comma-separated list of `bench:search -- --multi --json` files; --cache-only shows the
+ * Optuna studies already cached without running the missing ones (cells say how many seeds they hold).
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -40,6 +42,7 @@ const Flags = z.object({
   algorithms: csv.pipe(z.array(z.enum(ALGORITHM_NAMES, { error: `--algorithms: known algorithms are ${ALGORITHM_NAMES.join(", ")}` }))).optional(),
   samplers: csv.pipe(z.array(z.enum(MULTI_SAMPLERS, { error: "--samplers: known samplers are tpe, gp (and nsga2 with --multi)" }))).optional(),
   multi: z.boolean().default(false),
+  "cache-only": z.boolean().default(false),
   jobs: positive("--jobs").default(2),
   ours: z.string().optional(),
   fresh: z.boolean().default(false),
@@ -99,7 +102,7 @@ async function main(): Promise<void> {
     options: {
       quick: { type: "boolean" }, seeds: { type: "string" }, functions: { type: "string" }, budgets: { type: "string" },
       algorithms: { type: "string" }, samplers: { type: "string" }, jobs: { type: "string", default: "2" }, ours: { type: "string" },
-      fresh: { type: "boolean" }, multi: { type: "boolean" },
+      fresh: { type: "boolean" }, multi: { type: "boolean" }, "cache-only": { type: "boolean" },
     },
   });
   const parsed = Flags.safeParse(values);
@@ -114,7 +117,7 @@ async function main(): Promise<void> {
     ensureVenv();
     const multiFlags = {
       seeds, budgets: f.budgets ?? (f.quick ? [25, 50] : [50, 100]), problems: f.functions, algorithms: f.algorithms ?? ["random", "tpe", "bayesian"],
-      samplers: f.samplers ?? MULTI_SAMPLERS, jobs: f.jobs, fresh: f.fresh, python, here,
+      samplers: f.samplers ?? MULTI_SAMPLERS, jobs: f.jobs, fresh: f.fresh, cacheOnly: f["cache-only"], ours: f.ours?.split(",") ?? [], python, here,
     };
     return runMultiPeers(multiFlags, optunaVersion());
   }

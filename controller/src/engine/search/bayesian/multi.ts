@@ -79,20 +79,51 @@ async function fitObjectives(space: Space, settings: ResolvedBayesianSettings, r
   const keep = conditioningSet(ranking, settings.maxObservations);
   const Xc = new Float64Array(keep.length * D);
   keep.forEach((src, k) => Xc.set(X.subarray(src * D, src * D + D), k * D));
+  // Several objectives are compared through the scalarization, which must see them on a linear scale
+  // (hypervolume is measured there): warping each one separately bends the front (on DTLZ2 at 60
+  // trials, hypervolume 0.20 warped against 0.45 unwarped). One objective keeps its warping: any
+  // monotone scale serves a single objective.
+  const fitSettings: ResolvedBayesianSettings = m > 1 ? { ...settings, warping: "none" } : settings;
   const posteriors: Posterior[] = [];
   const y: Float64Array[] = [];
   let first: KernelParams | null = null;
   for (let k = 0; k < m; k++) {
     const values = rows.map((r) => r.vector[k]!);
-    const rho = await hyperparametersFor(layout, { X, values, n: rows.length }, settings, seed, pacer);
+    const rho = await hyperparametersFor(layout, { X, values, n: rows.length }, fitSettings, seed, pacer);
     const params = paramsFromLog(layout, rho, settings.noiseFloor);
     first ??= params;
-    const yk = warpValues(keep.map((i) => values[i]!), settings.warping).y;
+    const yk = warpValues(keep.map((i) => values[i]!), fitSettings.warping).y;
     const key = ["objective", k, layout.metric.join(","), layout.categorical.join(","), settings.noiseFloor, ...rho].join("|");
     posteriors.push(await createPosterior(layout, params, Xc, yk, keep.length, key, pacer));
     y.push(yk);
   }
   return { posteriors, first: first!, y, keep };
+}
+
+/**
+ * Scales for the scalarization: from the ideal point (best of each objective) to the nadir of the
+ * best non-domination ranks of the feasible observations (whole ranks, until they hold a fifth of the
+ * observations and at least 2 per objective). Normalizing by the whole observed range lets dominated
+ * outliers (ZDT's f2 reaches 10 while the front spans [0, 1]) squeeze the front into a sliver of one
+ * objective, and every scalarization then picks the same end of it; the front alone is often a
+ * single point early on, which gives no scale at all.
+ */
+function normalization(fit: Objectives, rows: readonly Row[]): { lo: number[]; span: number[] } {
+  const m = fit.y.length;
+  const vector = (r: number) => fit.y.map((yk) => yk[r]!);
+  const candidates = fit.keep.map((_, r) => r).filter((r) => rows[fit.keep[r]!]!.feasible);
+  const pool = candidates.length > 0 ? candidates : fit.keep.map((_, r) => r);
+  const ranks = nondominatedRanks(pool.map(vector));
+  const want = Math.min(pool.length, Math.max(2 * m, Math.ceil(pool.length / 5)));
+  let best: number[] = [];
+  for (let rank = 0; best.length < want; rank++) best = [...best, ...pool.filter((_, i) => ranks[i] === rank)];
+  const lo = fit.y.map((yk) => Math.min(...yk));
+  const span = Array.from({ length: m }, (_, k) => {
+    const nadir = Math.max(...best.map((r) => fit.y[k]![r]!));
+    const full = Math.max(...fit.y[k]!) - lo[k]!;
+    return Math.max(1e-9, nadir - lo[k]! > 1e-6 * full ? nadir - lo[k]! : full);
+  });
+  return { lo, span };
 }
 
 /** Builds the model of one request; `used` holds the keys of observed, pending and already suggested points. */
@@ -106,8 +137,7 @@ export async function buildMultiModel(space: Space, settings: ResolvedBayesianSe
   rows.forEach((r, i) => X.set(encode(space, r.u, x), i * D));
   const fit = await fitObjectives(space, settings, rows, X, request.seed, pacer);
   const m = fit.y.length;
-  const lo = fit.y.map((yk) => Math.min(...yk));
-  const span = fit.y.map((yk, k) => Math.max(1e-9, Math.max(...yk) - lo[k]!));
+  const { lo, span } = normalization(fit, rows);
 
   const constraintCount = rows.reduce((a, r) => Math.max(a, r.excess.length), 0);
   const logConstraints = constraintCount > 0 ? await createLogConstraintFeasibility(layout, settings, X, rows.map((r) => r.excess), constraintCount, request.seed, pacer) : null;
