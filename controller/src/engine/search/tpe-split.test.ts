@@ -1,58 +1,41 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Parameters } from "../../api/parameters.ts";
-import { createRng } from "./rng.ts";
-import { createSpace } from "./space.ts";
-import { buildParzen, logDensity, observationWeights, sampleInto } from "./tpe-parzen.ts";
 import { splitObservations } from "./tpe-split.ts";
+import type { Observation } from "./types.ts";
 
-const obs = (values: (number | null)[]) => values.map((value, i) => ({ params: { x: i }, value }));
+const obs = (value: number | null, extra: Partial<Observation> = {}): Observation => ({ params: {}, value, ...extra });
+
+test("one objective: the lowest values go below, ties by told order; failures go nowhere", () => {
+  const o = [obs(3), obs(1), obs(null), obs(1), obs(2)];
+  assert.deepEqual(splitObservations(o, () => 2), { below: [1, 3], above: [0, 4] });
+  assert.deepEqual(splitObservations(o, (n) => n), { below: [0, 1, 3, 4], above: [] });
+  assert.deepEqual(splitObservations(o, () => 0), { below: [], above: [0, 1, 3, 4] });
+});
+
+test("several objectives: whole non-domination ranks first, the cut rank by hypervolume contribution", () => {
+  const v = (a: number, b: number): Observation => obs(a, { values: [a, b] });
+  // Front: (0,10) (1,1) (10,0) (1.1,1.1)? no — (1.1,1.1) is dominated by (1,1).
+  const o = [v(5, 5), v(0, 10), v(1, 1), v(10, 0), v(1.1, 1.1), v(6, 6)];
+  assert.deepEqual(splitObservations(o, () => 3).below, [1, 2, 3]);
+  // Two of the three front points: the middle one (1,1) adds most, then an extreme.
+  const two = splitObservations(o, () => 2).below;
+  assert.ok(two.includes(2), `the knee (1,1) is kept: ${two}`);
+  assert.deepEqual(splitObservations(o, () => 4).below, [1, 2, 3, 4], "rank 1 follows rank 0");
+});
+
+test("constraints: feasible first by objective; then infeasible by increasing violation", () => {
+  const o = [obs(1, { violation: 3 }), obs(5, { violation: 0 }), obs(0, { violation: 1 }), obs(4, { violation: 0 }), obs(2, { violation: Infinity })];
+  assert.deepEqual(splitObservations(o, () => 1), { below: [3], above: [0, 1, 2, 4] });
+  assert.deepEqual(splitObservations(o, () => 3).below, [1, 2, 3]);
+  assert.deepEqual(splitObservations(o, () => 4).below, [0, 1, 2, 3]);
+});
+
+const observed = (values: (number | null)[]) => values.map((value, i) => ({ params: { x: i }, value }));
 
 test("splitObservations: the gamma(n) lowest finite values are below, failures nowhere, both groups in told order", () => {
-  const got = splitObservations(obs([5, null, 1, 3, 1, 9, null, 2]), (n) => Math.ceil(0.5 * n));
+  const got = splitObservations(observed([5, null, 1, 3, 1, 9, null, 2]), (n) => Math.ceil(0.5 * n));
   assert.deepEqual(got, { below: [2, 4, 7], above: [0, 3, 5] }, "n = 6 finite values, 3 below; the tie at 1 keeps both");
-  assert.deepEqual(splitObservations(obs([3, 1, 2]), () => 10), { below: [0, 1, 2], above: [] }, "gamma is capped at n");
-  assert.deepEqual(splitObservations(obs([3, 3, 3]), () => 1), { below: [0], above: [1, 2] }, "ties go to the earlier trial");
-  assert.deepEqual(splitObservations(obs([null, null]), () => 1), { below: [], above: [] });
-});
-
-test("observation weights: flat for 24, a ramp from 1/n below the newest 25", () => {
-  assert.deepEqual(observationWeights(3), [1, 1, 1]);
-  const w = observationWeights(30);
-  assert.equal(w.length, 30);
-  assert.ok(Math.abs((w[0] as number) - 1 / 30) < 1e-12 && w[4] === 1 && w.slice(5).every((x) => x === 1));
-});
-
-const space = createSpace(Parameters.parse([
-  { name: "x", type: "double", min: 0, max: 1 },
-  { name: "k", type: "int", min: 1, max: 4 },
-  { name: "c", type: "categorical", values: ["a", "b"] },
-]));
-
-test("parzen: neighbour bandwidths clipped below by 1/min(100, n + 2), a N(0.5, 1) prior, Optuna's categorical smoothing", () => {
-  const points = [[0.2, 0.125, 0.25], [0.5, 0.375, 0.25], [0.9, 0.875, 0.75]];
-  const est = buildParzen(space, [0, 1, 2], points, { priorWeight: 1 });
-  assert.deepEqual(est.sigmas.map((s) => Math.round((s[0] as number) * 1e9) / 1e9), [0.3, 0.4, 0.4, 1]);
-  assert.deepEqual(est.mus.map((m) => m[0]), [0.2, 0.5, 0.9, 0.5]);
-  assert.deepEqual(est.logWeights.map((w) => Math.exp(w)), [0.25, 0.25, 0.25, 0.25]);
-  assert.deepEqual(est.logProbs[0]?.[2]?.map((l) => Math.round(Math.exp(l) * 1e6) / 1e6), [0.833333, 0.166667], "1 + 1/4 on a, 1/4 on b, normalized by 1.5");
-  assert.deepEqual(est.logProbs[3]?.[2]?.map((l) => Math.exp(l)), [0.5, 0.5]);
-  const crowded = buildParzen(space, [0], Array.from({ length: 8 }, () => [0.5, 0.5, 0.5]), { priorWeight: 1 });
-  assert.equal(crowded.sigmas[0]?.[0], 0.1, "identical points get the floor 1/(8 + 2)");
-});
-
-test("parzen: the density concentrates on the observations, and draws follow it", () => {
-  const est = buildParzen(space, [0], [[0.1, 0.5, 0.5], [0.12, 0.5, 0.5], [0.15, 0.5, 0.5]], { priorWeight: 1 });
-  assert.ok(logDensity(space, est, [0.12, 0, 0]) > logDensity(space, est, [0.8, 0, 0]) + 2);
-  const rng = createRng(1, 2);
-  const near = Array.from({ length: 200 }, () => {
-    const x = [0.5, 0.5, 0.5];
-    sampleInto(space, est, rng, x);
-    assert.deepEqual(x.slice(1), [0.5, 0.5], "only the group's coordinates are written");
-    return x[0] as number;
-  }).filter((v) => v < 0.3).length;
-  // Kernels of width 0.2 (the floor 1/5) hold ≈ 3/4 of their mass below 0.3, the prior ≈ 0.3: ≈ 0.64 in all, uniform would be 0.3.
-  assert.ok(near > 100, `${near} of 200 draws near the observations`);
-  const empty = buildParzen(space, [0, 2], [], { priorWeight: 0 });
-  assert.deepEqual(empty.logWeights, [0], "no observations: the prior alone, whatever its weight");
+  assert.deepEqual(splitObservations(observed([3, 1, 2]), () => 10), { below: [0, 1, 2], above: [] }, "gamma is capped at n");
+  assert.deepEqual(splitObservations(observed([3, 3, 3]), () => 1), { below: [0], above: [1, 2] }, "ties go to the earlier trial");
+  assert.deepEqual(splitObservations(observed([null, null]), () => 1), { below: [], above: [] });
 });

@@ -58,6 +58,11 @@ export function rankWeights(values: readonly (number | null)[]): number[] | unde
   return (values as number[]).map((v) => (m - sorted.indexOf(v)) / m);
 }
 
+/** The value a good observation is ranked by, or null when one value does not rank it (several objectives, or infeasible). */
+function byValue(o: Observation): number | null {
+  return o.values !== undefined || (o.violation ?? 0) > 0 ? null : o.value;
+}
+
 /** Creates the TPE algorithm; suggestions of one batch see the earlier ones as pending. */
 export function createTpe(space: Space, settings: TpeSettings, seed: number): Algorithm {
   const sobol = createSobol(space.dimensions.length, seed, true);
@@ -84,7 +89,7 @@ export function createTpe(space: Space, settings: TpeSettings, seed: number): Al
         for (const group of groups) {
           const from = (ids: readonly number[]): number[][] => ids.filter((i) => uses(group, (observations[i] as Observation).params)).map((i) => units[i] as number[]);
           const goodIds = below.filter((i) => uses(group, (observations[i] as Observation).params));
-          const good = buildParzen(space, group, goodIds.map((i) => units[i] as number[]), options, rankWeights(goodIds.map((i) => (observations[i] as Observation).value)));
+          const good = buildParzen(space, group, goodIds.map((i) => units[i] as number[]), options, rankWeights(goodIds.map((i) => byValue(observations[i] as Observation))));
           const bad = buildParzen(space, group, [...from(above), ...liars.filter((p) => uses(group, p)).map((p) => space.toUnit(p))], options);
           let best: number[] | null = null;
           let bestScore = -Infinity;
