@@ -128,3 +128,28 @@ test("tpe learns a branch's parameter from the trials of that branch", async () 
   const near = momenta.filter((m) => Math.abs(m - 0.8) < 0.2).length;
   assert.ok(momenta.length >= 10 && near >= 0.6 * momenta.length, `late sgd momenta ${JSON.stringify(momenta)}`);
 });
+
+for (const name of ["tpe", "bayesian", "random"] as const) {
+  test(`${name}: a two-objective, constrained job on a conditional space suggests only active parameters and keeps a feasible front`, async () => {
+    const opt = createOptimizer({
+      parameters: mixed,
+      objectives: [{ metric: "err", direction: "minimize" }, { metric: "size", direction: "minimize" }],
+      constraints: [{ metric: "mem", max: 0.8 }],
+      algorithm: { name },
+      seed: 2,
+    });
+    for (let t = 0; t < 24; t++) {
+      const [s] = await opt.ask(1);
+      if (!s) break;
+      assertOnlyActive(mixed, s.params, `${name} suggestion ${t}`);
+      const size = Number(s.params.layers) + (s.params.opt === "sgd" ? 1 : 0);
+      opt.tell({ id: s.id, values: [fMixed(s.params), size], metrics: { mem: Math.abs(Number(s.params.x)) } });
+    }
+    const front = opt.paretoFront();
+    assert.ok(front.length > 0);
+    for (const m of front) {
+      assertOnlyActive(mixed, m.params, `${name} front member`);
+      assert.ok(Math.abs(Number(m.params.x)) <= 0.8, "front members are feasible");
+    }
+  });
+}
