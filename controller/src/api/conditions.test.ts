@@ -56,9 +56,11 @@ test("in values the parent can never take are refused with their index", () => {
     { name: "x3", type: "double", min: 0, max: 1, when: { parameter: "drop", in: [0.25] } },
     { name: "x4", type: "double", min: 0, max: 1, when: { parameter: "lr", in: [0.5] } },
     { name: "x5", type: "double", min: 0, max: 1, when: { parameter: "opt", in: ["sgd", "sgd"] } },
+    { name: "x6", type: "double", min: 0, max: 1, when: { parameter: "drop", in: [0.30000000001, 0.3] } },
   ];
   const found = issues(bad);
-  assert.deepEqual(found.map((f) => f.split(":")[0]), ["4.when.in.1", "5.when.in.1", "5.when.in.2", "5.when.in.3", "6.when.in.0", "7.when.in.0", "8.when.in.1"]);
+  assert.deepEqual(found.map((f) => f.split(":")[0]), ["4.when.in.1", "5.when.in.1", "5.when.in.2", "5.when.in.3", "6.when.in.0", "7.when.in.0", "8.when.in.1", "9.when.in.0"]);
+  assert.match(found[7] ?? "", /0\.30000000001 is not exactly a value drop takes; write 0\.3$/);
   assert.match(found[0] ?? "", /"rmsprop" is not one of opt's values \["sgd","adam"\]/);
   assert.match(found[1] ?? "", /2\.5 is not on layers's grid/);
   assert.match(found[2] ?? "", /9 is outside layers's range \[1, 4\]/);

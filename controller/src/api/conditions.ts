@@ -51,7 +51,9 @@ function impossible(p: ConditionalParameter, v: Value): string | null {
       if (p.scale === "log" && p.type === "int") return Number.isInteger(v) ? null : `${v} is not an integer`;
       const k = (v - min) / step;
       if (Math.abs(k - Math.round(k)) > ON_GRID * Math.max(1, Math.abs(k))) return `${v} is not on ${p.name}'s grid ${min} + k·${step}`;
-      return null;
+      // The search hands out grid values rounded to 12 significant digits; a condition must name exactly those.
+      const value = Number.parseFloat((min + Math.round(k) * step).toPrecision(12));
+      return value === v ? null : `${v} is not exactly a value ${p.name} takes; write ${value}`;
     }
   }
 }
