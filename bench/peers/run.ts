@@ -5,6 +5,10 @@
  * --samplers tpe,gp (Optuna's), --jobs N (parallel Optuna studies, one core each; default 2), --ours FILE
  * (reuse the per-seed results of `bench:search --json FILE` for our algorithms instead of running them
  * again), --fresh (rerun every Optuna study instead of reusing bench/peers/.cache/optuna).
+ * --multi: the multi-objective comparison instead (multi.ts): hypervolume on ZDT1, ZDT2, DTLZ2 and
+ * C2-DTLZ2 against Optuna's TPE, NSGA-II (--samplers nsga2) and GP samplers; default budgets 50,100;
+ * --ours takes a comma-separated list of `bench:search -- --multi --json` files; --cache-only shows the
+ * Optuna studies already cached without running the missing ones (cells say how many seeds they hold).
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -17,6 +21,8 @@ import { createRng } from "../../controller/src/engine/search/rng.ts";
 import { createSpace } from "../../controller/src/engine/search/space.ts";
 import { ALGORITHM_NAMES, type AlgorithmName } from "../../controller/src/engine/search/types.ts";
 import { PROBLEMS, type Problem } from "../search/functions.ts";
+import { MULTI_PROBLEMS } from "../search/multi-problems.ts";
+import { MULTI_SAMPLERS, runMultiPeers } from "./multi.ts";
 import { median, regretAt, runStudy } from "../search/study.ts";
 import { formatTable } from "../search/table.ts";
 
@@ -31,10 +37,12 @@ const positive = (flag: string) => z.string().transform(Number).pipe(z.number({ 
 const Flags = z.object({
   quick: z.boolean().default(false),
   seeds: positive("--seeds").optional(),
-  functions: csv.pipe(z.array(z.enum(PROBLEMS.map((p) => p.name) as [string, ...string[]], { error: `--functions: known functions are ${PROBLEMS.map((p) => p.name).join(", ")}` }))).optional(),
+  functions: csv.optional(),
   budgets: csv.pipe(z.array(positive("--budgets"))).optional(),
   algorithms: csv.pipe(z.array(z.enum(ALGORITHM_NAMES, { error: `--algorithms: known algorithms are ${ALGORITHM_NAMES.join(", ")}` }))).optional(),
-  samplers: csv.pipe(z.array(z.enum(["tpe", "gp"], { error: "--samplers: known samplers are tpe, gp" }))).optional(),
+  samplers: csv.pipe(z.array(z.enum(MULTI_SAMPLERS, { error: "--samplers: known samplers are tpe, gp (and nsga2 with --multi)" }))).optional(),
+  multi: z.boolean().default(false),
+  "cache-only": z.boolean().default(false),
   jobs: positive("--jobs").default(2),
   ours: z.string().optional(),
   fresh: z.boolean().default(false),
@@ -94,13 +102,25 @@ async function main(): Promise<void> {
     options: {
       quick: { type: "boolean" }, seeds: { type: "string" }, functions: { type: "string" }, budgets: { type: "string" },
       algorithms: { type: "string" }, samplers: { type: "string" }, jobs: { type: "string", default: "2" }, ours: { type: "string" },
-      fresh: { type: "boolean" },
+      fresh: { type: "boolean" }, multi: { type: "boolean" }, "cache-only": { type: "boolean" },
     },
   });
   const parsed = Flags.safeParse(values);
   if (!parsed.success) throw new Error(parsed.error.issues.map((i) => i.message).join("; "));
   const f = parsed.data;
+  const known = (f.multi ? MULTI_PROBLEMS : PROBLEMS).map((p) => p.name);
+  const unknown = f.functions?.filter((n) => !known.includes(n)) ?? [];
+  if (unknown.length) throw new Error(`--functions: unknown ${unknown.join(", ")}; known functions are ${known.join(", ")}`);
+  if (!f.multi && f.samplers?.includes("nsga2")) throw new Error("--samplers: nsga2 runs only with --multi");
   const seeds = Array.from({ length: f.seeds ?? (f.quick ? 3 : 10) }, (_, i) => i);
+  if (f.multi) {
+    ensureVenv();
+    const multiFlags = {
+      seeds, budgets: f.budgets ?? (f.quick ? [25, 50] : [50, 100]), problems: f.functions, algorithms: f.algorithms ?? ["random", "tpe", "bayesian"],
+      samplers: f.samplers ?? MULTI_SAMPLERS, jobs: f.jobs, fresh: f.fresh, cacheOnly: f["cache-only"], ours: f.ours?.split(",") ?? [], python, here,
+    };
+    return runMultiPeers(multiFlags, optunaVersion());
+  }
   const budgets = f.budgets ?? (f.quick ? [25, 50] : [25, 50, 100]);
   const algorithms: AlgorithmName[] = f.algorithms ?? ["random", "tpe", "bayesian"];
   const samplers = f.samplers ?? ["tpe", "gp"];

@@ -1,13 +1,17 @@
 /**
  * `npm run bench:search`: median simple regret of every algorithm on the standard problems, then
- * ask(1) latency. Flags: --quick, --seeds N, --functions a,b, --budgets 25,50,100, --algorithms a,b,
+ * ask(1) latency. Flags: --quick, --seeds N, --first-seed S (seeds S .. S+N−1; default 0), --functions a,b, --budgets 25,50,100, --algorithms a,b,
  * --latency-sizes 100,500,1000, --no-latency, --latency-only, --json FILE (raw results, used by bench:peers).
+ * --multi: the multi-objective benchmark instead (multi.ts: hypervolume at 50/100 trials on ZDT1, ZDT2,
+ * DTLZ2 and C2-DTLZ2, then ask latency at 100 observations with 2 objectives).
  */
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { ALGORITHM_NAMES, type AlgorithmName } from "../../controller/src/engine/search/types.ts";
 import { PROBLEMS } from "./functions.ts";
+import { runMultiSearch } from "./multi.ts";
+import { MULTI_PROBLEMS } from "./multi-problems.ts";
 import { askLatency } from "./latency.ts";
 import { median, regretAt, runStudy } from "./study.ts";
 import { formatTable } from "./table.ts";
@@ -23,7 +27,9 @@ const intList = (what: string) =>
 const Flags = z.object({
   quick: z.boolean().default(false),
   seeds: z.coerce.number().int().positive({ error: "--seeds takes a positive integer" }).optional(),
-  functions: list("functions").pipe(z.array(z.enum(PROBLEMS.map((p) => p.name) as [string, ...string[]], { error: `--functions: known functions are ${PROBLEMS.map((p) => p.name).join(", ")}` }))).optional(),
+  "first-seed": z.coerce.number().int().min(0, { error: "--first-seed takes a non-negative integer" }).default(0),
+  functions: list("functions").optional(),
+  multi: z.boolean().default(false),
   budgets: intList("budgets").optional(),
   algorithms: list("algorithms").pipe(z.array(z.enum(ALGORITHM_NAMES, { error: `--algorithms: known algorithms are ${ALGORITHM_NAMES.join(", ")}` }))).optional(),
   "latency-sizes": intList("latency-sizes").optional(),
@@ -38,13 +44,23 @@ export type Results = Record<string, Record<string, Record<string, number[]>>>;
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      quick: { type: "boolean" }, seeds: { type: "string" }, functions: { type: "string" }, budgets: { type: "string" },
+      quick: { type: "boolean" }, seeds: { type: "string" }, "first-seed": { type: "string" }, functions: { type: "string" }, budgets: { type: "string" },
       algorithms: { type: "string" }, "latency-sizes": { type: "string" }, "no-latency": { type: "boolean" }, "latency-only": { type: "boolean" }, json: { type: "string" },
+      multi: { type: "boolean" },
     },
   });
   const parsed = Flags.safeParse(values);
   if (!parsed.success) throw new Error(parsed.error.issues.map((i) => i.message).join("; "));
   const f = parsed.data;
+  const known = (f.multi ? MULTI_PROBLEMS : PROBLEMS).map((p) => p.name);
+  const unknown = f.functions?.filter((n) => !known.includes(n)) ?? [];
+  if (unknown.length) throw new Error(`--functions: unknown ${unknown.join(", ")}; known functions are ${known.join(", ")}`);
+  if (f.multi) {
+    return runMultiSearch({
+      seeds: f.seeds ?? (f.quick ? 3 : 10), budgets: f.budgets ?? (f.quick ? [25, 50] : [50, 100]), problems: f["latency-only"] ? [] : f.functions,
+      algorithms: f.algorithms ?? ["random", "sobol", "tpe", "bayesian"], latency: !f["no-latency"], json: f.json,
+    });
+  }
   const seeds = f.seeds ?? (f.quick ? 3 : 10);
   const budgets = f.budgets ?? (f.quick ? [25, 50] : [25, 50, 100]);
   const algorithms: AlgorithmName[] = f.algorithms ?? ["grid", "random", "sobol", "tpe", "bayesian"];
@@ -56,11 +72,11 @@ async function main(): Promise<void> {
     const byAlg: Record<string, Record<string, number[]>> = {};
     for (const algorithm of algorithms) {
       const byBudget: Record<string, number[]> = {};
-      for (let seed = 0; seed < seeds; seed++) {
+      for (let seed = f["first-seed"]; seed < f["first-seed"] + seeds; seed++) {
         const curve = await runStudy(problem, algorithm, seed, maxBudget);
         if (curve === null) break;
         for (const b of budgets) (byBudget[b] ??= []).push(regretAt(curve, b, problem.optimum));
-        process.stderr.write(`\r${problem.name} ${algorithm} seed ${seed + 1}/${seeds} (${((Date.now() - started) / 1000).toFixed(0)} s)   `);
+        process.stderr.write(`\r${problem.name} ${algorithm} seed ${seed + 1 - f["first-seed"]}/${seeds} (${((Date.now() - started) / 1000).toFixed(0)} s)   `);
       }
       byAlg[algorithm] = byBudget;
     }
@@ -75,7 +91,7 @@ async function main(): Promise<void> {
     })]),
   );
   if (problems.length) {
-    console.log(`Median simple regret over ${seeds} seeds (lower is better)\n`);
+    console.log(`Median simple regret over ${seeds} seeds (${f["first-seed"]}–${f["first-seed"] + seeds - 1}; lower is better)\n`);
     console.log(formatTable(header, rows));
   }
   if (f.json) writeFileSync(f.json, JSON.stringify({ seeds, budgets, algorithms, results }, null, 1));

@@ -39,14 +39,14 @@ export const TpeSettings = z
     startupTrials: intIn(0, 10000).default(10),
     /** Candidates drawn from the "good" density per suggestion; default 24. */
     candidates: intIn(1, 10000).default(24),
-    /** Fraction of observations counted as "good" (capped at maxGood); default 0.1. */
-    gamma: numberIn(0.01, 0.5).default(0.1),
+    /** Fraction of observations counted as "good" (capped at maxGood); default 0.15. */
+    gamma: numberIn(0.01, 0.5).default(0.15),
     /** Upper bound on the size of the "good" group; default 25. */
     maxGood: intIn(1, 1000).default(25),
     /** Weight of the prior (a wide kernel at the centre of the space) in both densities; default 1. */
     priorWeight: numberIn(0, 100).default(1),
-    /** One joint kernel per observation (true) or independent per-parameter densities (false, default: better in bench:search). */
-    multivariate: z.boolean({ error: "must be true or false" }).default(false),
+    /** Joint kernels over the parameters active together (true, default; Optuna's multivariate + group) or one density per parameter (false). */
+    multivariate: z.boolean({ error: "must be true or false" }).default(true),
     /** Count pending trials as the worst observations so parallel suggestions spread out; default true. */
     constantLiar: z.boolean({ error: "must be true or false" }).default(true),
   })

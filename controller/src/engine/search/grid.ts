@@ -1,10 +1,13 @@
 import type { Parameter, Params, ParamValue } from "../../api/parameters.ts";
+import { activePoints } from "./conditional.ts";
 import { createRng } from "./rng.ts";
-import type { Space } from "./space.ts";
+import { axisValues, type Space } from "./space.ts";
 import type { Algorithm } from "./types.ts";
 import type { GridSettings } from "../../api/search-settings.ts";
 
 const GRID_STREAM = 0x9e1d;
+/** Conditional grids are listed in memory; beyond this many points they are refused. */
+const CONDITIONAL_GRID_LIMIT = 1_000_000;
 
 /** The values a grid takes for one parameter, in ascending (or declared, for categoricals) order. */
 export function gridValues(space: Space, p: Parameter, dim: number): ParamValue[] {
@@ -14,15 +17,7 @@ export function gridValues(space: Space, p: Parameter, dim: number): ParamValue[
       `grid search needs a step for continuous parameter ${p.name}: add step: <size> to it, or use algorithm sobol, random, tpe or bayesian`,
     );
   }
-  if (p.type === "int" && p.scale === "log") {
-    return Array.from({ length: p.max - p.min + 1 }, (_, i) => p.min + i);
-  }
-  const values: ParamValue[] = [];
-  for (let i = 0; i < d.levels; i++) {
-    const u = space.dimensions.map((_, j) => (j === dim ? (i + 0.5) / d.levels : 0.5));
-    values.push(space.fromUnit(u)[p.name] as ParamValue);
-  }
-  return values;
+  return axisValues(p, d);
 }
 
 /** Checks up front that every parameter can be put on a grid; throws a message naming the first that cannot. */
@@ -36,18 +31,56 @@ function gcd(a: number, b: number): number {
   return a;
 }
 
+/** A grid's points by ordinal: `at(k)` for k in [0, size). */
+interface Ordinal {
+  size: number;
+  at(k: number): Params;
+}
+
+/** The Cartesian product of the axes, lexicographic with the last parameter fastest, without materializing it. */
+function productGrid(space: Space, axes: readonly ParamValue[][]): Ordinal {
+  const size = axes.reduce((acc, a) => acc * a.length, 1);
+  if (!Number.isSafeInteger(size)) {
+    throw new Error(`grid search: the grid has ${size} points, too many to enumerate; use larger steps or fewer values`);
+  }
+  return {
+    size,
+    at: (ordinal) => {
+      let k = ordinal;
+      const digits = new Array<number>(axes.length);
+      for (let i = axes.length - 1; i >= 0; i--) {
+        const len = (axes[i] as ParamValue[]).length;
+        digits[i] = k % len;
+        k = Math.floor(k / len);
+      }
+      const out: Params = {};
+      space.parameters.forEach((p, i) => {
+        out[p.name] = (axes[i] as ParamValue[])[digits[i] as number] as ParamValue;
+      });
+      return out;
+    },
+  };
+}
+
+/** A conditional grid: each distinct assignment of active parameters once (every branch enumerated on its own). */
+function conditionalGrid(space: Space, axes: readonly ParamValue[][]): Ordinal {
+  const points = activePoints(space.parameters, axes, CONDITIONAL_GRID_LIMIT);
+  if (points === null) {
+    throw new Error(`grid search: the conditional grid has more than ${CONDITIONAL_GRID_LIMIT} points, too many to enumerate; use larger steps or fewer values`);
+  }
+  return { size: points.length, at: (k) => points[k] as Params };
+}
+
 /**
- * Exhaustive search over the Cartesian product. Ordinal k of the (lexicographic, last parameter
+ * Exhaustive search over the Cartesian product (or, with conditions, over every branch's product). Ordinal k of the (lexicographic, last parameter
  * fastest) grid is visited at position k, or at position (a·k + b) mod N for "shuffled" (a coprime
  * with N, both seeded): a bijection, so nothing repeats and nothing is skipped. Each call returns the
  * first n grid points in visiting order that are neither told nor pending, so an exhausted grid yields [].
  */
 export function createGridSearch(space: Space, settings: GridSettings, seed: number): Algorithm {
   const axes = space.parameters.map((p, i) => gridValues(space, p, i));
-  const size = axes.reduce((acc, a) => acc * a.length, 1);
-  if (!Number.isSafeInteger(size)) {
-    throw new Error(`grid search: the grid has ${size} points, too many to enumerate; use larger steps or fewer values`);
-  }
+  const ordinal = space.conditional ? conditionalGrid(space, axes) : productGrid(space, axes);
+  const size = ordinal.size;
   let mul = 1;
   let add = 0;
   if (settings.order === "shuffled" && size > 1) {
@@ -56,21 +89,8 @@ export function createGridSearch(space: Space, settings: GridSettings, seed: num
     mul = 1 + Math.floor(rng.next() * (size - 1));
     while (gcd(mul, size) !== 1) mul = (mul % (size - 1)) + 1;
   }
-  const pointAt = (position: number): Params => {
-    // BigInt keeps the modular product exact for grids of up to 2^53 points.
-    let k = Number((BigInt(mul) * BigInt(position) + BigInt(add)) % BigInt(size));
-    const digits = new Array<number>(axes.length);
-    for (let i = axes.length - 1; i >= 0; i--) {
-      const len = (axes[i] as ParamValue[]).length;
-      digits[i] = k % len;
-      k = Math.floor(k / len);
-    }
-    const out: Params = {};
-    space.parameters.forEach((p, i) => {
-      out[p.name] = (axes[i] as ParamValue[])[digits[i] as number] as ParamValue;
-    });
-    return out;
-  };
+  // BigInt keeps the modular product exact for grids of up to 2^53 points.
+  const pointAt = (position: number): Params => ordinal.at(Number((BigInt(mul) * BigInt(position) + BigInt(add)) % BigInt(size)));
   return {
     suggest: ({ n, observations, pending }): Params[] => {
       const taken = new Set<string>();

@@ -1,4 +1,12 @@
+import { activeNames, isConditional, prune } from "../../api/conditions.ts";
 import type { Parameter, Params, ParamValue } from "../../api/parameters.ts";
+import { countActive } from "./conditional.ts";
+
+/** Which parameters of a point are active (conditional parameters, `when`), and the point without the inactive ones. */
+export { activeNames, isConditional, prune };
+
+/** The unit coordinate an inactive parameter is encoded at: one fixed value, so it carries no information. */
+export const NEUTRAL = 0.5;
 
 /**
  * How one parameter looks in the unit cube:
@@ -20,15 +28,19 @@ export interface Dimension {
 export interface Space {
   readonly parameters: readonly Parameter[];
   readonly dimensions: readonly Dimension[];
-  /** Maps a point of [0, 1]^d (clamped) to valid, rounded parameter values. */
+  /** Whether some parameter is conditional (`when`), so points may leave parameters out. */
+  readonly conditional: boolean;
+  /** Maps a point of [0, 1]^d (clamped) to valid, rounded values of the parameters active there. */
   fromUnit(u: readonly number[]): Params;
-  /** Maps parameter values to the canonical point of [0, 1]^d that represents them. */
+  /** Maps parameter values to the canonical point of [0, 1]^d that represents them; inactive parameters sit at NEUTRAL. */
   toUnit(params: Params): number[];
+  /** Sets the coordinates of the parameters inactive at u to NEUTRAL, in place (nothing to do in a space without conditions). */
+  neutralize<T extends { [i: number]: number; readonly length: number }>(u: T): T;
   /** Level index of a value (ordinal/categorical), or -1 for continuous dimensions. */
   levelOf(dim: number, u: number): number;
-  /** A canonical string identity of a point, for de-duplication. */
+  /** A canonical string identity of a point (of its active parameters), for de-duplication. */
   key(params: Params): string;
-  /** Total number of distinct points; Infinity if any dimension is continuous. */
+  /** Total number of distinct points (distinct assignments of the active parameters); Infinity if any dimension is continuous. */
   readonly size: number;
 }
 
@@ -118,6 +130,18 @@ function unitFromValue(p: Parameter, d: Dimension, v: ParamValue): number {
   }
 }
 
+/**
+ * The values a finite parameter takes, in ascending (or declared, for categoricals) order; a log-scaled
+ * int takes every integer of its range. Throws for a continuous parameter, naming it and the fix.
+ */
+export function axisValues(p: Parameter, d: Dimension): ParamValue[] {
+  if (!Number.isFinite(d.levels)) {
+    throw new Error(`parameter ${p.name} is continuous, so its values cannot be listed: add step: <size> to it, or use algorithm sobol, random, tpe or bayesian`);
+  }
+  if (p.type === "int" && p.scale === "log") return Array.from({ length: p.max - p.min + 1 }, (_, i) => p.min + i);
+  return Array.from({ length: d.levels }, (_, i) => valueFromUnit(p, d, (i + 0.5) / d.levels));
+}
+
 const sortedCache = new WeakMap<readonly number[], number[]>();
 /** Discrete values in ascending order, so their unit coordinate is meaningful as an ordering. */
 function sortedNumbers(values: readonly number[]): number[] {
@@ -132,31 +156,48 @@ function sortedNumbers(values: readonly number[]): number[] {
 /** Builds the unit-cube view of a list of (zod-parsed) parameters. */
 export function createSpace(parameters: readonly Parameter[]): Space {
   const dimensions = parameters.map(dimensionOf);
-  const size = dimensions.reduce((acc, d) => acc * d.levels, 1);
-  const fromUnit = (u: readonly number[]): Params => {
+  const conditional = isConditional(parameters);
+  const allValues = (u: readonly number[]): Params => {
     const out: Params = {};
     parameters.forEach((p, i) => {
       out[p.name] = valueFromUnit(p, dimensions[i] as Dimension, u[i] ?? 0.5);
     });
     return out;
   };
-  const toUnit = (params: Params): number[] =>
-    parameters.map((p, i) => {
+  const fromUnit = (u: readonly number[]): Params => (conditional ? prune(parameters, allValues(u)) : allValues(u));
+  const toUnit = (params: Params): number[] => {
+    const active = conditional ? activeNames(parameters, params) : null;
+    return parameters.map((p, i) => {
+      if (active && !active.has(p.name)) return NEUTRAL;
       const v = params[p.name];
       if (v === undefined) throw new Error(`parameter ${p.name} is missing from ${JSON.stringify(params)}`);
       return unitFromValue(p, dimensions[i] as Dimension, v);
     });
-  return {
+  };
+  const space: Space = {
     parameters,
     dimensions,
-    size,
+    conditional,
+    size: conditional ? countActive(parameters, dimensions, (i) => axisValues(parameters[i] as Parameter, dimensions[i] as Dimension)) : dimensions.reduce((acc, d) => acc * d.levels, 1),
     fromUnit,
     toUnit,
+    neutralize: (u) => {
+      if (!conditional) return u;
+      const active = activeNames(parameters, allValues(Array.from({ length: parameters.length }, (_, i) => u[i] ?? 0.5)));
+      parameters.forEach((p, i) => {
+        if (!active.has(p.name)) u[i] = NEUTRAL;
+      });
+      return u;
+    },
     levelOf: (dim, u) => {
       const d = dimensions[dim];
       if (!d || d.kind === "continuous") return -1;
       return Math.min(d.levels - 1, Math.floor(clamp01(u) * d.levels));
     },
-    key: (params) => JSON.stringify(parameters.map((p) => params[p.name])),
+    key: (params) => {
+      const p = conditional ? prune(parameters, params) : params;
+      return JSON.stringify(parameters.map((q) => p[q.name]));
+    },
   };
+  return space;
 }

@@ -1,10 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Parameters, type Params } from "../../api/parameters.ts";
-import { createOptimizer } from "./optimizer.ts";
+import { createOptimizer, type HistoryEntry } from "./optimizer.ts";
 import { createSpace } from "./space.ts";
 import { TpeSettings } from "../../api/search-settings.ts";
-import { createTpe } from "./tpe.ts";
+import { createTpe, rankWeights } from "./tpe.ts";
 
 const parameters = Parameters.parse([
   { name: "x", type: "double", min: -5, max: 5 },
@@ -78,4 +78,28 @@ test("startup trials come from the scrambled Sobol sequence", async () => {
   const got = await createTpe(space, TpeSettings.parse({ startupTrials: 8 }), 3).suggest({ n: 8, observations: [], pending: [], index: 0, seed: 3 });
   // A (0,3,d)-net: the 8 x-values fall in 8 different eighths of [-5, 5].
   assert.equal(new Set(got.map((p) => Math.floor(((Number(p.x) + 5) / 10) * 8))).size, 8);
+});
+
+test("rank weights favour the best good observations and fall back to default weights without values", () => {
+  assert.deepEqual(rankWeights([0.3, 0.1, 0.2, 0.1]), [0.25, 1, 0.5, 1]);
+  assert.equal(rankWeights([0.3, null]), undefined);
+  assert.equal(rankWeights([0.3, Number.NaN]), undefined);
+});
+
+test("a TPE history rebuild continues with the same suggestions", async () => {
+  const run = async (history: HistoryEntry[], n: number) => {
+    const opt = createOptimizer({ parameters, objective: { metric: "f", direction: "minimize" }, algorithm: { name: "tpe" }, seed: 9 }, history);
+    const got: Params[] = [];
+    for (let i = 0; i < n; i++) {
+      const batch = await opt.ask(2);
+      for (const s of batch) got.push(s.params);
+      opt.tell({ id: batch[0]?.id ?? "", value: f(batch[0]?.params ?? {}) });
+      if (i % 2) opt.tell({ id: batch[1]?.id ?? "", failed: true });
+      else opt.tell({ id: batch[1]?.id ?? "", value: f(batch[1]?.params ?? {}) });
+    }
+    return { got, history: opt.history() };
+  };
+  const whole = await run([], 20);
+  const resumed = await run(whole.history.slice(0, 24), 8);
+  assert.deepEqual(resumed.got, whole.got.slice(24, 40));
 });

@@ -5,7 +5,8 @@
  * pattern search from the best few candidates that moves ordinal/categorical coordinates level by level.
  */
 import { createRng, type Rng } from "../rng.ts";
-import type { Space } from "../space.ts";
+import { activePoints } from "../conditional.ts";
+import { axisValues, type Space } from "../space.ts";
 import { encode, snap } from "./encode.ts";
 import { logExpectedImprovement } from "./normal.ts";
 import type { Pacer } from "./pace.ts";
@@ -144,6 +145,10 @@ function lockstep(score: Scorer, searches: number): { score(u: Float64Array): Pr
 /** All points of a space made only of ordinal/categorical dimensions, or null if that is not the case or too many. */
 export function enumerate(space: Space, limit: number): Float64Array[] | null {
   if (space.dimensions.some((d) => d.kind === "continuous") || !(space.size <= limit)) return null;
+  if (space.conditional) {
+    const points = activePoints(space.parameters, space.parameters.map((p, i) => axisValues(p, space.dimensions[i]!)), limit);
+    return points && points.map((p) => snap(space, Float64Array.from(space.toUnit(p))));
+  }
   const dims = space.dimensions;
   const out: Float64Array[] = [];
   const idx = new Array<number>(dims.length).fill(0);

@@ -13,7 +13,11 @@ export function layoutOf(space: Space): KernelLayout {
   return { dims: space.dimensions.length, metric, categorical };
 }
 
-/** Snaps a unit point in place to what it represents: ordinal/categorical coordinates go to their level centre. */
+/**
+ * Snaps a unit point in place to what it represents: ordinal/categorical coordinates go to their level
+ * centre, and those of parameters inactive there to the space's fixed neutral value, so the kernel sees
+ * no difference between points that differ only in parameters they do not use.
+ */
 export function snap(space: Space, u: Float64Array): Float64Array {
   const dims = space.dimensions;
   for (let j = 0; j < dims.length; j++) {
@@ -22,7 +26,7 @@ export function snap(space: Space, u: Float64Array): Float64Array {
     const c = x < 0 ? 0 : x > 1 ? 1 : Number.isNaN(x) ? 0.5 : x;
     u[j] = d.kind === "continuous" ? c : (space.levelOf(j, c) + 0.5) / d.levels;
   }
-  return u;
+  return space.neutralize(u);
 }
 
 /** Writes the kernel encoding of a (snapped) unit point into out. */

@@ -17,6 +17,7 @@ import { createLogFeasibility } from "./feasibility.ts";
 import { hyperparametersFor, type Dataset } from "./hyper.ts";
 import { paramsFromLog } from "./kernel.ts";
 import { createPacer } from "./pace.ts";
+import { buildMultiModel, needsMultiModel } from "./multi.ts";
 import { createPosterior } from "./posterior.ts";
 import { BayesianSettings } from "../../../api/search-settings.ts";
 import { resolveBayesianSettings, type ResolvedBayesianSettings } from "./settings.ts";
@@ -108,7 +109,7 @@ async function suggest(space: Space, settings: ResolvedBayesianSettings, request
     if (needsDesign(i)) {
       params = designPoint(space, request.seed, settings.initialTrials, i, used);
     } else {
-      model ??= await buildModel(space, settings, valid, failed, request, used);
+      model ??= needsMultiModel(request.observations) ? await buildMultiModel(space, settings, request, used) : await buildModel(space, settings, valid, failed, request, used);
       params = await model.next(i, out);
     }
     used.add(space.key(params));
