@@ -64,14 +64,14 @@ export async function runMultiSearch(o: MultiSearchOptions): Promise<void> {
   for (const problem of problems) {
     for (const algorithm of o.algorithms) {
       const cell: Record<string, number[]> = {};
+      (hv[problem.name] ??= {})[algorithm] = cell;
       for (let seed = 0; seed < o.seeds; seed++) {
         const study = await runMultiStudy(problem, algorithm, seed, trials);
         for (const b of o.budgets) (cell[String(b)] ??= []).push(hypervolumeAt(problem, study, b));
         process.stderr.write(`\r${problem.name} ${algorithm} seed ${seed + 1}/${o.seeds} (${((Date.now() - started) / 1000).toFixed(0)} s)   `);
+        // Written after every study, so a long run that is cut short keeps the seeds it finished.
+        if (o.json) writeFileSync(o.json, JSON.stringify({ seeds: o.seeds, budgets: o.budgets, algorithms: o.algorithms, results: hv }, null, 1));
       }
-      (hv[problem.name] ??= {})[algorithm] = cell;
-      // Written after every cell, so a long run that is cut short keeps what it finished.
-      if (o.json) writeFileSync(o.json, JSON.stringify({ seeds: o.seeds, budgets: o.budgets, algorithms: o.algorithms, results: hv }, null, 1));
     }
   }
   process.stderr.write("\n");
