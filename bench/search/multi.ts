@@ -64,12 +64,14 @@ export async function runMultiSearch(o: MultiSearchOptions): Promise<void> {
   for (const problem of problems) {
     for (const algorithm of o.algorithms) {
       const cell: Record<string, number[]> = {};
+      (hv[problem.name] ??= {})[algorithm] = cell;
       for (let seed = 0; seed < o.seeds; seed++) {
         const study = await runMultiStudy(problem, algorithm, seed, trials);
         for (const b of o.budgets) (cell[String(b)] ??= []).push(hypervolumeAt(problem, study, b));
         process.stderr.write(`\r${problem.name} ${algorithm} seed ${seed + 1}/${o.seeds} (${((Date.now() - started) / 1000).toFixed(0)} s)   `);
+        // Written after every study, so a long run that is cut short keeps the seeds it finished.
+        if (o.json) writeFileSync(o.json, JSON.stringify({ seeds: o.seeds, budgets: o.budgets, algorithms: o.algorithms, results: hv }, null, 1));
       }
-      (hv[problem.name] ??= {})[algorithm] = cell;
     }
   }
   process.stderr.write("\n");
@@ -78,7 +80,6 @@ export async function runMultiSearch(o: MultiSearchOptions): Promise<void> {
     const rows = problems.flatMap((p) => o.budgets.map((b) => [p.name, `[${p.reference.join(", ")}]`, String(b), ...o.algorithms.map((a) => median(hv[p.name]![a]![String(b)]!).toPrecision(4))]));
     console.log(formatTable(["problem", "reference", "budget", ...o.algorithms], rows));
   }
-  if (o.json) writeFileSync(o.json, JSON.stringify({ seeds: o.seeds, budgets: o.budgets, algorithms: o.algorithms, results: hv }, null, 1));
   if (!o.latency) return;
   const rows: string[][] = [];
   for (const a of o.algorithms.filter((x) => x === "bayesian" || x === "tpe")) {

@@ -64,7 +64,7 @@ export const Objectives = z
   });
 export type Objectives = z.infer<typeof Objectives>;
 
-const bound = z.number({ error: "must be a number" }).finite({ error: "must be a finite number" });
+const bound = z.number({ error: "must be a finite number" });
 
 /** An outcome constraint: a trial is feasible only when its reported metric lies within the bounds. */
 export const Constraint = z

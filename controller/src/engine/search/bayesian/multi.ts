@@ -62,7 +62,7 @@ function rowsOf(space: Space, observations: readonly Observation[]): { rows: Row
 }
 
 /** The per-objective GPs and what the scalarization needs from them. */
-interface Objectives {
+interface ObjectiveModels {
   posteriors: Posterior[];
   /** Kernel parameters of the first objective's GP (used by the failure model). */
   first: KernelParams;
@@ -71,7 +71,8 @@ interface Objectives {
   keep: number[];
 }
 
-async function fitObjectives(space: Space, settings: ResolvedBayesianSettings, rows: readonly Row[], X: Float64Array, seed: number, pacer: ReturnType<typeof createPacer>): Promise<Objectives> {
+/** Fits one GP per objective, all conditioned on the rows chosen by non-domination rank. */
+async function fitObjectives(space: Space, settings: ResolvedBayesianSettings, rows: readonly Row[], X: Float64Array, seed: number, pacer: ReturnType<typeof createPacer>): Promise<ObjectiveModels> {
   const layout = layoutOf(space);
   const D = layout.dims;
   const m = rows[0]!.vector.length;
@@ -108,7 +109,7 @@ async function fitObjectives(space: Space, settings: ResolvedBayesianSettings, r
  * objective, and every scalarization then picks the same end of it; the front alone is often a
  * single point early on, which gives no scale at all.
  */
-function normalization(fit: Objectives, rows: readonly Row[]): { lo: number[]; span: number[] } {
+function normalization(fit: ObjectiveModels, rows: readonly Row[]): { lo: number[]; span: number[] } {
   const m = fit.y.length;
   const vector = (r: number) => fit.y.map((yk) => yk[r]!);
   const candidates = fit.keep.map((_, r) => r).filter((r) => rows[fit.keep[r]!]!.feasible);
