@@ -33,68 +33,66 @@ export const Objective = z
 
 export type Objective = z.infer<typeof Objective>;
 
-/** One objective of a multi-objective job: a metric and its direction (no goal: a front has no single best to reach it). */
-export const ObjectiveSpec = z
+/** One objective of a multi-objective job: a metric and its direction. */
+export const ObjectiveMetric = z
   .object({
     metric: metricName.meta({ description: "Name of the reported metric, e.g. val_loss." }),
     direction: z.enum(["minimize", "maximize"], { error: 'must be "minimize" or "maximize"' }),
   })
   .strict();
-export type ObjectiveSpec = z.infer<typeof ObjectiveSpec>;
+export type ObjectiveMetric = z.infer<typeof ObjectiveMetric>;
 
-/** Most objectives a multi-objective job may have: beyond 4 nearly every trial is on the front. */
-export const MAX_OBJECTIVES = 4;
+/** Reports an issue on every entry whose metric repeats an earlier one's. */
+function uniqueMetrics(list: readonly { metric: string }[], ctx: z.RefinementCtx, what: string): void {
+  const seen = new Map<string, number>();
+  list.forEach((o, i) => {
+    const first = seen.get(o.metric);
+    if (first !== undefined) ctx.addIssue({ code: "custom", path: [i, "metric"], message: `repeats the metric "${o.metric}" of ${what} ${first}; each metric may appear once` });
+    else seen.set(o.metric, i);
+  });
+}
 
-/** The objectives of a multi-objective job: 2 to 4, metrics unique. */
+/** The objectives of a multi-objective job: 2 to 4 metrics, each with its direction, metrics unique. */
 export const Objectives = z
-  .array(ObjectiveSpec)
-  .min(2, { error: "must list at least 2 objectives (use spec.objective for one)" })
-  .max(MAX_OBJECTIVES, { error: `must list at most ${MAX_OBJECTIVES} objectives` })
-  .superRefine((list, ctx) => {
-    list.forEach((o, i) => {
-      if (list.findIndex((p) => p.metric === o.metric) !== i) ctx.addIssue({ code: "custom", path: [i, "metric"], message: `duplicate objective metric "${o.metric}"` });
-    });
-  })
+  .array(ObjectiveMetric)
+  .min(2, { error: "needs at least 2 objectives (use objective for a single one)" })
+  .max(4, { error: "takes at most 4 objectives" })
+  .superRefine((list, ctx) => uniqueMetrics(list, ctx, "objective"))
   .meta({
-    description: "Several objectives, optimized together: the job finds their Pareto front.",
-    "x-kubernetes-validations": [{ rule: "self.all(o, self.exists_one(p, p.metric == o.metric))", message: "objective metrics must be unique" }],
+    description: "Several metrics to optimize at once; the job's result is their Pareto front.",
+    "x-kubernetes-validations": [{ rule: "self.all(o, self.exists_one(p, p.metric == o.metric))", message: "each objective metric may appear once" }],
   });
 export type Objectives = z.infer<typeof Objectives>;
 
-/** An outcome constraint: a trial whose metric lies outside [min, max] is infeasible. */
+const bound = z.number({ error: "must be a number" }).finite({ error: "must be a finite number" });
+
+/** An outcome constraint: a trial is feasible only when its reported metric lies within the bounds. */
 export const Constraint = z
   .object({
-    metric: metricName.meta({ description: "Name of the reported metric the bound applies to, e.g. model_mb." }),
-    min: z.number().finite({ error: "must be a finite number" }).optional().meta({ description: "The metric must be at least this." }),
-    max: z.number().finite({ error: "must be a finite number" }).optional().meta({ description: "The metric must be at most this." }),
+    metric: metricName.meta({ description: "Name of the reported metric the bound applies to, e.g. latency_ms." }),
+    min: bound.optional().meta({ description: "The metric must be at least this." }),
+    max: bound.optional().meta({ description: "The metric must be at most this." }),
   })
   .strict()
   .superRefine((c, ctx) => {
-    if (c.min === undefined && c.max === undefined) ctx.addIssue({ code: "custom", path: [], message: `constraint on "${c.metric}" needs min, max or both` });
+    if (c.min === undefined && c.max === undefined) ctx.addIssue({ code: "custom", message: "needs at least one bound: min or max" });
     if (c.min !== undefined && c.max !== undefined && c.min > c.max) ctx.addIssue({ code: "custom", path: ["max"], message: `must be at least min (${c.min})` });
   })
   .meta({
     "x-kubernetes-validations": [
-      { rule: "has(self.min) || has(self.max)", message: "a constraint needs min, max or both" },
+      { rule: "has(self.min) || has(self.max)", message: "a constraint needs at least one bound: min or max" },
       { rule: "!has(self.min) || !has(self.max) || self.min <= self.max", message: "a constraint's max must be at least its min" },
     ],
   });
 export type Constraint = z.infer<typeof Constraint>;
 
-/** Most constraints a job may have. */
-export const MAX_CONSTRAINTS = 8;
-
-/** A job's outcome constraints: up to 8, metrics unique. */
+/** Outcome constraints: up to 8, one per metric. */
 export const Constraints = z
   .array(Constraint)
-  .max(MAX_CONSTRAINTS, { error: `must list at most ${MAX_CONSTRAINTS} constraints` })
-  .superRefine((list, ctx) => {
-    list.forEach((c, i) => {
-      if (list.findIndex((p) => p.metric === c.metric) !== i) ctx.addIssue({ code: "custom", path: [i, "metric"], message: `duplicate constraint metric "${c.metric}" (put min and max in one constraint)` });
-    });
-  })
+  .max(8, { error: "takes at most 8 constraints" })
+  .superRefine((list, ctx) => uniqueMetrics(list, ctx, "constraint"))
   .meta({
-    description: "Outcome constraints: a trial whose reported metric is outside a bound is infeasible and never best nor on the Pareto front.",
-    "x-kubernetes-validations": [{ rule: "self.all(c, self.exists_one(d, d.metric == c.metric))", message: "constraint metrics must be unique" }],
+    description: "Bounds on reported metrics; a trial outside them is infeasible and never best or on the Pareto front.",
+    "x-kubernetes-validations": [{ rule: "self.all(c, self.exists_one(p, p.metric == c.metric))", message: "each constraint metric may appear once" }],
   });
 export type Constraints = z.infer<typeof Constraints>;

@@ -1,73 +1,25 @@
 /**
  * The ask/tell optimizer: owns suggestion ids, the pending set, orientation, bad values, failures,
- * de-duplication and rebuild-from-history; the algorithms themselves are stateless.
+ * constraints, de-duplication and rebuild-from-history; the algorithms themselves are stateless.
  */
 import { z } from "zod";
-import { Parameters, type Params } from "../../api/parameters.ts";
+import type { Params } from "../../api/parameters.ts";
 import { createAlgorithm } from "./algorithms.ts";
-import { gridValues } from "./grid.ts";
-import { uniformPoint } from "./random.ts";
-import { createRng } from "./rng.ts";
-import { createSpace, type Space } from "./space.ts";
-import { ALGORITHM_NAMES, type Algorithm, type Observation } from "./types.ts";
+import { freePoint } from "./dedup.ts";
+import { checkOutcome, describe, HistoryEntry, OptimizerConfig, RebuildOptions, TellInput } from "./optimizer-input.ts";
+import { observationsFor, paretoFrontOf, violationOf, type FrontMember, type Orientation, type Told } from "./orientation.ts";
+import { createSpace } from "./space.ts";
+import type { Algorithm } from "./types.ts";
 
-/** Configuration of an optimizer: the TuningJob's parameters, objective, algorithm and seed. */
-export const OptimizerConfig = z
-  .object({
-    parameters: Parameters,
-    objective: z
-      .object({
-        metric: z.string().min(1, { error: "must name the metric to optimize" }),
-        direction: z.enum(["minimize", "maximize"], { error: 'must be "minimize" or "maximize"' }),
-      })
-      .loose(),
-    algorithm: z.object({
-      name: z.enum(ALGORITHM_NAMES, { error: `must be one of ${ALGORITHM_NAMES.map((n) => `"${n}"`).join(", ")}` }),
-      settings: z.unknown().optional(),
-    }),
-    seed: z.number().int({ error: "must be a non-negative integer" }).min(0, { error: "must be a non-negative integer" }).default(0),
-  });
-export type OptimizerConfig = z.input<typeof OptimizerConfig>;
-
-const anyNumber = z.custom<number>((v) => typeof v === "number", { error: "must be a number" });
-const paramsSchema = z.record(z.string(), z.union([z.number(), z.string()]));
-
-/** One past suggestion, for rebuilding: told (value), failed, or still pending (then its id is required). */
-export const HistoryEntry = z
-  .object({
-    id: z.string().min(1, { error: "must not be empty" }).optional(),
-    params: paramsSchema,
-    /** The raw objective value as reported (NaN/±∞ allowed: they count as the worst value seen). */
-    value: anyNumber.optional(),
-    failed: z.literal(true).optional(),
-    pending: z.literal(true).optional(),
-  })
-  .strict()
-  .superRefine((e, ctx) => {
-    const kinds = [e.value !== undefined, e.failed === true, e.pending === true].filter(Boolean).length;
-    if (kinds !== 1) ctx.addIssue({ code: "custom", message: "needs exactly one of value, failed: true, or pending: true" });
-    if (e.pending && e.id === undefined) ctx.addIssue({ code: "custom", path: ["id"], message: "is required for a pending entry, so it can be told later" });
-  });
-export type HistoryEntry = z.infer<typeof HistoryEntry>;
-
-/** Options for rebuilding: how many suggestions were ever made (default: the history's length). */
-export const RebuildOptions = z
-  .object({ suggestionsMade: z.number().int().min(0, { error: "must be a non-negative integer" }).optional() })
-  .strict();
-export type RebuildOptions = z.infer<typeof RebuildOptions>;
+export { HistoryEntry, OptimizerConfig, RebuildOptions, TellInput } from "./optimizer-input.ts";
+export { orientedObservations } from "./orientation.ts";
+export type { FrontMember } from "./orientation.ts";
 
 /** A point to evaluate, with the id to tell its result under. */
 export interface Suggestion {
   id: string;
   params: Params;
 }
-
-/** A trial's outcome: its objective value, or a failure. */
-export const TellInput = z.union([
-  z.object({ id: z.string(), value: anyNumber }).strict(),
-  z.object({ id: z.string(), failed: z.literal(true) }).strict(),
-], { error: "tell takes { id, value: number } or { id, failed: true }" });
-export type TellInput = z.infer<typeof TellInput>;
 
 /** The best told trial, with its value in the user's direction. */
 export interface Best {
@@ -88,65 +40,13 @@ export interface Optimizer {
   pending(): Suggestion[];
   /** Told entries in tell order, then pending ones: pass it to createOptimizer to continue identically. */
   history(): HistoryEntry[];
-  /** The best finite value told so far, or null. */
+  /** The best finite feasible value told so far, or null (always null for a multi-objective job: see paretoFront). */
   best(): Best | null;
-}
-
-interface Told {
-  id: string;
-  params: Params;
-  /** Raw value as told, or null for a failure. */
-  raw: number | null;
-}
-
-const DEDUP_STREAM = 0xdd0b;
-const DEDUP_RANDOM_TRIES = 64;
-/** Finite spaces up to this size are enumerated to find a free point when random draws keep colliding. */
-const ENUMERATE_LIMIT = 1_000_000;
-
-/** Formats zod issues with their path, e.g. `parameters.0.max: must be greater than min (1)`. */
-function describe(prefix: string, error: z.ZodError): string {
-  return `${prefix}: ${error.issues.map((i) => `${i.path.length ? `${i.path.join(".")}: ` : ""}${i.message}`).join("; ")}`;
-}
-
-/**
- * Oriented values for the algorithms (always minimized). Non-finite values (NaN, ±∞ — a diverged
- * trial) count as the worst finite value told so far, so the search learns to avoid that region;
- * while no finite value exists they count as failures.
- */
-export function orientedObservations(told: readonly Told[], sign: 1 | -1): Observation[] {
-  let worst = -Infinity;
-  for (const t of told) if (t.raw !== null && Number.isFinite(t.raw)) worst = Math.max(worst, sign * t.raw);
-  return told.map((t) => {
-    if (t.raw === null) return { params: t.params, value: null };
-    if (Number.isFinite(t.raw)) return { params: t.params, value: sign * t.raw };
-    return { params: t.params, value: Number.isFinite(worst) ? worst : null };
-  });
-}
-
-/** A free point for slot `index` when the algorithm proposed a taken one: random draws, then enumeration. */
-function freePoint(space: Space, taken: ReadonlySet<string>, seed: number, index: number): Params | null {
-  const d = space.dimensions.length;
-  for (let t = 0; t < DEDUP_RANDOM_TRIES; t++) {
-    const p = space.fromUnit(uniformPoint(d, seed, index * DEDUP_RANDOM_TRIES + t, DEDUP_STREAM));
-    if (!taken.has(space.key(p))) return p;
-  }
-  if (!Number.isFinite(space.size) || space.size > ENUMERATE_LIMIT) return null;
-  const axes = space.parameters.map((p, i) => gridValues(space, p, i));
-  const free: Params[] = [];
-  const total = axes.reduce((a, x) => a * x.length, 1);
-  for (let k = 0; k < total; k++) {
-    const p: Params = {};
-    let r = k;
-    for (let i = axes.length - 1; i >= 0; i--) {
-      const axis = axes[i] ?? [];
-      p[space.parameters[i]?.name ?? ""] = axis[r % axis.length] ?? 0;
-      r = Math.floor(r / axis.length);
-    }
-    if (!taken.has(space.key(p))) free.push(p);
-  }
-  if (free.length === 0) return null;
-  return space.fromUnit(space.toUnit(free[createRng(seed, DEDUP_STREAM, index).int(free.length)] as Params));
+  /**
+   * The feasible, non-dominated told results in told order, values in the users' directions (for a
+   * single objective: the best, as a one-element front). With `limit`, cut by crowding distance.
+   */
+  paretoFront(limit?: number): FrontMember[];
 }
 
 /**
@@ -156,10 +56,12 @@ function freePoint(space: Space, taken: ReadonlySet<string>, seed: number, index
 export function createOptimizer(config: OptimizerConfig, history: readonly HistoryEntry[] = [], options: RebuildOptions = {}): Optimizer {
   const parsed = OptimizerConfig.safeParse(config);
   if (!parsed.success) throw new Error(describe("invalid optimizer config", parsed.error));
-  const { parameters, objective, algorithm: algo, seed } = parsed.data;
+  const { parameters, algorithm: algo, seed } = parsed.data;
+  const objectives = parsed.data.objectives ?? [parsed.data.objective!];
+  const job: Orientation = { signs: objectives.map((o) => (o.direction === "maximize" ? -1 : 1)), constraints: parsed.data.constraints ?? [] };
+  const sign = job.signs[0]!;
   const space = createSpace(parameters);
   const algorithm: Algorithm = createAlgorithm(algo.name, algo.settings, space, seed);
-  const sign: 1 | -1 = objective.direction === "maximize" ? -1 : 1;
   const canonical = (params: Params, where: string): Params => {
     try {
       return space.fromUnit(space.toUnit(params));
@@ -178,8 +80,10 @@ export function createOptimizer(config: OptimizerConfig, history: readonly Histo
     if (ids.has(id)) throw new Error(`optimizer history entry ${i}: duplicate id "${id}"; every suggestion needs its own id`);
     ids.add(id);
     const params = canonical(e.params, `optimizer history entry ${i}`);
+    const problem = checkOutcome(e, objectives.length);
+    if (problem) throw new Error(`optimizer history entry ${i}: ${problem}`);
     if (e.pending) pending.set(id, { id, params });
-    else told.push({ id, params, raw: e.failed ? null : (e.value as number) });
+    else told.push(toldOf(id, params, e));
   });
   const rebuilt = RebuildOptions.safeParse(options);
   if (!rebuilt.success) throw new Error(describe("invalid rebuild options", rebuilt.error));
@@ -195,7 +99,7 @@ export function createOptimizer(config: OptimizerConfig, history: readonly Histo
 
   const askNow = async (n: number): Promise<Suggestion[]> => {
     const index = suggestionsMade;
-    const observations = orientedObservations(told, sign);
+    const observations = observationsFor(told, job);
     const pendingParams = [...pending.values()].map((s) => s.params);
     const taken = new Set<string>([...told.map((t) => space.key(t.params)), ...pendingParams.map((p) => space.key(p))]);
     const want = Math.min(n, Number.isFinite(space.size) ? Math.max(0, space.size - taken.size) : n);
@@ -216,6 +120,16 @@ export function createOptimizer(config: OptimizerConfig, history: readonly Histo
     return out.map((s) => ({ id: s.id, params: { ...s.params } }));
   };
 
+  const best = (): Best | null => {
+    let found: Best | null = null;
+    for (const t of told) {
+      if (job.signs.length > 1 || t.raw === null || !Number.isFinite(t.raw)) continue;
+      if (job.constraints.length > 0 && violationOf(t.metrics, job.constraints) > 0) continue;
+      if (found === null || sign * t.raw < sign * found.value) found = { id: t.id, params: { ...t.params }, value: t.raw };
+    }
+    return found;
+  };
+
   return {
     ask(n) {
       if (!Number.isInteger(n) || n < 0) return Promise.reject(new Error(`ask(n): n must be a non-negative integer, got ${String(n)}`));
@@ -227,29 +141,47 @@ export function createOptimizer(config: OptimizerConfig, history: readonly Histo
     tell(result) {
       const input = TellInput.safeParse(result);
       if (!input.success) throw new Error(describe("tell", input.error));
+      const problem = checkOutcome(input.data, objectives.length);
+      if (problem) throw new Error(`tell: ${problem}`);
       const s = pending.get(input.data.id);
       if (!s) {
         const done = told.some((t) => t.id === input.data.id);
         throw new Error(`tell: no pending suggestion with id "${input.data.id}" (${done ? "it was already told" : "it was never asked"})`);
       }
       pending.delete(s.id);
-      told.push({ id: s.id, params: s.params, raw: "failed" in input.data ? null : input.data.value });
+      told.push(toldOf(s.id, s.params, input.data));
     },
     get suggestionsMade() {
       return suggestionsMade;
     },
     pending: () => [...pending.values()].map((s) => ({ id: s.id, params: { ...s.params } })),
     history: () => [
-      ...told.map((t): HistoryEntry => (t.raw === null ? { id: t.id, params: { ...t.params }, failed: true } : { id: t.id, params: { ...t.params }, value: t.raw })),
+      ...told.map(historyOf),
       ...[...pending.values()].map((s): HistoryEntry => ({ id: s.id, params: { ...s.params }, pending: true })),
     ],
-    best() {
-      let best: Best | null = null;
-      for (const t of told) {
-        if (t.raw === null || !Number.isFinite(t.raw)) continue;
-        if (best === null || sign * t.raw < sign * best.value) best = { id: t.id, params: { ...t.params }, value: t.raw };
-      }
-      return best;
+    best,
+    paretoFront(limit) {
+      if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new Error(`paretoFront(limit): limit must be a positive integer, got ${String(limit)}`);
+      if (job.signs.length > 1) return paretoFrontOf(told, job, limit);
+      const top = best();
+      return top ? [{ id: top.id, params: top.params, values: [top.value] }] : [];
     },
   };
+}
+
+/** The stored form of a told result (params already canonical). */
+function toldOf(id: string, params: Params, e: { value?: number; values?: readonly number[]; metrics?: Record<string, number>; failed?: true }): Told {
+  if (e.failed) return { id, params, raw: null };
+  const t: Told = e.values ? { id, params, raw: e.values[0]!, values: [...e.values] } : { id, params, raw: e.value as number };
+  if (e.metrics) t.metrics = { ...e.metrics };
+  return t;
+}
+
+/** The history entry that rebuilds a told result exactly. */
+function historyOf(t: Told): HistoryEntry {
+  const params = { ...t.params };
+  if (t.raw === null) return { id: t.id, params, failed: true };
+  const entry: HistoryEntry = t.values ? { id: t.id, params, values: [...t.values] } : { id: t.id, params, value: t.raw };
+  if (t.metrics) entry.metrics = { ...t.metrics };
+  return entry;
 }

@@ -11,6 +11,7 @@ import { createRng, type Rng } from "./rng.ts";
 import { createSobol } from "./sobol.ts";
 import type { Space } from "./space.ts";
 import type { TpeSettings } from "../../api/search-settings.ts";
+import { splitObservations } from "./tpe-split.ts";
 import type { Algorithm, Observation } from "./types.ts";
 
 const TPE_STREAM = 0x7be5;
@@ -182,14 +183,9 @@ function sample(space: Space, mix: Mixture, rng: Rng, multivariate: boolean): nu
 
 /** Splits completed observations into good and bad unit-cube points (each in told order); liars join the bad group. */
 function split(space: Space, observations: readonly Observation[], liars: readonly Params[], settings: TpeSettings) {
-  const valid = observations
-    .map((o, order) => ({ u: space.toUnit(o.params), value: o.value, order }))
-    .filter((o): o is { u: number[]; value: number; order: number } => o.value !== null && Number.isFinite(o.value));
-  const ranked = [...valid].sort((a, b) => a.value - b.value || a.order - b.order);
-  const nGood = Math.min(Math.ceil(settings.gamma * (valid.length + liars.length)), settings.maxGood, valid.length);
-  const good = ranked.slice(0, nGood).sort((a, b) => a.order - b.order);
-  const bad = ranked.slice(nGood).sort((a, b) => a.order - b.order);
-  return { good: good.map((o) => o.u), bad: [...bad.map((o) => o.u), ...liars.map((p) => space.toUnit(p))] };
+  const { below, above } = splitObservations(observations, (n) => Math.min(Math.ceil(settings.gamma * (n + liars.length)), settings.maxGood, n));
+  const unit = (i: number) => space.toUnit((observations[i] as Observation).params);
+  return { good: below.map(unit), bad: [...above.map(unit), ...liars.map((p) => space.toUnit(p))] };
 }
 
 /** Creates the TPE algorithm; suggestions of one batch see the earlier ones as pending. */

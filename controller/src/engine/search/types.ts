@@ -9,8 +9,18 @@ export type AlgorithmName = (typeof ALGORITHM_NAMES)[number];
 /** A finished (or failed) evaluation, as the algorithms see it: values are always to be minimized. */
 export interface Observation {
   params: Params;
-  /** Objective value oriented for minimization; null when the trial failed. */
+  /**
+   * Objective value oriented for minimization; null when the trial failed. For a multi-objective job
+   * the first objective, so an algorithm that reads only `value` still searches sensibly.
+   */
   value: number | null;
+  /** Every objective oriented for minimization, in objectives order: set for multi-objective successes. */
+  values?: readonly number[];
+  /**
+   * How far the trial's metrics lie outside the job's constraints (sum of each bound's excess; +∞ when
+   * a constraint metric was not reported); 0 when feasible. Set for successes of constrained jobs.
+   */
+  violation?: number;
 }
 
 /**
