@@ -1,16 +1,19 @@
 /** What a TuningJob optimizes: one objective or several, and which one early stopping judges. */
-import type { Constraint, Objective, ObjectiveSpec } from "./objective.ts";
+import type { Constraint, Objective, ObjectiveMetric } from "./objective.ts";
 
 /** The parts of a spec that say what is optimized (the parsed spec has them; so does the spec being validated). */
 export interface ObjectiveFields {
   objective?: Objective | undefined;
-  objectives?: readonly ObjectiveSpec[] | undefined;
+  objectives?: readonly ObjectiveMetric[] | undefined;
   constraints?: readonly Constraint[] | undefined;
   earlyStopping?: { algorithm: string; settings?: { metric?: string | undefined } | undefined } | undefined;
 }
 
+/** Most objectives a job may have (what Objectives allows): bounds the values lists in statuses. */
+export const MAX_OBJECTIVES = 4;
+
 /** Every objective in order: the single objective, or spec.objectives. */
-export function objectiveList(spec: ObjectiveFields): ObjectiveSpec[] {
+export function objectiveList(spec: ObjectiveFields): ObjectiveMetric[] {
   if (spec.objectives) return spec.objectives.map((o) => ({ metric: o.metric, direction: o.direction }));
   if (spec.objective) return [{ metric: spec.objective.metric, direction: spec.objective.direction }];
   throw new Error("a TuningJob spec has neither objective nor objectives (validation should have refused it)");
@@ -30,7 +33,7 @@ export function judgedObjective(spec: ObjectiveFields): Objective {
   if (spec.objective) return spec.objective;
   const list = objectiveList(spec);
   const named = spec.earlyStopping?.settings?.metric;
-  return list.find((o) => o.metric === named) ?? (list[0] as ObjectiveSpec);
+  return list.find((o) => o.metric === named) ?? (list[0] as ObjectiveMetric);
 }
 
 /** Metrics a trial must record beyond the objectives: its constraints' metrics. */

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Condition, GROUP_VERSION, ObjectMeta } from "./meta.ts";
-import { MAX_OBJECTIVES } from "./objective.ts";
+import { MAX_OBJECTIVES } from "./job-objectives.ts";
 
 /** Most learning-curve points kept on a Trial; longer curves are thinned so objects stay small. */
 export const MAX_CURVE_POINTS = 200;

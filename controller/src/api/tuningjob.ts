@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { Parameters } from "./parameters.ts";
-import { Constraints, MAX_OBJECTIVES, Objective, Objectives } from "./objective.ts";
-import { objectivesProblems } from "./job-objectives.ts";
+import { Constraints, Objective, Objectives } from "./objective.ts";
+import { MAX_OBJECTIVES, objectivesProblems } from "./job-objectives.ts";
 import { Budget } from "./budget.ts";
 import { TrialTemplate, isResourceTemplate, paramReferences } from "./template.ts";
 import { MetricsCollector, collectorTemplateProblem } from "./metrics-collector.ts";

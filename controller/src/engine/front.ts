@@ -1,5 +1,5 @@
 /** The Pareto front of a multi-objective job's trials, bounded for a status object. */
-import type { ObjectiveSpec } from "../api/objective.ts";
+import type { ObjectiveMetric } from "../api/objective.ts";
 import type { Params } from "../api/parameters.ts";
 
 import { MAX_FRONT_TRIALS } from "../api/tuningjob.ts";
@@ -66,10 +66,10 @@ export interface Front {
 
 /**
  * The feasible, non-dominated finished trials (succeeded or early-stopped with every objective value),
- * at most `max` of them: a wider front keeps the extremes and then the least crowded members, so the
- * bound thins the front evenly. Sorted by the first objective, best first; ties by trial index.
+ * at most `max` of them: a wider front keeps the extremes and then the least crowded members (NSGA-II's
+ * crowding distance, recomputed after each removal), so the bound thins the front evenly. Sorted by the first objective, best first; ties by trial index.
  */
-export function paretoFront(trials: readonly FrontCandidate[], objectives: readonly ObjectiveSpec[], max = MAX_FRONT): Front {
+export function paretoFront(trials: readonly FrontCandidate[], objectives: readonly ObjectiveMetric[], max = MAX_FRONT): Front {
   const signs = objectives.map((o) => (o.direction === "maximize" ? -1 : 1));
   const candidates = trials
     .filter((t) => (t.phase === "Succeeded" || t.phase === "EarlyStopped") && t.feasible !== false && t.values?.length === objectives.length)
@@ -77,10 +77,17 @@ export function paretoFront(trials: readonly FrontCandidate[], objectives: reado
     .filter((c) => c.v.every(Number.isFinite));
   let front = candidates.filter((c) => !candidates.some((o) => dominates(o.v, c.v)));
   const size = front.length;
-  if (front.length > max) {
+  // Drop the most crowded member one at a time (crowding recomputed each time), so that a uniform front
+  // thins evenly rather than losing one whole stretch to ties; among equally crowded ones the latest goes.
+  while (front.length > max) {
     const d = crowding(front.map((c) => c.v));
-    const keep = [...front.keys()].sort((i, j) => (d[j] as number) - (d[i] as number) || (front[i]?.t.index as number) - (front[j]?.t.index as number)).slice(0, max);
-    front = keep.map((i) => front[i] as (typeof front)[number]);
+    let drop = 0;
+    for (let i = 1; i < front.length; i++) {
+      const di = d[i] as number;
+      const dd = d[drop] as number;
+      if (di < dd || (di === dd && (front[i]?.t.index as number) > (front[drop]?.t.index as number))) drop = i;
+    }
+    front = front.filter((_, i) => i !== drop);
   }
   front.sort((a, b) => (a.v[0] as number) - (b.v[0] as number) || a.t.index - b.t.index);
   return { size, members: front.map(({ t }) => ({ name: t.name, index: t.index, params: t.params, values: [...(t.values as number[])] })) };

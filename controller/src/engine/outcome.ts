@@ -4,7 +4,7 @@
  * or last report: the model a checkpoint-at-best keeps), falling back to the metric's latest report
  * when that report did not carry it (a size measured once at the end).
  */
-import type { Constraint, ObjectiveSpec } from "../api/objective.ts";
+import type { Constraint, ObjectiveMetric } from "../api/objective.ts";
 import { fmt } from "./format.ts";
 
 /** The parts of a trial its outcome is read from. */
@@ -22,7 +22,7 @@ function outcomeMetric(t: OutcomeSource, metric: string): number | undefined {
 }
 
 /** Every objective's value in the objectives' order (users' directions), or undefined while one is missing. */
-export function objectiveValues(t: OutcomeSource, objectives: readonly ObjectiveSpec[]): number[] | undefined {
+export function objectiveValues(t: OutcomeSource, objectives: readonly ObjectiveMetric[]): number[] | undefined {
   const out: number[] = [];
   for (const o of objectives) {
     const v = outcomeMetric(t, o.metric);
@@ -33,7 +33,7 @@ export function objectiveValues(t: OutcomeSource, objectives: readonly Objective
 }
 
 /** The first objective metric a trial has not reported (why it cannot have values), if any. */
-export function missingObjective(t: OutcomeSource, objectives: readonly ObjectiveSpec[]): string | undefined {
+export function missingObjective(t: OutcomeSource, objectives: readonly ObjectiveMetric[]): string | undefined {
   return objectives.find((o) => outcomeMetric(t, o.metric) === undefined)?.metric;
 }
 

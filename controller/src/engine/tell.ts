@@ -1,11 +1,11 @@
 /** What a finished trial's outcome is (values, feasibility) and what the optimizer is told about it. */
-import type { Constraint, ObjectiveSpec } from "../api/objective.ts";
+import type { Constraint, ObjectiveMetric } from "../api/objective.ts";
 import type { TrialView } from "./job.ts";
 import { constraintValues, feasibility, objectiveValues } from "./outcome.ts";
 import type { TellInput } from "./search/index.ts";
 
 /** Sets a finished trial's objective values (multi-objective) and feasibility (with constraints). */
-export function settleOutcome(t: TrialView, job: { objectives: readonly ObjectiveSpec[]; constraints: readonly Constraint[]; multi: boolean }): void {
+export function settleOutcome(t: TrialView, job: { objectives: readonly ObjectiveMetric[]; constraints: readonly Constraint[]; multi: boolean }): void {
   if (t.phase === "Failed") return;
   if (job.multi) {
     const values = objectiveValues(t, job.objectives);
