@@ -41,6 +41,12 @@ export function constraintMetrics(spec: ObjectiveFields): string[] {
   return (spec.constraints ?? []).map((c) => c.metric);
 }
 
+/** The metrics a trial's outcome snapshot keeps (objectives, constraints); none when its value is all there is to it. */
+export function outcomeMetrics(spec: ObjectiveFields): string[] {
+  if (!isMultiObjective(spec) && constraintMetrics(spec).length === 0) return [];
+  return [...new Set([...objectiveList(spec).map((o) => o.metric), ...constraintMetrics(spec)])];
+}
+
 /** A problem with what a spec optimizes, at a path under spec. */
 export interface ObjectivesProblem {
   path: (string | number)[];

@@ -1,5 +1,6 @@
 /** The Pareto front of a multi-objective job's trials, bounded for a status object. */
 import type { ObjectiveMetric } from "../api/objective.ts";
+import { isMultiObjective, objectiveList, type ObjectiveFields } from "../api/job-objectives.ts";
 import type { Params } from "../api/parameters.ts";
 
 import { MAX_FRONT_TRIALS } from "../api/tuningjob.ts";
@@ -91,4 +92,9 @@ export function paretoFront(trials: readonly FrontCandidate[], objectives: reado
   }
   front.sort((a, b) => (a.v[0] as number) - (b.v[0] as number) || a.t.index - b.t.index);
   return { size, members: front.map(({ t }) => ({ name: t.name, index: t.index, params: t.params, values: [...(t.values as number[])] })) };
+}
+
+/** A job's front: the Pareto front of its trials for a multi-objective job, empty otherwise. */
+export function jobFront(spec: ObjectiveFields, trials: readonly FrontCandidate[]): Front {
+  return isMultiObjective(spec) ? paretoFront(trials, objectiveList(spec)) : { size: 0, members: [] };
 }

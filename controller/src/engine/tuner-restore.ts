@@ -2,7 +2,7 @@ import type { TuningJobSpec } from "../api/tuningjob.ts";
 import { createStopper, stopperConfigFromSpec, type Stopper, type TrialHistory } from "./stopping/index.ts";
 import { createOptimizer, type HistoryEntry, type Optimizer } from "./search/index.ts";
 import { isFinished, type TrialView } from "./job.ts";
-import { isMultiObjective, judgedObjective } from "../api/job-objectives.ts";
+import { judgedObjective } from "../api/job-objectives.ts";
 import { tellOf } from "./tell.ts";
 
 /** Options for a tuner; `trials` rebuilds one from stored trials. */
@@ -44,7 +44,6 @@ export function restore(options: TunerOptions): Restored {
   const { spec } = options;
   const objective = judgedObjective(spec);
   const constraints = spec.constraints ?? [];
-  const multi = isMultiObjective(spec);
   const trials = new Map<string, TrialView>();
   const suggestionIds = new Map<string, string>();
   const stopRequested = new Map<string, string>();
@@ -61,7 +60,7 @@ export function restore(options: TunerOptions): Restored {
     { parameters: spec.parameters, ...(spec.objectives ? { objectives: spec.objectives } : { objective }), ...(constraints.length > 0 ? { constraints } : {}), algorithm: { name: spec.search.algorithm, settings: spec.search.settings ?? {} }, seed: spec.search.seed ?? 0 },
     [
       // The same outcome the live tuner told, so the rebuilt optimizer continues identically.
-      ...finished.map((t): HistoryEntry => ({ ...tellOf(t.name, t, { multi, constraints }), params: t.params })),
+      ...finished.map((t): HistoryEntry => ({ ...tellOf(t.name, t, spec), params: t.params })),
       ...unfinished.map((t): HistoryEntry => ({ id: t.name, params: t.params, pending: true })),
     ],
     { suggestionsMade: nextIndex },

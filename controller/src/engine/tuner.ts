@@ -2,9 +2,9 @@ import { describeCollector, type MetricsCollector } from "../api/metrics-collect
 import type { TuningJobSpec } from "../api/tuningjob.ts";
 import type { Params } from "../api/parameters.ts";
 import type { TrialRetry } from "../api/trial.ts";
-import { constraintMetrics, isMultiObjective, judgedObjective, objectiveList } from "../api/job-objectives.ts";
+import { judgedObjective, outcomeMetrics } from "../api/job-objectives.ts";
 import { isFinished, jobBest, jobEnd, trialName, trialsToLaunch, type JobEnd, type TrialView } from "./job.ts";
-import { paretoFront, type Front } from "./front.ts";
+import { jobFront, type Front } from "./front.ts";
 import { missingObjective } from "./outcome.ts";
 import { recordReport } from "./record-report.ts";
 import { restore, type TunerOptions } from "./tuner-restore.ts";
@@ -70,11 +70,7 @@ export interface Tuner {
 export function createTuner(options: TunerOptions): Tuner {
   const { job, spec } = options;
   const objective = judgedObjective(spec);
-  const objectives = objectiveList(spec);
-  const constraints = spec.constraints ?? [];
-  const multi = isMultiObjective(spec);
-  // What a report's outcome snapshot keeps: needed only when a trial has more to it than its value.
-  const outcome = multi || constraints.length > 0 ? [...new Set([...objectives.map((o) => o.metric), ...constraintMetrics(spec)])] : [];
+  const outcome = outcomeMetrics(spec);
   const restored = restore(options);
   const { trials, suggestionIds, stopRequested, launched, optimizer, stopper } = restored;
   let { finishedCount, nextIndex } = restored;
@@ -82,8 +78,8 @@ export function createTuner(options: TunerOptions): Tuner {
   let end: JobEnd | null = null;
 
   const list = (): TrialView[] => [...trials.values()].sort((a, b) => a.index - b.index);
-  const front = (): Front => (multi ? paretoFront(list(), objectives) : { size: 0, members: [] });
-  const state = () => ({ spec, trials: list(), exhausted, ...(multi ? { frontSize: front().size } : {}) });
+  const front = (): Front => jobFront(spec, list());
+  const state = () => ({ spec, trials: list(), exhausted, frontSize: front().size });
   const active = (): string[] => list().filter((t) => !isFinished(t.phase)).map((t) => t.name);
   const get = (name: string, where: string): TrialView => {
     const t = trials.get(name);
@@ -95,9 +91,8 @@ export function createTuner(options: TunerOptions): Tuner {
     t.phase = phase;
     if (reason !== undefined) t.reason = reason;
     t.finishedOrder = finishedCount++;
-    const id = suggestionIds.get(t.name) ?? t.name;
-    settleOutcome(t, { objectives, constraints, multi });
-    optimizer.tell(tellOf(id, t, { multi, constraints }));
+    settleOutcome(t, spec);
+    optimizer.tell(tellOf(suggestionIds.get(t.name) ?? t.name, t, spec));
     if (phase === "Succeeded") stopper.complete(t.name);
     else if (phase === "Failed") stopper.fail(t.name);
   };

@@ -68,6 +68,13 @@ function named(spec: TuningJobSpec, values: readonly number[]): ObjectiveValue[]
   return objectiveList(spec).map((o, i) => ({ metric: o.metric, value: values[i] as number }));
 }
 
+/** The job-finished event's front, for a multi-objective job. */
+function frontOf(spec: TuningJobSpec, tuner: Tuner): Pick<Extract<RunEvent, { type: "job-finished" }>, "front"> {
+  if (!isMultiObjective(spec)) return {};
+  const front = tuner.front();
+  return { front: { size: front.size, members: front.members.map((m) => ({ name: m.name, params: m.params, values: named(spec, m.values) })) } };
+}
+
 /** The trial-finished event of a trial that has just exited, or undefined while it is unfinished (an interrupted run). */
 function finishedEvent(spec: TuningJobSpec, tuner: Tuner, t: Readonly<TrialView> | undefined, previousBest: string | undefined): RunEvent | undefined {
   if (!t || !isFinished(t.phase)) return undefined;
@@ -243,9 +250,7 @@ export function startRun(options: RunOptions): RunHandle {
     await channel?.close();
     finishedAt = now().toISOString();
     const r = save();
-    const front = tuner.front();
-    const frontEvent = isMultiObjective(spec) ? { front: { size: front.size, members: front.members.map((m) => ({ name: m.name, params: m.params, values: named(spec, m.values) })) } } : {};
-    options.onEvent({ type: "job-finished", end: tuner.ended() as JobEnd, best: r.best, dir, ...frontEvent });
+    options.onEvent({ type: "job-finished", end: tuner.ended() as JobEnd, best: r.best, dir, ...frontOf(spec, tuner) });
     done.resolve(r);
   };
   const fail = (e: unknown): void => {
