@@ -33,7 +33,7 @@ test("the generated CRDs are established with their short names and printer colu
   const created = await cluster.kubectl(["apply", "-f", "-"], { input: JSON.stringify({ ...validJob(), metadata: { name: "listed-job" } }) });
   assert.equal(created.code, 0, created.stderr);
   const table = await cluster.kubectl(["get", "tj", "listed-job"]);
-  assert.match(table.stdout.split("\n")[0] ?? "", /^NAME\s+PHASE\s+TRIALS\s+BEST\s+AGE/);
+  assert.match(table.stdout.split("\n")[0] ?? "", /^NAME\s+PHASE\s+TRIALS\s+BEST\s+FRONT\s+AGE/);
   assert.equal((await cluster.kubectl(["get", "tr"])).code, 0);
 });
 

@@ -33,8 +33,9 @@ test("asha's grace period defaults to two rungs before maxResource, at least 4 s
 });
 
 test("unknown, misplaced and out-of-range settings are refused with the fix", () => {
-  assert.deepEqual(problems({ algorithm: "asha", settings: { eta: 3 } }), ['settings: unknown asha setting "eta" (allowed: minResource, reductionFactor, maxResource, brackets, rankBy)']);
-  assert.deepEqual(problems({ algorithm: "median", settings: { minResource: 1 } }), ['settings: unknown median setting "minResource" (allowed: minTrials, startStep, interval, compare)']);
+  assert.deepEqual(problems({ algorithm: "asha", settings: { eta: 3 } }), ['settings: unknown asha setting "eta" (allowed: minResource, reductionFactor, maxResource, brackets, rankBy, metric)']);
+  assert.deepEqual(problems({ algorithm: "median", settings: { minResource: 1 } }), ['settings: unknown median setting "minResource" (allowed: minTrials, startStep, interval, compare, metric)']);
+  assert.deepEqual(problems({ algorithm: "none", settings: { metric: "loss" } }), ['settings: unknown none setting "metric" (it takes no settings)']);
   assert.deepEqual(problems({ algorithm: "none", settings: { minTrials: 1 } }), ['settings: unknown none setting "minTrials" (it takes no settings)']);
   assert.deepEqual(problems({ algorithm: "hyperband" }), ['algorithm: must be one of "none", "median", "asha"']);
   assert.deepEqual(problems({ algorithm: "asha", settings: { reductionFactor: 1 } }), ["settings.reductionFactor: must be at least 2 (η: 1/η of each rung continues)"]);
@@ -52,10 +53,13 @@ test("the CRD sees flat settings of integers and what-to-compare enums, and CEL 
   for (const variant of schema.oneOf) {
     for (const [k, p] of Object.entries(variant.properties.settings.properties)) {
       if (k === "compare" || k === "rankBy") assert.deepEqual([p.type, p.enum?.[0]], ["string", "prediction"]);
+      else if (k === "metric") assert.equal(p.type, "string");
       else assert.equal(p.type, "integer");
     }
   }
   const rules = schema["x-kubernetes-validations"].map((r) => r.rule);
   assert.ok(rules.includes("self.algorithm != 'median' || !has(self.settings) || (!has(self.settings.minResource) && !has(self.settings.reductionFactor) && !has(self.settings.maxResource) && !has(self.settings.brackets) && !has(self.settings.rankBy))"));
+  // metric belongs to both rules, so neither refuses it as the other's; none takes it as foreign.
+  assert.ok(rules.includes("self.algorithm != 'none' || !has(self.settings) || (!has(self.settings.minTrials) && !has(self.settings.startStep) && !has(self.settings.interval) && !has(self.settings.compare) && !has(self.settings.metric) && !has(self.settings.minResource) && !has(self.settings.reductionFactor) && !has(self.settings.maxResource) && !has(self.settings.brackets) && !has(self.settings.rankBy))"));
   assert.deepEqual(Object.keys(settingsSchemaFor("asha").parse({})).sort(), ["brackets", "minResource", "rankBy", "reductionFactor"]);
 });

@@ -36,6 +36,14 @@ const compareHelp = (classic: string) =>
 /** `none` never stops a trial. */
 export const NoneSettings = strictSettings("none", {});
 
+/** Which objective the rule judges; the spec checks that it names one (see tuningjob.ts). */
+const judgedMetric = z
+  .string()
+  .min(1, { error: "must name an objective metric" })
+  .max(128, { error: "must be at most 128 characters" })
+  .optional()
+  .meta({ description: "Multi-objective jobs: the objective metric whose learning curve the rule judges (default: the first objective). With one objective it may only name that objective." });
+
 /** The median stopping rule (Golovin et al., Vizier): stop when the best value so far is worse than the median of the completed trials' running averages. */
 export const MedianSettings = strictSettings("median", {
   minTrials: whole("completed trials needed before any stop", 1, 10000)
@@ -51,6 +59,7 @@ export const MedianSettings = strictSettings("median", {
     .enum(["prediction", "runningAverage"], { error: 'must be "prediction" or "runningAverage" (what the median compares)' })
     .default("prediction")
     .meta({ description: compareHelp("runningAverage") }),
+  metric: judgedMetric,
 });
 
 const ashaFields = strictSettings("asha", {
@@ -70,6 +79,7 @@ const ashaFields = strictSettings("asha", {
     .enum(["prediction", "value"], { error: 'must be "prediction" or "value" (what a rung ranks)' })
     .default("prediction")
     .meta({ description: compareHelp("value") }),
+  metric: judgedMetric,
 });
 
 /** Reports a first rung needs for an extrapolation that leaves one degree of freedom to measure noise. */
@@ -123,8 +133,9 @@ const settingKeys = (name: StoppingName): string[] => SETTING_KEYS[name];
 
 /** CEL for the CRD: unknown keys are pruned by the API server, but another rule's settings must be refused. */
 function foreignKeysRule(name: StoppingName): { rule: string; message: string } {
-  const foreign = STOPPING_NAMES.filter((n) => n !== name).flatMap(settingKeys);
   const own = settingKeys(name);
+  // Keys several rules share (metric) are never foreign.
+  const foreign = [...new Set(STOPPING_NAMES.filter((n) => n !== name).flatMap(settingKeys))].filter((k) => !own.includes(k));
   return {
     rule: `self.algorithm != '${name}' || !has(self.settings) || (${foreign.map((k) => `!has(self.settings.${k})`).join(" && ")})`,
     message: own.length > 0 ? `settings of ${name} may only contain ${own.join(", ")}` : `${name} takes no settings`,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Condition, GROUP_VERSION, ObjectMeta } from "./meta.ts";
+import { MAX_OBJECTIVES } from "./job-objectives.ts";
 
 /** Most learning-curve points kept on a Trial; longer curves are thinned so objects stay small. */
 export const MAX_CURVE_POINTS = 200;
@@ -61,6 +62,10 @@ export const TrialStatus = z.object({
   retries: z.array(TrialRetry).max(MAX_RETRIES).optional().meta({ description: "Attempts that ended with an infrastructure failure and were retried, oldest first." }),
   value: z.number().optional().meta({ description: "The trial's objective value." }),
   valueText: z.string().max(32).optional().meta({ description: "The objective value to 4 significant digits, as kubectl get shows it (a number column would print every digit)." }),
+  values: z.array(z.number()).max(MAX_OBJECTIVES).optional().meta({ description: "Multi-objective jobs: every objective's value, in spec.objectives order." }),
+  valueMetrics: z.record(z.string(), z.number()).optional().meta({ description: "The objective and constraint metrics as of the report that gave the trial its value (its judged objective's best or last report); values and feasibility are read from it." }),
+  feasible: z.boolean().optional().meta({ description: "Jobs with constraints: whether the finished trial met every constraint. An infeasible trial is never the best trial nor on the Pareto front." }),
+  infeasibleReason: z.string().max(MAX_REASON_CHARS).optional().meta({ description: "The constraints an infeasible trial broke." }),
   metrics: z.record(z.string(), z.number()).optional().meta({ description: "Last reported value of each recorded metric." }),
   lastStep: z.int().min(0).optional(),
   curve: z.array(CurvePoint).max(MAX_CURVE_POINTS).optional(),

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Parameters } from "./parameters.ts";
-import { Objective } from "./objective.ts";
+import { Constraints, Objective, Objectives } from "./objective.ts";
+import { MAX_OBJECTIVES, objectivesProblems } from "./job-objectives.ts";
 import { Budget } from "./budget.ts";
 import { TrialTemplate, isResourceTemplate, paramReferences } from "./template.ts";
 import { MetricsCollector, collectorTemplateProblem } from "./metrics-collector.ts";
@@ -11,7 +12,9 @@ import { EarlyStoppingSpec } from "./stopping-settings.ts";
 /** What the user asks for: the search space, objective, algorithms, budget and the trial template (a Pod or a resource). */
 export const TuningJobSpec = z
   .object({
-    objective: Objective,
+    objective: Objective.optional(),
+    objectives: Objectives.optional(),
+    constraints: Constraints.optional(),
     parameters: Parameters.max(64, { error: "must declare at most 64 parameters" }),
     search: SearchSpec,
     earlyStopping: EarlyStoppingSpec.optional(),
@@ -23,6 +26,7 @@ export const TuningJobSpec = z
   // The ${params.x} check has no CEL twin: a regex scan over a whole Pod template is beyond the API
   // server's CEL cost budget, so `kubetune validate` and the controller (job Failed) enforce it.
   .superRefine((spec, ctx) => {
+    for (const p of objectivesProblems(spec)) ctx.addIssue({ code: "custom", path: p.path, message: p.message });
     if (spec.search.algorithm === "grid") {
       spec.parameters.forEach((p, i) => {
         if (p.type === "double" && p.step === undefined) {
@@ -64,11 +68,23 @@ export const TuningJobSpec = z
         rule: "self.search.algorithm != 'grid' || self.parameters.all(p, p.type != 'double' || has(p.step))",
         message: "grid search needs a step on every double parameter",
       },
+      {
+        rule: "has(self.objective) != has(self.objectives)",
+        message: "set exactly one of spec.objective (one metric) and spec.objectives (2 to 4 metrics)",
+      },
+      {
+        rule: "!has(self.earlyStopping) || !has(self.earlyStopping.settings) || !has(self.earlyStopping.settings.metric) || (has(self.objectives) ? self.objectives.exists(o, o.metric == self.earlyStopping.settings.metric) : (has(self.objective) && self.objective.metric == self.earlyStopping.settings.metric))",
+        message: "spec.earlyStopping.settings.metric must name an objective metric",
+      },
       // Transition rules: existing trials were suggested and judged under these fields, so only
       // budget and trialTemplate (which affects new trials only) may change on a live job.
-      ...(["objective", "parameters", "search"] as const).map((field) => ({
+      ...(["parameters", "search"] as const).map((field) => ({
         rule: `self.${field} == oldSelf.${field}`,
         message: `spec.${field} cannot change once the job exists (its trials were suggested and judged under it); create a new TuningJob`,
+      })),
+      ...(["objective", "objectives", "constraints"] as const).map((field) => ({
+        rule: `has(self.${field}) == has(oldSelf.${field}) && (!has(self.${field}) || self.${field} == oldSelf.${field})`,
+        message: `spec.${field} cannot change once the job exists (its trials were judged under it); create a new TuningJob`,
       })),
       {
         rule: "has(self.earlyStopping) == has(oldSelf.earlyStopping) && (!has(self.earlyStopping) || self.earlyStopping == oldSelf.earlyStopping)",
@@ -93,6 +109,16 @@ export const BestTrial = z.object({
   metrics: z.record(z.string(), z.number()).optional(),
 });
 
+/** Most trials a job status lists on its Pareto front (engine/front.ts keeps the best-ranked). */
+export const MAX_FRONT_TRIALS = 32;
+
+/** One trial on a multi-objective job's Pareto front, copied into the job status. */
+export const FrontTrial = z.object({
+  name: z.string(),
+  values: z.array(z.number()).max(MAX_OBJECTIVES).meta({ description: "Every objective's value, in spec.objectives order." }),
+  params: z.record(z.string(), z.union([z.number(), z.string()])).meta({ "x-kubernetes-preserve-unknown-fields": true }),
+});
+
 export const JOB_PHASES = ["Pending", "Running", "Succeeded", "Failed"] as const;
 
 /** What the controller reports about a job. */
@@ -106,7 +132,9 @@ export const TuningJobStatus = z.object({
   trialsCreated: z.int().min(0).optional().meta({ description: "Trials created so far; the next trial's index." }),
   retries: z.int().min(0).optional().meta({ description: "Trial attempts retried after infrastructure failures (eviction, preemption, a lost node, OOM), over all trials." }),
   progress: z.string().optional().meta({ description: "Finished trials / maxTrials, for kubectl get." }),
-  bestTrial: BestTrial.optional(),
+  bestTrial: BestTrial.optional().meta({ description: "Single-objective jobs: the best feasible trial so far." }),
+  paretoFront: z.array(FrontTrial).max(MAX_FRONT_TRIALS).optional().meta({ description: `Multi-objective jobs: the feasible, non-dominated trials, at most ${MAX_FRONT_TRIALS} (a wider front keeps its extremes and least crowded members), sorted by the first objective.` }),
+  paretoFrontSize: z.int().min(0).optional().meta({ description: "Multi-objective jobs: trials on the whole Pareto front (paretoFront lists at most 32)." }),
   startTime: z.string().optional(),
   completionTime: z.string().optional(),
 });
@@ -129,3 +157,4 @@ export type TuningJobSpec = z.infer<typeof TuningJobSpec>;
 export type TuningJobStatus = z.infer<typeof TuningJobStatus>;
 export type TuningJob = z.infer<typeof TuningJob>;
 export type BestTrial = z.infer<typeof BestTrial>;
+export type FrontTrial = z.infer<typeof FrontTrial>;

@@ -10,6 +10,7 @@ import { loadResults, type Results } from "../local/results.ts";
 import { reportHtml } from "../local/report-html.ts";
 import { jsonView, liveView, plainView, resumeHint, type View } from "../local/views.ts";
 import type { Io } from "./validate-command.ts";
+import { judgedObjective } from "../api/job-objectives.ts";
 
 const packageRoot = resolve(import.meta.dirname, "../../..");
 
@@ -119,7 +120,7 @@ export async function runCommand(argv: string[], io: Io, term: Terminal): Promis
   }
   const dir = resolve(f.resume ?? f.out ?? join("kubetune-runs", `${name}-${timestamp()}`));
 
-  const metric = spec.objective.metric;
+  const metric = judgedObjective(spec).metric;
   const view: View = f.json
     ? jsonView((l) => io.out(l))
     : term.isTTY && !f.quiet

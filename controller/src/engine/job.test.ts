@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { TuningJobSpec } from "../api/tuningjob.ts";
 import type { TrialPhase } from "../api/trial.ts";
 import { bestTrial, isBetter, jobEnd, progress, reachesGoal, trialCounts, trialsToLaunch, type TrialView } from "./job.ts";
+import { judgedObjective } from "../api/job-objectives.ts";
 
 function spec(objective: Record<string, unknown> = {}, budget: Record<string, unknown> = {}): TuningJobSpec {
   return TuningJobSpec.parse({
@@ -28,11 +29,11 @@ test("the best trial is a finished one with a value, in the objective's directio
 });
 
 test("a goal is reached at or beyond it, in the objective's direction, and never without one", () => {
-  const min = spec({ goal: 0.1 }).objective;
-  const max = spec({ direction: "maximize", goal: 0.9 }).objective;
+  const min = judgedObjective(spec({ goal: 0.1 }));
+  const max = judgedObjective(spec({ direction: "maximize", goal: 0.9 }));
   assert.deepEqual([reachesGoal(0.1, min), reachesGoal(0.05, min), reachesGoal(0.11, min)], [true, true, false]);
   assert.deepEqual([reachesGoal(0.9, max), reachesGoal(0.95, max), reachesGoal(0.89, max)], [true, true, false]);
-  assert.equal(reachesGoal(-1e9, spec().objective), false);
+  assert.equal(reachesGoal(-1e9, judgedObjective(spec())), false);
 });
 
 test("the job succeeds as soon as its best trial reaches the goal, even with failures past the budget", () => {

@@ -2,6 +2,7 @@ import type { Objective } from "../api/objective.ts";
 import type { Params } from "../api/parameters.ts";
 import type { TrialPhase, CurvePoint, TrialRetry } from "../api/trial.ts";
 import type { TuningJobSpec } from "../api/tuningjob.ts";
+import { isMultiObjective, judgedObjective } from "../api/job-objectives.ts";
 import { fmt } from "./format.ts";
 
 /** A trial as the job state machine sees it; the same shape whether it lives in a process or a Pod. */
@@ -12,7 +13,15 @@ export interface TrialView {
   phase: TrialPhase;
   /** The objective value (per the objective's strategy), once the trial has reported it. */
   value?: number;
-  /** Every reported point of the objective metric, step-ordered. */
+  /** Multi-objective jobs: every objective's value in spec.objectives order, once each is known (engine/outcome.ts). */
+  values?: number[];
+  /** The objective and constraint metrics as of the report that gave the trial its value (engine/outcome.ts). */
+  valueMetrics?: Record<string, number>;
+  /** Jobs with constraints: whether the finished trial met every one; an infeasible trial is never best nor on the front. */
+  feasible?: boolean;
+  /** Why an infeasible trial is infeasible: the bounds it broke. */
+  infeasibleReason?: string;
+  /** Every reported point of the judged objective's metric (api/job-objectives.ts), step-ordered. */
   curve: CurvePoint[];
   /** Last reported value of each metric. */
   metrics: Record<string, number>;
@@ -94,11 +103,11 @@ export function extendedObjectiveValue(previous: number | undefined, value: numb
   return isBetter(value, previous, objective.direction) ? value : previous;
 }
 
-/** The best finished trial with a value (succeeded or early-stopped); ties go to the earlier trial. */
+/** The best feasible finished trial with a value (succeeded or early-stopped); ties go to the earlier trial. */
 export function bestTrial(trials: readonly TrialView[], direction: Objective["direction"]): TrialView | undefined {
   let best: TrialView | undefined;
   for (const t of trials) {
-    if ((t.phase !== "Succeeded" && t.phase !== "EarlyStopped") || t.value === undefined) continue;
+    if ((t.phase !== "Succeeded" && t.phase !== "EarlyStopped") || t.value === undefined || t.feasible === false) continue;
     if (!best || isBetter(t.value, best.value as number, direction) || (t.value === best.value && t.index < best.index)) best = t;
   }
   return best;
@@ -116,17 +125,25 @@ export interface JobState {
   trials: readonly TrialView[];
   /** The search algorithm has nothing left to suggest (e.g. a finished grid). */
   exhausted: boolean;
+  /** Multi-objective jobs: trials on the Pareto front, for the end message. */
+  frontSize?: number;
+}
+
+/** The best trial of a single-objective job (multi-objective jobs have a front instead, none). */
+export function jobBest(spec: TuningJobSpec, trials: readonly TrialView[]): TrialView | undefined {
+  return isMultiObjective(spec) ? undefined : bestTrial(trials, judgedObjective(spec).direction);
 }
 
 /** Decides whether the job is over, and why; null while it should go on. */
 export function jobEnd(state: JobState): JobEnd | null {
   const { spec, trials } = state;
   const counts = trialCounts(trials);
-  const best = bestTrial(trials, spec.objective.direction);
+  const objective = judgedObjective(spec);
+  const best = jobBest(spec, trials);
   // Job messages keep six significant digits (a status column, valueText, shows four).
-  const bestText = best?.value !== undefined ? `${spec.objective.metric} = ${fmt(best.value, 6)}` : undefined;
-  if (best?.value !== undefined && reachesGoal(best.value, spec.objective)) {
-    return { phase: "Succeeded", reason: "GoalReached", message: `trial ${best.name} reached the goal: ${bestText} (goal ${spec.objective.goal})` };
+  const bestText = best?.value !== undefined ? `${objective.metric} = ${fmt(best.value, 6)}` : undefined;
+  if (best?.value !== undefined && reachesGoal(best.value, objective)) {
+    return { phase: "Succeeded", reason: "GoalReached", message: `trial ${best.name} reached the goal: ${bestText} (goal ${objective.goal})` };
   }
   if (counts.failed > spec.budget.maxFailedTrials) {
     const last = [...trials].filter((t) => t.phase === "Failed").sort((a, b) => (b.finishedOrder ?? 0) - (a.finishedOrder ?? 0))[0];
@@ -138,12 +155,18 @@ export function jobEnd(state: JobState): JobEnd | null {
   }
   const finished = counts.succeeded + counts.failed + counts.earlyStopped;
   if (finished >= spec.budget.maxTrials) {
-    return { phase: "Succeeded", reason: "MaxTrialsReached", message: `all ${spec.budget.maxTrials} trials finished${best ? `; best ${best.name}: ${bestText}` : ""}` };
+    return { phase: "Succeeded", reason: "MaxTrialsReached", message: `all ${spec.budget.maxTrials} trials finished${outcomeText(state, best, bestText)}` };
   }
   if (state.exhausted && counts.pending + counts.running === 0) {
-    return { phase: "Succeeded", reason: "SearchSpaceExhausted", message: `the search space is exhausted after ${trials.length} trials${best ? `; best ${best.name}: ${bestText}` : ""}` };
+    return { phase: "Succeeded", reason: "SearchSpaceExhausted", message: `the search space is exhausted after ${trials.length} trials${outcomeText(state, best, bestText)}` };
   }
   return null;
+}
+
+/** The end message's tail: the best trial, or the size of a multi-objective job's front. */
+function outcomeText(state: JobState, best: TrialView | undefined, bestText: string | undefined): string {
+  if (isMultiObjective(state.spec)) return `; ${state.frontSize ?? 0} trials on the Pareto front`;
+  return best ? `; best ${best.name}: ${bestText}` : "";
 }
 
 /** How many new trials to start now: enough to keep parallelTrials busy without exceeding maxTrials. */

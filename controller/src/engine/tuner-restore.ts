@@ -2,6 +2,8 @@ import type { TuningJobSpec } from "../api/tuningjob.ts";
 import { createStopper, stopperConfigFromSpec, type Stopper, type TrialHistory } from "./stopping/index.ts";
 import { createOptimizer, type HistoryEntry, type Optimizer } from "./search/index.ts";
 import { isFinished, type TrialView } from "./job.ts";
+import { judgedObjective } from "../api/job-objectives.ts";
+import { tellOf } from "./tell.ts";
 
 /** Options for a tuner; `trials` rebuilds one from stored trials. */
 export interface TunerOptions {
@@ -40,7 +42,8 @@ export interface Restored {
 /** Rebuilds search, early stopping and the trial table from `options.trials`, so the tuner continues where it stopped. */
 export function restore(options: TunerOptions): Restored {
   const { spec } = options;
-  const { objective } = spec;
+  const objective = judgedObjective(spec);
+  const constraints = spec.constraints ?? [];
   const trials = new Map<string, TrialView>();
   const suggestionIds = new Map<string, string>();
   const stopRequested = new Map<string, string>();
@@ -54,11 +57,10 @@ export function restore(options: TunerOptions): Restored {
   const nextIndex = restored.reduce((max, t) => Math.max(max, t.index + 1), 0);
 
   const optimizer: Optimizer = createOptimizer(
-    { parameters: spec.parameters, objective, algorithm: { name: spec.search.algorithm, settings: spec.search.settings ?? {} }, seed: spec.search.seed ?? 0 },
+    { parameters: spec.parameters, ...(spec.objectives ? { objectives: spec.objectives } : { objective }), ...(constraints.length > 0 ? { constraints } : {}), algorithm: { name: spec.search.algorithm, settings: spec.search.settings ?? {} }, seed: spec.search.seed ?? 0 },
     [
-      ...finished.map((t): HistoryEntry =>
-        t.phase === "Failed" || t.value === undefined ? { id: t.name, params: t.params, failed: true } : { id: t.name, params: t.params, value: t.value },
-      ),
+      // The same outcome the live tuner told, so the rebuilt optimizer continues identically.
+      ...finished.map((t): HistoryEntry => ({ ...tellOf(t.name, t, spec), params: t.params })),
       ...unfinished.map((t): HistoryEntry => ({ id: t.name, params: t.params, pending: true })),
     ],
     { suggestionsMade: nextIndex },

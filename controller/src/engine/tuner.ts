@@ -1,10 +1,14 @@
 import { describeCollector, type MetricsCollector } from "../api/metrics-collector.ts";
 import type { TuningJobSpec } from "../api/tuningjob.ts";
 import type { Params } from "../api/parameters.ts";
-import type { CurvePoint, TrialRetry } from "../api/trial.ts";
-import type { Objective } from "../api/objective.ts";
-import { bestTrial, extendedObjectiveValue, isFinished, jobEnd, objectiveValue, trialName, trialsToLaunch, type JobEnd, type TrialView } from "./job.ts";
+import type { TrialRetry } from "../api/trial.ts";
+import { judgedObjective, outcomeMetrics } from "../api/job-objectives.ts";
+import { isFinished, jobBest, jobEnd, trialName, trialsToLaunch, type JobEnd, type TrialView } from "./job.ts";
+import { jobFront, type Front } from "./front.ts";
+import { missingObjective } from "./outcome.ts";
+import { recordReport } from "./record-report.ts";
 import { restore, type TunerOptions } from "./tuner-restore.ts";
+import { settleOutcome, tellOf } from "./tell.ts";
 import { repeatsEarlierAttempt, retryOrFail, type InfraExit } from "./retry.ts";
 
 /** Something a shell must do: start a trial, stop one early, or end the job (stopping what still runs). */
@@ -54,78 +58,19 @@ export interface Tuner {
   trials(): readonly TrialView[];
   /** One trial by name, without listing them all (a lookup per metric report). */
   trial(name: string): Readonly<TrialView> | undefined;
-  /** The best finished trial so far. */
+  /** The best feasible finished trial so far (none for a multi-objective job: see front). */
   best(): TrialView | undefined;
+  /** Multi-objective jobs: the feasible Pareto front of finished trials, at most MAX_FRONT listed (engine/front.ts); empty otherwise. */
+  front(): Front;
   /** How the job ended, once it has. */
   ended(): JobEnd | null;
-}
-
-/** Where a point went in a step-ordered curve: appended at the end, inserted before later steps, or replacing its step's point. */
-type Placement = "appended" | "inserted" | "replaced";
-
-/**
- * Adds or replaces the point at `step` in a step-ordered curve. Reports come in step order, so appending
- * is the common case and costs O(1); one out of order is placed by binary search, so a trial that
- * reports its steps backwards costs O(log n) a report to find its place, not a sort of the whole curve.
- */
-function addPoint(curve: CurvePoint[], step: number, value: number): Placement {
-  const last = curve[curve.length - 1];
-  if (last === undefined || last.step < step) {
-    curve.push({ step, value });
-    return "appended";
-  }
-  let lo = 0;
-  let hi = curve.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((curve[mid] as CurvePoint).step < step) lo = mid + 1;
-    else hi = mid;
-  }
-  if (curve[lo]?.step === step) {
-    curve[lo] = { step, value };
-    return "replaced";
-  }
-  curve.splice(lo, 0, { step, value });
-  return "inserted";
-}
-
-/**
- * The trial's objective value after placing a point: O(1) for the best (one more point can only improve
- * it) unless the point replaced one, which may have been the best; for the last, the last finite point
- * found from the end (reports are finite on the wire, so that is the last point).
- */
-function valueAfter(t: TrialView, placement: Placement, v: number, objective: Objective): number | undefined {
-  if (placement === "appended") return extendedObjectiveValue(t.value, v, objective);
-  if (objective.strategy === "last") {
-    for (let i = t.curve.length - 1; i >= 0; i--) {
-      const p = t.curve[i] as CurvePoint;
-      if (Number.isFinite(p.value)) return p.value;
-    }
-    return undefined;
-  }
-  return placement === "inserted" ? extendedObjectiveValue(t.value, v, objective) : objectiveValue(t.curve, objective);
-}
-
-/**
- * Records a report on its trial: the objective's point goes into the curve; the metrics and value are
- * updated unless the trial is `stopping` (it keeps what it was judged on). The objective's value, if reported.
- */
-function recordReport(t: TrialView, step: number, metrics: Record<string, number>, objective: Objective, stopping: boolean): number | undefined {
-  if (!stopping) Object.assign(t.metrics, metrics);
-  const v = metrics[objective.metric];
-  if (v === undefined) return undefined;
-  const placement = addPoint(t.curve, step, v);
-  if (!stopping) {
-    const value = valueAfter(t, placement, v, objective);
-    if (value !== undefined) t.value = value;
-  }
-  return v;
 }
 
 /** Creates the engine of one job, optionally rebuilt from stored trials so it continues exactly where it stopped. */
 export function createTuner(options: TunerOptions): Tuner {
   const { job, spec } = options;
-  const { objective } = spec;
+  const objective = judgedObjective(spec);
+  const outcome = outcomeMetrics(spec);
   const restored = restore(options);
   const { trials, suggestionIds, stopRequested, launched, optimizer, stopper } = restored;
   let { finishedCount, nextIndex } = restored;
@@ -133,7 +78,8 @@ export function createTuner(options: TunerOptions): Tuner {
   let end: JobEnd | null = null;
 
   const list = (): TrialView[] => [...trials.values()].sort((a, b) => a.index - b.index);
-  const state = () => ({ spec, trials: list(), exhausted });
+  const front = (): Front => jobFront(spec, list());
+  const state = () => ({ spec, trials: list(), exhausted, frontSize: front().size });
   const active = (): string[] => list().filter((t) => !isFinished(t.phase)).map((t) => t.name);
   const get = (name: string, where: string): TrialView => {
     const t = trials.get(name);
@@ -145,9 +91,8 @@ export function createTuner(options: TunerOptions): Tuner {
     t.phase = phase;
     if (reason !== undefined) t.reason = reason;
     t.finishedOrder = finishedCount++;
-    const id = suggestionIds.get(t.name) ?? t.name;
-    if (phase === "Failed" || t.value === undefined) optimizer.tell({ id, failed: true });
-    else optimizer.tell({ id, value: t.value });
+    settleOutcome(t, spec);
+    optimizer.tell(tellOf(suggestionIds.get(t.name) ?? t.name, t, spec));
     if (phase === "Succeeded") stopper.complete(t.name);
     else if (phase === "Failed") stopper.fail(t.name);
   };
@@ -204,7 +149,7 @@ export function createTuner(options: TunerOptions): Tuner {
       // A stopping trial's tail goes into its curve (its Pod reported it), but the trial keeps the value
       // and metrics it was judged on when stopped, and is judged no more.
       const stopping = stopRequested.has(name);
-      const v = recordReport(t, step, metrics, objective, stopping);
+      const v = recordReport(t, step, metrics, objective, stopping, outcome);
       if (v === undefined) return [];
       if (end || stopping || mode !== "live") {
         stopper.record(name, step, v, mode !== "deferred");
@@ -237,7 +182,8 @@ export function createTuner(options: TunerOptions): Tuner {
     },
     trials: list,
     trial: (name) => trials.get(name),
-    best: () => bestTrial(list(), objective.direction),
+    best: () => jobBest(spec, list()),
+    front,
     ended: () => end,
   };
 }
@@ -250,7 +196,8 @@ function settle(t: TrialView, exit: TrialExit, early: string | undefined, spec: 
     return "fail" in r ? { phase: "Failed", reason: r.fail } : r;
   }
   if (!exit.ok) return { phase: "Failed", reason: exit.reason ?? "the trial exited with an error" };
-  if (t.value === undefined) return { phase: "Failed", reason: noObjectiveReason(spec.objective.metric, spec.metricsCollector) };
+  const missing = t.value === undefined ? judgedObjective(spec).metric : missingObjective(t, spec.objectives ?? []);
+  if (missing !== undefined) return { phase: "Failed", reason: noObjectiveReason(missing, spec.metricsCollector) };
   return { phase: "Succeeded" };
 }
 

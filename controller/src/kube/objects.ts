@@ -10,6 +10,7 @@ import { applyTrialDefaults, type TrialDefaults } from "./trial-defaults.ts";
 import { DEFAULT_COLLECTOR_IMAGE, withMetricsCollector } from "../collect/sidecar.ts";
 import { attemptsOf } from "../engine/retry.ts";
 import { ATTEMPT_LABEL, attemptPodName } from "./attempts.ts";
+import { judgedObjective } from "../api/job-objectives.ts";
 
 /** Label on every Trial and Pod: the name of the TuningJob it belongs to. */
 export const JOB_LABEL = "kubetune.io/job";
@@ -75,7 +76,7 @@ export function trialSecret(jobName: string, trial: Meta, key: string): V1Secret
 
 /** The KUBETUNE_* environment of a trial's containers; KUBETUNE_REPORT_KEY from `reportKeySecret` when given. */
 export function trialEnvVars(job: TuningJob & { metadata: { namespace: string } }, view: TrialView, natsUrl: string, reportKeySecret?: string): V1EnvVar[] {
-  const env: V1EnvVar[] = trialEnv({ namespace: job.metadata.namespace, job: job.metadata.name, trial: view.name, params: view.params, objective: job.spec.objective.metric, natsUrl });
+  const env: V1EnvVar[] = trialEnv({ namespace: job.metadata.namespace, job: job.metadata.name, trial: view.name, params: view.params, objective: judgedObjective(job.spec).metric, natsUrl });
   if (reportKeySecret !== undefined) env.push({ name: REPORT_KEY_ENV, valueFrom: { secretKeyRef: { name: reportKeySecret, key: REPORT_KEY_SECRET_KEY } } });
   return env;
 }
@@ -174,6 +175,10 @@ export function trialViewOf(trial: Trial): TrialView {
     metrics: { ...(s.metrics ?? {}) },
   };
   if (s.value !== undefined) view.value = s.value;
+  if (s.values !== undefined) view.values = [...s.values];
+  if (s.valueMetrics !== undefined) view.valueMetrics = { ...s.valueMetrics };
+  if (s.feasible !== undefined) view.feasible = s.feasible;
+  if (s.infeasibleReason !== undefined) view.infeasibleReason = s.infeasibleReason;
   if (s.reason !== undefined) view.reason = s.reason;
   if (s.retries !== undefined && s.retries.length > 0) view.retries = s.retries.map((r) => ({ ...r }));
   return view;

@@ -1,7 +1,8 @@
 import type { Condition } from "../api/meta.ts";
 import { isReservedMetricName, MAX_METRIC_NAMES_PER_TRIAL, METRIC_NAME_PATTERN } from "../api/metrics.ts";
 import { MAX_CURVE_POINTS, MAX_REASON_CHARS, MAX_RETRY_MESSAGE_CHARS, type TrialStatus } from "../api/trial.ts";
-import type { BestTrial, TuningJobStatus } from "../api/tuningjob.ts";
+import { MAX_FRONT_TRIALS, type BestTrial, type TuningJobStatus } from "../api/tuningjob.ts";
+import type { Front } from "../engine/front.ts";
 import { isFinished, progress, trialCounts, type JobEnd, type TrialView } from "../engine/job.ts";
 import { fmt } from "../engine/format.ts";
 import { thinCurve } from "./objects.ts";
@@ -75,6 +76,16 @@ function trialConditions(view: TrialView, stop: StopRequest | undefined, previou
   return previous?.conditions;
 }
 
+/** A trial's values, outcome metrics and feasibility, as its status shows them (absent where the job has none). */
+function outcomeStatus(view: TrialView): Pick<TrialStatus, "values" | "valueMetrics" | "feasible" | "infeasibleReason"> {
+  const out: Pick<TrialStatus, "values" | "valueMetrics" | "feasible" | "infeasibleReason"> = {};
+  if (view.values !== undefined) out.values = view.values;
+  if (view.valueMetrics !== undefined) out.valueMetrics = boundedMetrics(view.valueMetrics);
+  if (view.feasible !== undefined) out.feasible = view.feasible;
+  if (view.infeasibleReason !== undefined) out.infeasibleReason = boundedText(view.infeasibleReason);
+  return out;
+}
+
 /** What a Trial's status should say now, from the engine's view, a pending stop and the stored status. */
 export function trialStatus(input: { view: TrialView; stop?: StopRequest; previous?: TrialStatus; metricNames: ReadonlySet<string> | null; now: string }): TrialStatus {
   const { view, stop, previous, now } = input;
@@ -89,6 +100,7 @@ export function trialStatus(input: { view: TrialView; stop?: StopRequest; previo
     status.value = view.value;
     status.valueText = fmt(view.value);
   }
+  Object.assign(status, outcomeStatus(view));
   const names = input.metricNames;
   const metrics = boundedMetrics(view.metrics, previous?.metrics, names === null ? undefined : (k) => names.has(k));
   if (Object.keys(metrics).length > 0) status.metrics = metrics;
@@ -135,6 +147,8 @@ export function jobStatus(input: {
   trials: readonly TrialView[];
   end: JobEnd | null;
   best?: TrialView;
+  /** Multi-objective jobs: the front (engine/front.ts); its members go into status.paretoFront. */
+  front?: Front;
   maxTrials: number;
   now: string;
 }): TuningJobStatus {
@@ -168,6 +182,10 @@ export function jobStatus(input: {
     const metrics = boundedMetrics(best.metrics);
     if (Object.keys(metrics).length > 0) b.metrics = metrics;
     status.bestTrial = b;
+  }
+  if (input.front) {
+    status.paretoFront = input.front.members.slice(0, MAX_FRONT_TRIALS).map((m) => ({ name: m.name, values: m.values, params: m.params }));
+    status.paretoFrontSize = input.front.size;
   }
   return status;
 }

@@ -1,6 +1,8 @@
 import type { Parameter } from "../api/parameters.ts";
 import type { Results, TrialResult } from "./results.ts";
 import { formatNumber, formatObjective, formatParams } from "./views.ts";
+import { judgedObjective } from "../api/job-objectives.ts";
+import { frontCard, frontSection, outcomeCell } from "./front-html.ts";
 
 const COLORS = { succeeded: "#2b7bba", earlyStopped: "#e08a1e", failed: "#c0392b", best: "#1a9850", running: "#888" } as const;
 
@@ -83,8 +85,8 @@ function colorOf(t: TrialResult, best: string | undefined): string {
 function objectiveChart(r: Results): string {
   const valued = r.trials.filter((t) => t.value !== null && t.outcome !== "failed");
   if (valued.length === 0) return "<p>No trial has reported the objective yet.</p>";
-  const dir = r.spec.objective.direction;
-  const f = frame([-0.5, Math.max(...r.trials.map((t) => t.index)) + 0.5], domain(valued.map((t) => t.value as number)), "trial", r.spec.objective.metric);
+  const dir = judgedObjective(r.spec).direction;
+  const f = frame([-0.5, Math.max(...r.trials.map((t) => t.index)) + 0.5], domain(valued.map((t) => t.value as number)), "trial", judgedObjective(r.spec).metric);
   let best: number | undefined;
   const steps: string[] = [];
   for (const t of [...valued].sort((a, b) => a.index - b.index)) {
@@ -104,11 +106,11 @@ function curvesChart(r: Results): string {
   const curves = r.trials.filter((t) => t.curve.length > 0);
   if (curves.length === 0) return "<p>No learning curves were reported.</p>";
   if (curves.every((t) => t.curve.length === 1)) {
-    return `<p>Every trial reported ${esc(r.spec.objective.metric)} at one step only (such as a cross-validation's mean): there are no curves to draw.</p>`;
+    return `<p>Every trial reported ${esc(judgedObjective(r.spec).metric)} at one step only (such as a cross-validation's mean): there are no curves to draw.</p>`;
   }
   const steps = curves.flatMap((t) => t.curve.map((p) => p.step));
   const values = curves.flatMap((t) => t.curve.map((p) => p.value));
-  const f = frame(domain(steps), domain(values), "step", r.spec.objective.metric);
+  const f = frame(domain(steps), domain(values), "step", judgedObjective(r.spec).metric);
   const lines = curves
     .sort((a, b) => (a.name === r.best?.name ? 1 : 0) - (b.name === r.best?.name ? 1 : 0))
     .map((t) => {
@@ -132,7 +134,7 @@ function parameterChart(r: Results, p: Parameter): string {
   let f: Frame;
   if (p.type === "categorical") {
     const labels = p.values;
-    f = frame([-0.5, labels.length - 0.5], yd, p.name, r.spec.objective.metric, { w, h, xTicks: labels.map((l, i) => ({ v: i, label: l })) });
+    f = frame([-0.5, labels.length - 0.5], yd, p.name, judgedObjective(r.spec).metric, { w, h, xTicks: labels.map((l, i) => ({ v: i, label: l })) });
     xOf = (t) => labels.indexOf(String(t.params[p.name])) + (((t.index * 0.618) % 1) - 0.5) * 0.3;
   } else {
     const xs = valued.map((t) => Number(t.params[p.name]));
@@ -141,7 +143,7 @@ function parameterChart(r: Results, p: Parameter): string {
     // Discrete values spanning two decades or more are a log grid (alpha = 1e-4 … 1): on a linear axis all but the last would overlap.
     const log = p.type === "discrete" ? lo > 0 && hi / lo >= 100 : p.scale === "log";
     const xd: [number, number] = log ? [lo / 1.15, hi * 1.15] : domain([lo, hi, ...xs]);
-    f = frame(xd, yd, `${p.name}${log ? " (log)" : ""}`, r.spec.objective.metric, { w, h, xLog: log });
+    f = frame(xd, yd, `${p.name}${log ? " (log)" : ""}`, judgedObjective(r.spec).metric, { w, h, xLog: log });
     xOf = (t) => Number(t.params[p.name]);
   }
   const dots = valued.map((t) => `<circle cx="${f.x(xOf(t))}" cy="${f.y(t.value as number)}" r="3.5" fill="${colorOf(t, r.best?.name)}"><title>${esc(`${t.name}: ${formatNumber(t.value as number)}`)}</title></circle>`);
@@ -151,11 +153,11 @@ function parameterChart(r: Results, p: Parameter): string {
 /** The trials table. */
 function trialsTable(r: Results): string {
   const names = r.spec.parameters.map((p) => p.name);
-  const head = `<tr><th>trial</th><th>outcome</th><th>${esc(r.spec.objective.metric)}</th><th>steps</th>${names.map((n) => `<th>${esc(n)}</th>`).join("")}<th>reason</th></tr>`;
+  const head = `<tr><th>trial</th><th>outcome</th><th>${esc(judgedObjective(r.spec).metric)}</th><th>steps</th>${names.map((n) => `<th>${esc(n)}</th>`).join("")}<th>reason</th></tr>`;
   const rows = r.trials.map((t) => {
     const cls = t.name === r.best?.name ? ' class="best"' : "";
-    const v = t.value === null ? "–" : formatObjective(r.spec.objective.metric, t.value, t.metrics);
-    return `<tr${cls}><td>${esc(t.name)}</td><td class="${t.outcome ?? "running"}">${esc(t.outcome ?? t.phase)}</td><td>${esc(v)}</td><td>${t.curve.length}</td>${names.map((n) => `<td>${esc(String(typeof t.params[n] === "number" ? formatNumber(t.params[n] as number) : (t.params[n] ?? "")))}</td>`).join("")}<td>${esc(t.reason ?? "")}</td></tr>`;
+    const v = t.value === null ? "–" : formatObjective(judgedObjective(r.spec).metric, t.value, t.metrics);
+    return `<tr${cls}><td>${esc(t.name)}</td>${outcomeCell(t)}<td>${esc(v)}</td><td>${t.curve.length}</td>${names.map((n) => `<td>${esc(String(typeof t.params[n] === "number" ? formatNumber(t.params[n] as number) : (t.params[n] ?? "")))}</td>`).join("")}<td>${esc(t.reason ?? "")}</td></tr>`;
   });
   return `<table>${head}${rows.join("")}</table>`;
 }
@@ -178,8 +180,10 @@ export function reportHtml(r: Results): string {
   for (const t of r.trials) counts[t.outcome ?? "unfinished"]++;
   const ok = r.status.phase === "Succeeded";
   const bestMetrics = r.trials.find((t) => t.name === r.best?.name)?.metrics ?? {};
-  const best = r.best
-    ? `<div class="card"><span>best ${esc(r.spec.objective.metric)} (${r.spec.objective.direction})</span><b class="ok">${esc(formatObjective(r.spec.objective.metric, r.best.value, bestMetrics))}</b>${esc(r.best.name)}<br><code>${esc(formatParams(r.best.params))}</code></div>`
+  const best = r.front
+    ? frontCard(r)
+    : r.best
+    ? `<div class="card"><span>best ${esc(judgedObjective(r.spec).metric)} (${judgedObjective(r.spec).direction})</span><b class="ok">${esc(formatObjective(judgedObjective(r.spec).metric, r.best.value, bestMetrics))}</b>${esc(r.best.name)}<br><code>${esc(formatParams(r.best.params))}</code></div>`
     : `<div class="card"><span>best</span><b>–</b>no finished trial</div>`;
   const legend = `<p class="legend">${(["succeeded", "earlyStopped", "failed", "best"] as const).map((k) => `<span><i style="background:${COLORS[k]}"></i>${k === "earlyStopped" ? "early-stopped (✕)" : k}</span>`).join("")}</p>`;
   return `<!doctype html>
@@ -193,6 +197,7 @@ ${best}
 <div class="card"><span>trials</span><b>${r.trials.length} / ${r.spec.budget.maxTrials}</b>${counts.succeeded} succeeded · ${counts.earlyStopped} early-stopped · ${counts.failed} failed${counts.unfinished ? ` · ${counts.unfinished} unfinished` : ""}</div>
 </div>
 ${r.status.message ? `<p>${esc(r.status.message)}</p>` : ""}
+${frontSection(r)}
 <h2>Objective by trial</h2>${legend}
 ${objectiveChart(r)}
 <h2>Learning curves</h2>

@@ -4,6 +4,8 @@ import { z } from "zod";
 import { TuningJobSpec } from "../api/tuningjob.ts";
 import { CurvePoint, TRIAL_PHASES } from "../api/trial.ts";
 import type { TrialView, JobEnd } from "../engine/job.ts";
+import type { FrontMember } from "../engine/front.ts";
+import { isMultiObjective, objectiveList } from "../api/job-objectives.ts";
 
 /** How a finished trial ended, as results.json spells it. */
 export const OUTCOMES = ["succeeded", "failed", "earlyStopped"] as const;
@@ -19,6 +21,13 @@ export const TrialResult = z.object({
   phase: z.enum(TRIAL_PHASES),
   outcome: z.enum(OUTCOMES).nullable(),
   value: z.number().nullable(),
+  /** Multi-objective jobs: every objective's value, in spec.objectives order. */
+  values: z.array(z.number()).optional(),
+  /** The objective and constraint metrics as of the report that gave the trial its value. */
+  valueMetrics: z.record(z.string(), z.number()).optional(),
+  /** Jobs with constraints: whether the finished trial met them all. */
+  feasible: z.boolean().optional(),
+  infeasibleReason: z.string().optional(),
   reason: z.string().optional(),
   metrics: z.record(z.string(), z.number()),
   curve: z.array(CurvePoint),
@@ -42,6 +51,8 @@ export const Results = z.object({
   finishedAt: z.string().optional(),
   trials: z.array(TrialResult),
   best: z.object({ name: z.string(), params: ParamsRecord, value: z.number() }).nullable(),
+  /** Multi-objective jobs: the feasible Pareto front (at most MAX_FRONT trials), best first by the first objective. */
+  front: z.array(z.object({ name: z.string(), index: z.int().min(0), params: ParamsRecord, values: z.array(z.number()) })).optional(),
 });
 export type Results = z.infer<typeof Results>;
 
@@ -51,7 +62,7 @@ const OUTCOME_OF: Partial<Record<TrialView["phase"], TrialOutcome>> = { Succeede
 export type TrialTimes = Map<string, { startedAt?: string; finishedAt?: string }>;
 
 /** Builds the results document from the tuner's view of the job. */
-export function resultsOf(args: { job: string; spec: TuningJobSpec; trials: readonly TrialView[]; best: TrialView | undefined; end: JobEnd | null; startedAt: string; finishedAt?: string; times: TrialTimes }): Results {
+export function resultsOf(args: { job: string; spec: TuningJobSpec; trials: readonly TrialView[]; best: TrialView | undefined; front?: readonly FrontMember[]; end: JobEnd | null; startedAt: string; finishedAt?: string; times: TrialTimes }): Results {
   return {
     kubetune: 1,
     job: args.job,
@@ -66,6 +77,7 @@ export function resultsOf(args: { job: string; spec: TuningJobSpec; trials: read
       phase: t.phase,
       outcome: OUTCOME_OF[t.phase] ?? null,
       value: t.value ?? null,
+      ...outcomeFields(t),
       ...(t.reason !== undefined ? { reason: t.reason } : {}),
       metrics: t.metrics,
       curve: t.curve.filter((p) => Number.isFinite(p.value)),
@@ -73,6 +85,17 @@ export function resultsOf(args: { job: string; spec: TuningJobSpec; trials: read
       ...args.times.get(t.name),
     })),
     best: args.best && args.best.value !== undefined ? { name: args.best.name, params: args.best.params, value: args.best.value } : null,
+    ...(isMultiObjective(args.spec) ? { front: (args.front ?? []).map((m) => ({ name: m.name, index: m.index, params: m.params, values: m.values })) } : {}),
+  };
+}
+
+/** A trial's values, outcome metrics and feasibility, where it has them (the same fields in results.json and TrialView). */
+function outcomeFields(t: Pick<TrialView, "values" | "valueMetrics" | "feasible" | "infeasibleReason">): Pick<TrialView, "values" | "valueMetrics" | "feasible" | "infeasibleReason"> {
+  return {
+    ...(t.values !== undefined ? { values: t.values } : {}),
+    ...(t.valueMetrics !== undefined ? { valueMetrics: t.valueMetrics } : {}),
+    ...(t.feasible !== undefined ? { feasible: t.feasible } : {}),
+    ...(t.infeasibleReason !== undefined ? { infeasibleReason: t.infeasibleReason } : {}),
   };
 }
 
@@ -84,6 +107,7 @@ export function trialViewsOf(results: Results): TrialView[] {
     params: t.params,
     phase: t.phase,
     ...(t.value !== null ? { value: t.value } : {}),
+    ...outcomeFields(t),
     curve: t.curve,
     metrics: t.metrics,
     ...(t.reason !== undefined ? { reason: t.reason } : {}),
@@ -97,15 +121,26 @@ function csvField(v: string | number | null | undefined): string {
   return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
-/** trials.csv: one row per trial with its parameters, outcome, objective and last metrics. */
+/**
+ * trials.csv: one row per trial with its parameters, outcome, objective and last metrics; a
+ * multi-objective job adds each objective's value (`objective.<metric>`) and `front` (true on the
+ * Pareto front), a job with constraints adds `feasible`.
+ */
 export function trialsCsv(results: Results): string {
   const params = results.spec.parameters.map((p) => p.name);
   const metrics = [...new Set(results.trials.flatMap((t) => Object.keys(t.metrics)))].sort();
-  const header = ["name", "outcome", "value", ...params.map((p) => `param.${p}`), ...metrics.map((m) => `metric.${m}`), "steps", "reason"];
+  const multi = isMultiObjective(results.spec);
+  const objectives = multi ? objectiveList(results.spec).map((o) => o.metric) : [];
+  const constrained = (results.spec.constraints ?? []).length > 0;
+  const onFront = new Set((results.front ?? []).map((m) => m.name));
+  const header = ["name", "outcome", "value", ...objectives.map((m) => `objective.${m}`), ...(multi ? ["front"] : []), ...(constrained ? ["feasible"] : []), ...params.map((p) => `param.${p}`), ...metrics.map((m) => `metric.${m}`), "steps", "reason"];
   const rows = results.trials.map((t) => [
     t.name,
     t.outcome ?? t.phase.toLowerCase(),
     t.value,
+    ...objectives.map((_, i) => t.values?.[i]),
+    ...(multi ? [String(onFront.has(t.name))] : []),
+    ...(constrained ? [t.feasible === undefined ? "" : String(t.feasible)] : []),
     ...params.map((p) => t.params[p]),
     ...metrics.map((m) => t.metrics[m]),
     t.curve.length,

@@ -232,3 +232,46 @@ test("in trial order a parallel run repeats exactly however its trials' output i
   assert.ok(a.some((t) => t.outcome === "earlyStopped"), "the scenario stops some trials early");
   assert.notDeepEqual(await pacedRun("arrival", skewed), await pacedRun("arrival", even), "the two paces make a difference when reports are taken as they arrive");
 });
+
+test("a multi-objective run with a constraint records values, feasibility and the front, in events and results.json", { timeout: 30_000 }, async () => {
+  const s = spec({
+    objective: undefined,
+    objectives: [
+      { metric: "loss", direction: "minimize" },
+      { metric: "size", direction: "minimize" },
+    ],
+    constraints: [{ metric: "mem", max: 20 }],
+    budget: { maxTrials: 6, parallelTrials: 2, maxFailedTrials: 0 },
+  });
+  // As a manifest without the key parses (results.json drops undefined keys).
+  delete s.objective;
+  const run = fakeRun(s, {
+    onStart(t) {
+      const x = Number(JSON.parse(t.cmd.env.KUBETUNE_PARAMS ?? "{}").x);
+      t.events.onReport({ trial: t.cmd.trial, step: 1, metrics: { loss: x, size: 1 - x, mem: 40 * x } });
+      t.exit(true);
+    },
+  });
+  try {
+    const results = await run.handle.done;
+    const xs = results.trials.map((t) => Number(t.params.x));
+    assert.ok(xs.some((x) => x > 0.5) && xs.some((x) => x <= 0.5), `both sides of the bound were tried: ${xs.join(", ")}`);
+    for (const t of results.trials) {
+      const x = Number(t.params.x);
+      assert.deepEqual(t.values, [x, 1 - x], t.name);
+      assert.equal(t.feasible, 40 * x <= 20, t.name);
+    }
+    // loss = x and size = 1 - x trade off exactly: every feasible trial is on the front.
+    const feasible = results.trials.filter((t) => t.feasible).map((t) => t.name).sort();
+    assert.deepEqual(results.front?.map((m) => m.name).sort(), feasible);
+    assert.equal(results.best, null);
+    const finished = run.events.filter((e) => e.type === "trial-finished");
+    assert.ok(finished.every((e) => e.type === "trial-finished" && e.values?.map((v) => v.metric).join() === "loss,size"));
+    assert.ok(finished.some((e) => e.type === "trial-finished" && e.infeasible?.startsWith("mem = ")));
+    const end = run.events.at(-1);
+    assert.equal(end?.type === "job-finished" && end.front?.size, feasible.length);
+    assert.deepEqual(loadResults(run.dir), results);
+  } finally {
+    run.cleanup();
+  }
+});

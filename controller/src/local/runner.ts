@@ -11,6 +11,7 @@ import { startTrialProcess, type TrialCommand, type TrialProcess, type TrialProc
 import { openNatsChannel, type NatsChannel } from "./nats-channel.ts";
 import { trialCommand } from "./trial-command.ts";
 import { createSequencer, type Sequenced } from "./sequencer.ts";
+import { isMultiObjective, judgedObjective, objectiveList } from "../api/job-objectives.ts";
 
 /** What happens during a local run, for the terminal views and `--json`. */
 export type RunEvent =
@@ -19,8 +20,14 @@ export type RunEvent =
   | { type: "trial-report"; trial: string; step: number; value?: number; metrics: Record<string, number> }
   | { type: "trial-bad-report"; trial: string; problem: string }
   | { type: "trial-stopping"; trial: string; reason: string }
-  | { type: "trial-finished"; trial: string; outcome: TrialOutcome; value?: number; metrics: Record<string, number>; reason?: string; best: boolean }
-  | { type: "job-finished"; end: JobEnd; best: { name: string; params: Params; value: number } | null; dir: string };
+  | { type: "trial-finished"; trial: string; outcome: TrialOutcome; value?: number; metrics: Record<string, number>; reason?: string; best: boolean; values?: ObjectiveValue[]; infeasible?: string; front?: boolean }
+  | { type: "job-finished"; end: JobEnd; best: { name: string; params: Params; value: number } | null; dir: string; front?: { size: number; members: { name: string; params: Params; values: ObjectiveValue[] }[] } };
+
+/** One objective's value of a trial, named (multi-objective jobs). */
+export interface ObjectiveValue {
+  metric: string;
+  value: number;
+}
 
 /** Everything a local run needs. */
 export interface RunOptions {
@@ -62,11 +69,36 @@ export interface RunHandle {
   kill(): void;
 }
 
+/** A multi-objective trial's values with their metrics. */
+function named(spec: TuningJobSpec, values: readonly number[]): ObjectiveValue[] {
+  return objectiveList(spec).map((o, i) => ({ metric: o.metric, value: values[i] as number }));
+}
+
+/** The job-finished event's front, for a multi-objective job. */
+function frontOf(spec: TuningJobSpec, tuner: Tuner): Pick<Extract<RunEvent, { type: "job-finished" }>, "front"> {
+  if (!isMultiObjective(spec)) return {};
+  const front = tuner.front();
+  return { front: { size: front.size, members: front.members.map((m) => ({ name: m.name, params: m.params, values: named(spec, m.values) })) } };
+}
+
 /** The trial-finished event of a trial that has just exited, or undefined while it is unfinished (an interrupted run). */
-function finishedEvent(t: Readonly<TrialView> | undefined, best: TrialView | undefined, previousBest: string | undefined): RunEvent | undefined {
+function finishedEvent(spec: TuningJobSpec, tuner: Tuner, t: Readonly<TrialView> | undefined, previousBest: string | undefined): RunEvent | undefined {
   if (!t || !isFinished(t.phase)) return undefined;
+  const best = tuner.best();
   const outcome: TrialOutcome = t.phase === "Succeeded" ? "succeeded" : t.phase === "Failed" ? "failed" : "earlyStopped";
-  return { type: "trial-finished", trial: t.name, outcome, ...(t.value !== undefined ? { value: t.value } : {}), metrics: t.metrics, ...(t.reason ? { reason: t.reason } : {}), best: best?.name === t.name && previousBest !== t.name };
+  const multi = isMultiObjective(spec);
+  return {
+    type: "trial-finished",
+    trial: t.name,
+    outcome,
+    ...(t.value !== undefined ? { value: t.value } : {}),
+    metrics: t.metrics,
+    ...(t.reason ? { reason: t.reason } : {}),
+    best: best?.name === t.name && previousBest !== t.name,
+    ...(multi && t.values ? { values: named(spec, t.values) } : {}),
+    ...(t.feasible === false ? { infeasible: t.infeasibleReason ?? "a constraint was broken" } : {}),
+    ...(multi ? { front: tuner.front().members.some((m) => m.name === t.name) } : {}),
+  };
 }
 
 /** Opens the run's NATS channel (with --nats): reports of the run's live trials go to `report`, bad ones to the view. */
@@ -130,7 +162,7 @@ function takeReport(options: RunOptions, tuner: Tuner, trial: string, m: MetricM
     return [];
   }
   const actions = tuner.report(trial, m.step, m.metrics);
-  const value = m.metrics[options.spec.objective.metric];
+  const value = m.metrics[judgedObjective(options.spec).metric];
   options.onEvent({ type: "trial-report", trial, step: m.step, ...(value !== undefined ? { value } : {}), metrics: m.metrics });
   return actions;
 }
@@ -144,7 +176,7 @@ function createRecord(options: RunOptions, tuner: Tuner, now: () => Date) {
   let finishedAt: string | undefined;
   let bestName: string | undefined = tuner.best()?.name;
   const save = (): Results => {
-    const r = resultsOf({ job, spec, trials: tuner.trials(), best: tuner.best(), end: tuner.ended(), startedAt, ...(finishedAt ? { finishedAt } : {}), times });
+    const r = resultsOf({ job, spec, trials: tuner.trials(), best: tuner.best(), front: tuner.front().members, end: tuner.ended(), startedAt, ...(finishedAt ? { finishedAt } : {}), times });
     saveResults(dir, r);
     return r;
   };
@@ -158,7 +190,7 @@ function createRecord(options: RunOptions, tuner: Tuner, now: () => Date) {
       tuner.exited(name, exit);
       times.set(name, { ...times.get(name), finishedAt: now().toISOString() });
       const best = tuner.best();
-      const event = finishedEvent(tuner.trial(name), best, bestName);
+      const event = finishedEvent(spec, tuner, tuner.trial(name), bestName);
       if (event) {
         if (best) bestName = best.name;
         options.onEvent(event);
@@ -246,7 +278,7 @@ export function startRun(options: RunOptions): RunHandle {
     settled = true;
     await channel?.close();
     const r = record.finish();
-    options.onEvent({ type: "job-finished", end: tuner.ended() as JobEnd, best: r.best, dir });
+    options.onEvent({ type: "job-finished", end: tuner.ended() as JobEnd, best: r.best, dir, ...frontOf(options.spec, tuner) });
     done.resolve(r);
   };
   const fail = (e: unknown): void => {

@@ -6,6 +6,7 @@ import type { TrialView } from "../engine/job.ts";
 import { LOCAL_NAMESPACE, LOCAL_TRIAL_UID } from "./nats-channel.ts";
 import type { TuningJobSpec } from "../api/tuningjob.ts";
 import type { TrialCommand } from "./trial-process.ts";
+import { judgedObjective } from "../api/job-objectives.ts";
 
 /** What a trial's command is built from: the run's options (runner.ts RunOptions) and its signing key. */
 export interface TrialCommandOptions {
@@ -55,7 +56,7 @@ export function trialCommand(options: TrialCommandOptions, trial: TrialView): Tr
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(options.env)) if (v !== undefined) env[k] = v;
   for (const e of container.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
-  for (const e of trialEnv({ namespace: LOCAL_NAMESPACE, job: options.job, trial: trial.name, params: trial.params, objective: options.spec.objective.metric, natsUrl: options.natsUrl ?? "" })) {
+  for (const e of trialEnv({ namespace: LOCAL_NAMESPACE, job: options.job, trial: trial.name, params: trial.params, objective: judgedObjective(options.spec).metric, natsUrl: options.natsUrl ?? "" })) {
     env[e.name] = e.value;
   }
   if (options.natsUrl === undefined) {

@@ -69,9 +69,10 @@ export function plainView(write: (line: string) => void, style: Style, metric: s
           break;
         case "trial-finished": {
           const mark = e.outcome === "succeeded" ? style.green("✓") : e.outcome === "failed" ? style.red("✗") : style.yellow("✂");
-          const value = e.value !== undefined ? ` ${metric}=${formatObjective(metric, e.value, e.metrics)}` : "";
+          const value = e.values ? ` ${formatValues(e.values)}` : e.value !== undefined ? ` ${metric}=${formatObjective(metric, e.value, e.metrics)}` : "";
           const words = e.outcome === "earlyStopped" ? "early-stopped" : e.outcome;
-          write(`${stamp()} ${mark} ${e.trial} ${words}${value}${e.best ? style.green(" ★ best so far") : ""}${e.outcome === "failed" && e.reason ? `: ${e.reason}` : ""}`);
+          const infeasible = e.infeasible !== undefined ? style.yellow(` infeasible: ${e.infeasible}`) : "";
+          write(`${stamp()} ${mark} ${e.trial} ${words}${value}${infeasible}${e.best ? style.green(" ★ best so far") : ""}${e.front ? style.green(" ◆ on the front") : ""}${e.outcome === "failed" && e.reason ? `: ${e.reason}` : ""}`);
           break;
         }
         case "job-finished":
@@ -86,11 +87,23 @@ export function plainView(write: (line: string) => void, style: Style, metric: s
   };
 }
 
-/** The closing lines of a run: outcome, best trial, where the results are. */
+/** A multi-objective trial's values: `err=0.12 size_mb=3.4`. */
+export function formatValues(values: readonly { metric: string; value: number }[]): string {
+  return values.map((v) => `${v.metric}=${formatNumber(v.value)}`).join(" ");
+}
+
+/** Most front members the closing lines list (results.json and report.html have them all). */
+const FRONT_LINES = 10;
+
+/** The closing lines of a run: outcome, best trial (or Pareto front), where the results are. */
 export function summary(e: Extract<RunEvent, { type: "job-finished" }>, style: Style, metric: string): string[] {
   const ok = e.end.phase === "Succeeded";
   const lines = [`${ok ? style.green("✓ Succeeded") : style.red(`✗ ${e.end.reason === "Interrupted" ? "Interrupted" : "Failed"}`)} (${e.end.reason}): ${e.end.message}`];
   if (e.best) lines.push(`${style.bold("best")} ${e.best.name}: ${metric} = ${formatNumber(e.best.value)}  ${formatParams(e.best.params)}`);
+  if (e.front) {
+    lines.push(`${style.bold("Pareto front")}: ${e.front.size} trials${e.front.size > FRONT_LINES ? ` (the first ${FRONT_LINES} by the first objective)` : ""}`);
+    for (const m of e.front.members.slice(0, FRONT_LINES)) lines.push(`  ◆ ${m.name}: ${formatValues(m.values)}  ${style.dim(formatParams(m.params))}`);
+  }
   lines.push(`results: ${e.dir}/results.json, trials.csv, report.html`);
   if (e.end.reason === "Interrupted") lines.push(resumeHint(e.dir));
   return lines;

@@ -26,6 +26,7 @@ export interface ControllerMetrics {
   trialsByPhase: Gauge<"namespace" | "job" | "phase">;
   trialsFinished: Counter<"namespace" | "job" | "outcome">;
   bestObjective: Gauge<"namespace" | "job" | "metric">;
+  paretoFront: Gauge<"namespace" | "job">;
   suggestionLatency: Histogram<"algorithm">;
   earlyStops: Counter<"namespace" | "job">;
   trialRetries: Counter<"reason">;
@@ -56,6 +57,7 @@ export function createMetrics(): ControllerMetrics {
     trialsByPhase: new Gauge({ name: "kubetune_trials", help: "Trials of each job by phase.", labelNames: ["namespace", "job", "phase"], registers }),
     trialsFinished: new Counter({ name: "kubetune_trials_finished_total", help: "Trials that finished, by outcome (Succeeded, Failed, EarlyStopped).", labelNames: ["namespace", "job", "outcome"], registers }),
     bestObjective: new Gauge({ name: "kubetune_best_objective_value", help: "Objective value of each job's best trial so far.", labelNames: ["namespace", "job", "metric"], registers }),
+    paretoFront: new Gauge({ name: "kubetune_pareto_front_trials", help: "Trials on each multi-objective job's Pareto front.", labelNames: ["namespace", "job"], registers }),
     suggestionLatency: new Histogram({ name: "kubetune_suggestion_duration_seconds", help: "Time the search algorithm took to suggest trials.", labelNames: ["algorithm"], buckets: seconds, registers }),
     earlyStops: new Counter({ name: "kubetune_early_stopping_decisions_total", help: "Trials stopped early by the stopping rule.", labelNames: ["namespace", "job"], registers }),
     trialRetries: new Counter({ name: "kubetune_trial_retries_total", help: "Trial attempts retried after an infrastructure failure, by reason (Evicted, OOMKilled, Preempted, NodeLost).", labelNames: ["reason"], registers }),

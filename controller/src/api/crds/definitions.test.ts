@@ -44,13 +44,15 @@ test("names, short names, printer columns and the status subresource", () => {
   assert.deepEqual(tj?.spec.names.shortNames, ["tj"]);
   assert.deepEqual(tr?.spec.names.shortNames, ["tr"]);
   assert.deepEqual(tj?.spec.versions[0]?.subresources, { status: {} });
-  assert.deepEqual(tj?.spec.versions[0]?.additionalPrinterColumns.map((c) => c.name), ["Phase", "Trials", "Best", "Algorithm", "Reason", "Age"]);
+  assert.deepEqual(tj?.spec.versions[0]?.additionalPrinterColumns.map((c) => c.name), ["Phase", "Trials", "Best", "Front", "Algorithm", "Reason", "Age"]);
+  assert.deepEqual(tj?.spec.versions[0]?.additionalPrinterColumns.find((c) => c.name === "Front"), { name: "Front", type: "integer", jsonPath: ".status.paretoFrontSize", description: "Multi-objective jobs: trials on the Pareto front" });
 });
 
 test("kubectl get trials shows the value compactly (a string, as number columns print every digit) and why a trial ended", () => {
   const tr = customResourceDefinitions()[1] as { spec: { versions: { additionalPrinterColumns: { name: string; type: string; jsonPath: string; priority?: number }[] }[] } };
   const columns = tr.spec.versions[0]?.additionalPrinterColumns ?? [];
-  assert.deepEqual(columns.map((c) => c.name), ["Phase", "Value", "Step", "Attempts", "Age", "Reason"]);
+  assert.deepEqual(columns.map((c) => c.name), ["Phase", "Value", "Step", "Feasible", "Attempts", "Age", "Reason"]);
+  assert.equal(columns.find((c) => c.name === "Feasible")?.priority, 1, "only with -o wide: most jobs have no constraints");
   assert.deepEqual(columns.find((c) => c.name === "Value"), { name: "Value", type: "string", jsonPath: ".status.valueText", description: "Objective value, 4 significant digits (status.value has them all)" });
   assert.equal(columns.find((c) => c.name === "Reason")?.priority ?? 0, 0, "shown without -o wide");
 });

@@ -32,6 +32,7 @@ const KINDS: Kind[] = [
       { name: "Phase", type: "string", jsonPath: ".status.phase", description: "Pending, Running, Succeeded or Failed" },
       { name: "Trials", type: "string", jsonPath: ".status.progress", description: "Finished trials / maxTrials" },
       { name: "Best", type: "number", jsonPath: ".status.bestTrial.value", description: "Best objective value so far" },
+      { name: "Front", type: "integer", jsonPath: ".status.paretoFrontSize", description: "Multi-objective jobs: trials on the Pareto front" },
       { name: "Algorithm", type: "string", jsonPath: ".spec.search.algorithm", description: "Search algorithm", priority: 1 },
       { name: "Reason", type: "string", jsonPath: ".status.reason", description: "Why the job ended", priority: 1 },
       { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp", description: "Time since creation" },
@@ -48,6 +49,7 @@ const KINDS: Kind[] = [
       { name: "Phase", type: "string", jsonPath: ".status.phase", description: "Pending, Running, Succeeded, Failed or EarlyStopped" },
       { name: "Value", type: "string", jsonPath: ".status.valueText", description: "Objective value, 4 significant digits (status.value has them all)" },
       { name: "Step", type: "integer", jsonPath: ".status.lastStep", description: "Last reported step" },
+      { name: "Feasible", type: "boolean", jsonPath: ".status.feasible", description: "Jobs with constraints: whether the trial met them", priority: 1 },
       { name: "Attempts", type: "integer", jsonPath: ".status.attempts", description: "Attempts so far (retries after infrastructure failures)" },
       { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp", description: "Time since creation" },
       // Last: the reason is a sentence (the stopping rule's verdict), so it goes where its length pushes nothing aside.

@@ -7,6 +7,7 @@ import type { ReconcileOutcome } from "../workqueue.ts";
 import { isoNow, type Deps, type JobObject } from "./deps.ts";
 import type { JobGauges } from "./gauges.ts";
 import { ownedTrials } from "./rebuild.ts";
+import { judgedObjective } from "../../api/job-objectives.ts";
 
 /** A trial's Pod, or its resource, that still runs, and how to delete it; undefined when none runs (or its kind cannot be looked up). */
 async function runningObject(d: Deps, job: JobObject, name: string): Promise<{ remove(): Promise<void> } | undefined> {
@@ -31,7 +32,7 @@ async function runningObject(d: Deps, job: JobObject, name: string): Promise<{ r
  */
 export async function settleFinished(d: Deps, gauges: JobGauges, job: JobObject): Promise<ReconcileOutcome> {
   const { namespace, name, uid } = job.metadata;
-  gauges.export(namespace, name, job.spec.objective.metric, job.status?.phase ?? "Failed", job.status);
+  gauges.export(namespace, name, judgedObjective(job.spec).metric, job.status?.phase ?? "Failed", job.status);
   const ended = Date.parse(job.status?.completionTime ?? "") || d.now();
   let wake: number | undefined;
   for (const t of ownedTrials(d, namespace, name, uid)) {

@@ -1,9 +1,9 @@
 import type { TuningJobStatus } from "../../api/tuningjob.ts";
 import type { ControllerMetrics } from "../../telemetry/metrics.ts";
 
-/** The job gauges (kubetune_tuningjobs, kubetune_trials, kubetune_best_objective_value) of running and finished jobs. */
+/** The job gauges (kubetune_tuningjobs, kubetune_trials, kubetune_best_objective_value, kubetune_pareto_front_trials) of running and finished jobs. */
 export interface JobGauges {
-  /** Exports a job's gauges from its status: its phase among the jobs, its trials by phase, its best value. */
+  /** Exports a job's gauges from its status: its phase among the jobs, its trials by phase, its best value or front size. */
   export(namespace: string, job: string, metric: string, phase: string, status: TuningJobStatus | undefined): void;
   /** Removes a deleted job's gauges (`metric`, if known, labels its best value); false when it had none. */
   drop(namespace: string, job: string, metric: string | undefined): boolean;
@@ -34,12 +34,14 @@ export function createJobGauges(metrics: ControllerMetrics): JobGauges {
       for (const [p, n] of Object.entries(status?.trials ?? {})) metrics.trialsByPhase.set({ namespace, job, phase: p }, n);
       const best = status?.bestTrial?.value;
       if (best !== undefined) metrics.bestObjective.set({ namespace, job, metric }, best);
+      if (status?.paretoFrontSize !== undefined) metrics.paretoFront.set({ namespace, job }, status.paretoFrontSize);
     },
     drop(namespace, job, metric) {
       const key = `${namespace}/${job}`;
       if (!phases.has(key)) return false;
       for (const phase of TRIAL_PHASES) metrics.trialsByPhase.remove({ namespace, job, phase });
       if (metric !== undefined) metrics.bestObjective.remove({ namespace, job, metric });
+      metrics.paretoFront.remove({ namespace, job });
       gaugedMetric.delete(key);
       phases.delete(key);
       countPhases();

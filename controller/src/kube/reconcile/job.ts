@@ -13,6 +13,7 @@ import { ensureTrials, restoreDeleted } from "./trials.ts";
 import { trialObjectOf } from "./trial-objects.ts";
 import { checkTrialKind } from "./kind.ts";
 import { writeStatuses } from "./write-status.ts";
+import { judgedObjective } from "../../api/job-objectives.ts";
 
 /** Running jobs are reconciled at least this often, so the loop stays level-triggered even if an event is missed. */
 const RESYNC_MS = 30_000;
@@ -20,7 +21,8 @@ const RESYNC_MS = 30_000;
 /** Drops a deleted job's runtime and gauges. */
 function forget(d: Deps, jobs: Jobs, namespace: string, name: string): void {
   const key = `${namespace}/${name}`;
-  const metric = jobs.runtimes.get(key)?.spec.objective.metric ?? jobs.gauges.metricOf(key);
+  const spec = jobs.runtimes.get(key)?.spec;
+  const metric = (spec ? judgedObjective(spec).metric : undefined) ?? jobs.gauges.metricOf(key);
   const loaded = jobs.runtimes.delete(key);
   // A finished job loaded after a restart has gauges but no runtime.
   if (jobs.gauges.drop(namespace, name, metric) || loaded) d.log.info("job deleted; its state is dropped", { namespace, job: name });

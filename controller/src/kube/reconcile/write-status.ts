@@ -10,6 +10,7 @@ import { WRITES_IN_FLIGHT, isoNow, type Deps } from "./deps.ts";
 import type { JobGauges } from "./gauges.ts";
 import type { JobRuntime } from "./runtime.ts";
 import { deleteTrialObject, trialObjectName } from "./trial-objects.ts";
+import { constraintMetrics, isMultiObjective, judgedObjective, objectiveList } from "../../api/job-objectives.ts";
 
 /** What a trial's status is computed from besides its reports: with no report since, the same key gives the same status. */
 function writtenFromOf(v: TrialView | undefined, stop: { reason: string } | undefined): string {
@@ -46,10 +47,16 @@ async function statusRefused(d: Deps, rt: JobRuntime, trial: string, e: ApiCallE
   d.enqueue(rt.key);
 }
 
+/** The metrics a Trial status records: with additionalMetrics, those, the objectives and the constraints' metrics; else all (null). */
+function recordedMetrics(spec: JobRuntime["spec"]): ReadonlySet<string> | null {
+  const extra = spec.objective?.additionalMetrics;
+  if (!extra) return null;
+  return new Set([...objectiveList(spec).map((o) => o.metric), ...extra, ...constraintMetrics(spec)]);
+}
+
 /** Patches the Trial statuses that changed since last written; returns every trial as shown (a stopped one as EarlyStopped). */
 async function writeTrialStatuses(d: Deps, rt: JobRuntime): Promise<TrialView[]> {
-  const o = rt.spec.objective;
-  const names = o.additionalMetrics ? new Set([o.metric, ...o.additionalMetrics]) : null;
+  const names = recordedMetrics(rt.spec);
   const shown: TrialView[] = [];
   const patches: { name: string; status: TrialStatus; from: string }[] = [];
   const now = isoNow(d);
@@ -98,11 +105,12 @@ export async function writeStatuses(d: Deps, gauges: JobGauges, rt: JobRuntime, 
   countFinished(d, rt);
   const end = rt.fatal ?? rt.tuner.ended();
   const best = rt.tuner.best();
+  const front = isMultiObjective(rt.spec) ? rt.tuner.front() : undefined;
   const previous = rt.jobWritten ?? jobStatusNow;
-  const desired = jobStatus({ ...(previous ? { previous } : {}), ...(generation !== undefined ? { generation } : {}), trials: shown, end, ...(best ? { best } : {}), maxTrials: rt.spec.budget.maxTrials, now: isoNow(d) });
+  const desired = jobStatus({ ...(previous ? { previous } : {}), ...(generation !== undefined ? { generation } : {}), trials: shown, end, ...(best ? { best } : {}), ...(front ? { front } : {}), maxTrials: rt.spec.budget.maxTrials, now: isoNow(d) });
   if (!sameJson(desired, previous)) {
     await d.api.patchJobStatus(rt.namespace, rt.name, desired);
     rt.jobWritten = desired;
   }
-  gauges.export(rt.namespace, rt.name, rt.spec.objective.metric, desired.phase ?? "Pending", desired);
+  gauges.export(rt.namespace, rt.name, judgedObjective(rt.spec).metric, desired.phase ?? "Pending", desired);
 }
