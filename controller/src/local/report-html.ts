@@ -1,6 +1,7 @@
 import type { Parameter } from "../api/parameters.ts";
 import type { Results, TrialResult } from "./results.ts";
 import { formatNumber, formatObjective, formatParams } from "./views.ts";
+import { importanceSection } from "./importance-html.ts";
 
 const COLORS = { succeeded: "#2b7bba", earlyStopped: "#e08a1e", failed: "#c0392b", best: "#1a9850", running: "#888" } as const;
 
@@ -199,6 +200,7 @@ ${objectiveChart(r)}
 ${curvesChart(r)}
 <h2>Objective vs parameters</h2>
 <div class="params">${r.spec.parameters.map((p) => parameterChart(r, p)).join("")}</div>
+${importanceSection(r)}
 <h2>Trials</h2>
 ${trialsTable(r)}
 </body></html>

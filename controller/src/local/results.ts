@@ -4,6 +4,7 @@ import { z } from "zod";
 import { TuningJobSpec } from "../api/tuningjob.ts";
 import { CurvePoint, TRIAL_PHASES } from "../api/trial.ts";
 import type { TrialView, JobEnd } from "../engine/job.ts";
+import { parameterImportance } from "../engine/importance.ts";
 
 /** How a finished trial ended, as results.json spells it. */
 export const OUTCOMES = ["succeeded", "failed", "earlyStopped"] as const;
@@ -42,6 +43,8 @@ export const Results = z.object({
   finishedAt: z.string().optional(),
   trials: z.array(TrialResult),
   best: z.object({ name: z.string(), params: ParamsRecord, value: z.number() }).nullable(),
+  /** Parameter importance over the succeeded trials (PED-ANOVA), descending; empty while too few have finished. */
+  importance: z.array(z.object({ parameter: z.string(), importance: z.number() })).optional(),
 });
 export type Results = z.infer<typeof Results>;
 
@@ -52,6 +55,7 @@ export type TrialTimes = Map<string, { startedAt?: string; finishedAt?: string }
 
 /** Builds the results document from the tuner's view of the job. */
 export function resultsOf(args: { job: string; spec: TuningJobSpec; trials: readonly TrialView[]; best: TrialView | undefined; end: JobEnd | null; startedAt: string; finishedAt?: string; times: TrialTimes }): Results {
+  const succeeded = args.trials.filter((t) => t.phase === "Succeeded");
   return {
     kubetune: 1,
     job: args.job,
@@ -73,6 +77,7 @@ export function resultsOf(args: { job: string; spec: TuningJobSpec; trials: read
       ...args.times.get(t.name),
     })),
     best: args.best && args.best.value !== undefined ? { name: args.best.name, params: args.best.params, value: args.best.value } : null,
+    importance: parameterImportance(args.spec.parameters, succeeded, args.spec.objective.direction),
   };
 }
 
