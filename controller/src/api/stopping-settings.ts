@@ -99,7 +99,8 @@ export const AshaSettings = ashaFields
       });
     }
   })
-  .transform((s) => ({ ...s, minResource: s.minResource ?? defaultMinResource(s.reductionFactor, s.maxResource) }));
+  // Without maxResource an unset minResource stays unset: the engine defaults both from the first completed trial.
+  .transform((s) => ({ ...s, minResource: s.maxResource === undefined ? s.minResource : (s.minResource ?? defaultMinResource(s.reductionFactor, s.maxResource)) }));
 
 export type NoneSettings = z.infer<typeof NoneSettings>;
 export type MedianSettings = z.infer<typeof MedianSettings>;
