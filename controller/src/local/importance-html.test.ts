@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseTuningJob } from "../api/validate.ts";
 import { reportHtml } from "./report-html.ts";
-import { importanceSection } from "./importance-html.ts";
+import { importanceHtml } from "./importance-html.ts";
 import { resultsOf, Results } from "./results.ts";
 import type { TrialView } from "../engine/job.ts";
 
@@ -46,7 +46,7 @@ test("report.html draws one bar per parameter, longest first, with its share", (
 });
 
 test("too few finished trials: the section says why instead of drawing bars", () => {
-  const section = importanceSection(resultsFor(4));
+  const section = importanceHtml(resultsFor(4));
   assert.match(section, /needs at least 10 finished trials, this job has 4/);
   assert.doesNotMatch(section, /<rect/);
 });
@@ -54,5 +54,5 @@ test("too few finished trials: the section says why instead of drawing bars", ()
 test("an older results.json without importances gets them computed from its trials", () => {
   const { importance, ...old } = resultsFor(40);
   assert.ok(importance && importance.length === 2);
-  assert.equal(importanceSection(Results.parse(old)), importanceSection(resultsFor(40)));
+  assert.equal(importanceHtml(Results.parse(old)), importanceHtml(resultsFor(40)));
 });

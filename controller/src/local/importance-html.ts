@@ -18,11 +18,10 @@ function importancesOf(r: Results): { ok: true; list: { parameter: string; impor
   return computed.ok ? { ok: true, list: computed.importances } : { ok: false, detail: computed.detail };
 }
 
-/** A horizontal bar per parameter, longest first: its share of what explains the objective (PED-ANOVA). */
-export function importanceSection(r: Results): string {
+/** The body of the report's "Parameter importance" section: a horizontal bar per parameter, longest first (PED-ANOVA), or why there are none. */
+export function importanceHtml(r: Results): string {
   const imp = importancesOf(r);
-  const head = `<h2>Parameter importance</h2>`;
-  if (!imp.ok) return `${head}\n<p>${esc(imp.detail)}.</p>`;
+  if (!imp.ok) return `<p>${esc(imp.detail)}.</p>`;
   const h = imp.list.length * ROW + 8;
   const w = LABEL_W + BAR_W + 70;
   const rows = imp.list.map((i, k) => {
@@ -38,5 +37,5 @@ export function importanceSection(r: Results): string {
   });
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-label="parameter importance">${rows.join("")}</svg>`;
   const note = `<p class="sub">Share of the difference between the best 10% of succeeded trials and all of them that each parameter carries (PED-ANOVA, as Optuna's PedAnovaImportanceEvaluator); see docs/algorithms.md.</p>`;
-  return `${head}\n${note}\n${svg}`;
+  return `${note}\n${svg}`;
 }

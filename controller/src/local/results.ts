@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { TuningJobSpec } from "../api/tuningjob.ts";
 import { CurvePoint, TRIAL_PHASES } from "../api/trial.ts";
-import type { TrialView, JobEnd } from "../engine/job.ts";
+import type { TrialView } from "../engine/job.ts";
 import { parameterImportance } from "../engine/importance.ts";
 
 /** How a finished trial ended, as results.json spells it. */
@@ -53,14 +53,21 @@ const OUTCOME_OF: Partial<Record<TrialView["phase"], TrialOutcome>> = { Succeede
 /** Times at which each trial started and finished, kept by the runner. */
 export type TrialTimes = Map<string, { startedAt?: string; finishedAt?: string }>;
 
-/** Builds the results document from the tuner's view of the job. */
-export function resultsOf(args: { job: string; spec: TuningJobSpec; trials: readonly TrialView[]; best: TrialView | undefined; end: JobEnd | null; startedAt: string; finishedAt?: string; times: TrialTimes }): Results {
+/** How a job ended, as results.json records it: the engine's JobEnd locally, a TuningJob's status in a cluster. */
+export interface ResultsEnd {
+  phase: "Succeeded" | "Failed";
+  reason?: string;
+  message?: string;
+}
+
+/** Builds the results document from the tuner's view of the job (a local run's, or one read from a cluster). */
+export function resultsOf(args: { job: string; spec: TuningJobSpec; trials: readonly TrialView[]; best: TrialView | undefined; end: ResultsEnd | null; startedAt: string; finishedAt?: string; times: TrialTimes }): Results {
   const succeeded = args.trials.filter((t) => t.phase === "Succeeded");
   return {
     kubetune: 1,
     job: args.job,
     spec: args.spec,
-    status: args.end ? { phase: args.end.phase, reason: args.end.reason, message: args.end.message } : { phase: "Running" },
+    status: args.end ? { phase: args.end.phase, ...(args.end.reason !== undefined ? { reason: args.end.reason } : {}), ...(args.end.message !== undefined ? { message: args.end.message } : {}) } : { phase: "Running" },
     startedAt: args.startedAt,
     ...(args.finishedAt ? { finishedAt: args.finishedAt } : {}),
     trials: args.trials.map((t) => ({
