@@ -12,7 +12,7 @@ import type { StopperConfigInput } from "../../controller/src/engine/stopping/in
 import { defaultMinResource } from "../../controller/src/api/stopping-settings.ts";
 import { FAMILIES, GOAL_FAMILIES, rankCorrelation, type Job } from "./families.ts";
 import { loadRecorded } from "./recorded.ts";
-import { objectiveOf, relativeRegret, replay } from "./replay.ts";
+import { objectiveOf, relativeRegret, replayLockstep as replay } from "../../controller/src/engine/stopping/replay.ts";
 
 const { values: args } = parseArgs({
   options: {

@@ -1,7 +1,7 @@
 import { firstAtOrAfter } from "./curve.ts";
 import { createFitCache, createShownBound, optimistic, pooledNoise, predicted, type DecayFit } from "./extrapolate.ts";
 import { fmt } from "../format.ts";
-import { CONTINUE, type SignedMetric, type Rule, type TrialRecord } from "./rule.ts";
+import { CONTINUE, liveCurves, type SignedMetric, type Rule, type TrialRecord } from "./rule.ts";
 import { defaultMinResource, type AshaSettings } from "../../api/stopping-settings.ts";
 
 /** FNV-1a of a trial name: spreads trials over hyperband brackets by name, so a rebuilt stopper agrees. */
@@ -69,7 +69,9 @@ export function createAshaRule(settings: AshaSettings, objective: SignedMetric):
       if (!rungs) return CONTINUE;
       const bracket = bracketOf(trial.name, settings.brackets);
       const own = trial.curve.values.get(t) ?? Number.NaN;
-      const bound = predict ? shownBound([...trials.values()].filter((r) => r.state !== "failed").map((r) => r.curve)) : -Infinity;
+      // Computed once per judgment, and only when a rung is judged: it looks at every trial.
+      let bound: number | undefined;
+      const boundNow = (): number => (bound ??= shownBound(liveCurves(trials)));
       for (const rung of rungsOf(rungs, bracket, t)) {
         // Judge only rungs crossed since the last judged step: a report at or past the rung was judged then.
         if (previous !== undefined && previous >= rung) continue;
@@ -85,13 +87,13 @@ export function createAshaRule(settings: AshaSettings, objective: SignedMetric):
           const fit = predict ? fitOf(rec.curve, p.step) : undefined;
           if (fit) fits.push(fit);
           if (rec === trial) ownFit = fit;
-          recorded.push(fit ? Math.min(value, predicted(fit, horizon, bound)) : value);
+          recorded.push(fit ? Math.min(value, predicted(fit, horizon, boundNow())) : value);
         }
         const keep = Math.floor(recorded.length / eta);
         if (keep === 0) continue;
         recorded.sort((a, b) => a - b);
         const cutoff = recorded[keep - 1] ?? Number.NaN;
-        const hope = ownFit ? Math.min(objective.sign * own, optimistic(ownFit, pooledNoise(fits), horizon, bound)) : objective.sign * own;
+        const hope = ownFit ? Math.min(objective.sign * own, optimistic(ownFit, pooledNoise(fits), horizon, boundNow())) : objective.sign * own;
         if (hope <= cutoff) continue;
         const where = settings.brackets > 1 ? ` in bracket ${bracket}` : "";
         const what = ownFit ? `${fmt(own)} at step ${t} extrapolates to at best ${fmt(objective.sign * hope)} at step ${horizon}, which` : `${fmt(own)} at step ${t}`;

@@ -1,7 +1,7 @@
 import { upperBound } from "./curve.ts";
 import { createFitCache, createShownBound, optimistic, pooledNoise, predicted, type DecayFit } from "./extrapolate.ts";
 import { fmt } from "../format.ts";
-import { CONTINUE, type SignedMetric, type Rule, type TrialRecord } from "./rule.ts";
+import { CONTINUE, liveCurves, type SignedMetric, type Rule, type TrialRecord } from "./rule.ts";
 import type { MedianSettings } from "../../api/stopping-settings.ts";
 
 /** Prefix sums of one completed curve, so its running average up to any step is a binary search away. */
@@ -74,7 +74,7 @@ export function createMedianRule(settings: MedianSettings, objective: SignedMetr
   const judgeByPrediction = (trial: TrialRecord, t: number, trials: ReadonlyMap<string, TrialRecord>) => {
     let horizon = t;
     for (const rec of trials.values()) if (rec.state !== "failed") horizon = Math.max(horizon, rec.curve.steps[rec.curve.steps.length - 1] ?? 0);
-    const bound = shownBound([...trials.values()].filter((r) => r.state !== "failed").map((r) => r.curve));
+    const bound = shownBound(liveCurves(trials));
     const scores: number[] = [];
     const fits: DecayFit[] = [];
     for (const rec of trials.values()) {
