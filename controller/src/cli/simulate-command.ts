@@ -93,7 +93,8 @@ export async function simulateCommand(argv: string[], io: Io): Promise<number> {
   try {
     spec = parseTuningJob(file === "-" ? io.stdin() : readFileSync(file, "utf8"), file).spec;
   } catch (e) {
-    return fail((e as Error).message);
+    // One line: a manifest's problems are listed one per line; here they follow its name.
+    return fail((e as Error).message.replace(/\n\s*/g, " "));
   }
   const own = EarlyStoppingSpec.parse(spec.earlyStopping);
   if (own.algorithm === "none") return fail(`${file} has no spec.earlyStopping (or algorithm none): there is nothing to simulate; add e.g. earlyStopping: {algorithm: asha, settings: {maxResource: <epochs>}}`);
