@@ -1,15 +1,13 @@
 /** The parameter-importance section of report.html (and of the dashboard, which renders the same sections). */
 import { importanceReport } from "../engine/importance.ts";
 import type { Results } from "./results.ts";
+// A cycle with report-html.ts, which draws this section: safe, as esc is only called once both have loaded.
+import { esc } from "./report-html.ts";
 
 const BAR = "#2b7bba";
 const ROW = 22;
 const LABEL_W = 150;
 const BAR_W = 400;
-
-function esc(s: string): string {
-  return s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
-}
 
 /** The importances a results document holds, or its trials' when it predates them (an older results.json). */
 function importancesOf(r: Results): { ok: true; list: { parameter: string; importance: number }[] } | { ok: false; detail: string } {
