@@ -95,14 +95,21 @@ test("discrete parameters: few values are counted as categories, many as ordered
   assert.ok((m.layers ?? 0) > (m.units ?? 0) && (m.units ?? 0) > (m.noise ?? 1), JSON.stringify(m));
 });
 
-test("only succeeded trials count; unfinished, failed and early-stopped ones are ignored", () => {
+test("succeeded and early-stopped trials count; failed and unfinished ones, and values that are not numbers, do not", () => {
   const good = sample(40, 2, (x) => x[0] ?? 0);
   const noise: ImportanceTrial[] = [
-    ...Array.from({ length: 30 }, (_, i) => ({ params: { x1: 0.9, x2: 0.01 * i, x3: 0.5 }, value: -1000, outcome: "earlyStopped" })),
-    { params: { x1: 0.5, x2: 0.5, x3: 0.5 }, value: null, outcome: "failed" },
+    ...Array.from({ length: 30 }, (_, i) => ({ params: { x1: 0.9, x2: 0.01 * i, x3: 0.5 }, value: -1000, outcome: "failed" })),
+    ...Array.from({ length: 30 }, (_, i) => ({ params: { x1: 0.9, x2: 0.01 * i, x3: 0.5 }, value: -1000, outcome: null })),
+    { params: { x1: 0.5, x2: 0.5, x3: 0.5 }, value: null, outcome: "succeeded" },
     { params: { x1: 0.5, x2: 0.5, x3: 0.5 }, value: Number.NaN },
   ];
   assert.deepEqual(parameterImportance(x123, [...good, ...noise], "minimize"), parameterImportance(x123, good, "minimize"));
+  // Early-stopped trials with the best values pull the top towards their x2: it gains importance.
+  const rng = createRng(21);
+  const stopped = Array.from({ length: 10 }, (_, i) => ({ params: { x1: rng.next(), x2: 0.95 + 0.005 * i, x3: rng.next() }, value: -1, outcome: "earlyStopped" }));
+  const m = byName(parameterImportance(x123, [...good, ...stopped], "minimize"));
+  assert.ok((m.x2 ?? 0) > 0.5, JSON.stringify(m));
+  assert.equal(importanceReport(x123, [...good.slice(0, 5), ...stopped.slice(0, 5)], "minimize").ok, true, "5 succeeded + 5 early-stopped are 10 finished trials");
 });
 
 test("too few finished trials, or an objective that never varies: empty, with the reason", () => {

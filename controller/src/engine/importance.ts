@@ -17,11 +17,18 @@ export interface ParameterImportance {
 export interface ImportanceTrial {
   readonly params: Readonly<Record<string, number | string>>;
   readonly value?: number | null | undefined;
-  /** Only `succeeded` trials count (an early-stopped trial's value is that of a truncated curve); absent counts as succeeded. */
+  /** `succeeded` and `earlyStopped` trials count (absent counts as succeeded); failed and unfinished (null, as results.json writes it) ones do not. */
   readonly outcome?: string | null;
 }
 
 export type ImportanceResult = { ok: true; importances: ParameterImportance[]; trials: number } | { ok: false; reason: "TooFewTrials" | "FlatObjective"; detail: string };
+
+/**
+ * Outcomes whose value counts. An early-stopped trial's value is the one it was judged on, from a curve cut
+ * short: rarely among the best, it still says where the search tried and did badly, and with ASHA most
+ * trials end that way (the quickstart: 14 of 20), so leaving them out would leave too few trials.
+ */
+const COUNTED = new Set(["succeeded", "earlyStopped"]);
 
 /** Fewest finished trials before importances are estimated: fewer leave the top quantile one or two trials. */
 export const MIN_IMPORTANCE_TRIALS = 10;
@@ -126,13 +133,14 @@ function divergence(p: Parameter, top: readonly ImportanceTrial[], all: readonly
 }
 
 /**
- * How much each parameter explains the objective over the finished trials (PED-ANOVA, global): sorted
+ * How much each parameter explains the objective over the finished trials (succeeded and early-stopped;
+ * PED-ANOVA, global): sorted
  * descending, importances summing to 1; `ok: false` with the reason when there are too few trials or
  * the objective never varies. A parameter absent from a trial (an inactive conditional one) is judged
  * on the trials that set it.
  */
 export function importanceReport(parameters: readonly Parameter[], trials: readonly ImportanceTrial[], direction: "minimize" | "maximize"): ImportanceResult {
-  const finished = trials.filter((t): t is ImportanceTrial & { value: number } => typeof t.value === "number" && Number.isFinite(t.value) && (t.outcome === undefined || t.outcome === "succeeded"));
+  const finished = trials.filter((t): t is ImportanceTrial & { value: number } => typeof t.value === "number" && Number.isFinite(t.value) && COUNTED.has(t.outcome === undefined ? "succeeded" : (t.outcome ?? "unfinished")));
   if (finished.length < MIN_IMPORTANCE_TRIALS) {
     return { ok: false, reason: "TooFewTrials", detail: `parameter importance needs at least ${MIN_IMPORTANCE_TRIALS} finished trials, this job has ${finished.length}` };
   }

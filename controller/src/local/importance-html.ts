@@ -34,6 +34,6 @@ export function importanceHtml(r: Results): string {
     );
   });
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-label="parameter importance">${rows.join("")}</svg>`;
-  const note = `<p class="sub">Share of the difference between the best 10% of succeeded trials and all of them that each parameter carries (PED-ANOVA, as Optuna's PedAnovaImportanceEvaluator); see docs/algorithms.md.</p>`;
+  const note = `<p class="sub">Share of the difference between the best 10% of finished trials (succeeded and early-stopped) and all of them that each parameter carries (PED-ANOVA, as Optuna's PedAnovaImportanceEvaluator); see docs/algorithms.md.</p>`;
   return `${note}\n${svg}`;
 }

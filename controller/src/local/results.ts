@@ -43,7 +43,7 @@ export const Results = z.object({
   finishedAt: z.string().optional(),
   trials: z.array(TrialResult),
   best: z.object({ name: z.string(), params: ParamsRecord, value: z.number() }).nullable(),
-  /** Parameter importance over the succeeded trials (PED-ANOVA), descending; empty while too few have finished. */
+  /** Parameter importance over the succeeded and early-stopped trials (PED-ANOVA), descending; empty while too few have finished. */
   importance: z.array(z.object({ parameter: z.string(), importance: z.number() })).optional(),
 });
 export type Results = z.infer<typeof Results>;
@@ -62,7 +62,7 @@ export interface ResultsEnd {
 
 /** Builds the results document from the tuner's view of the job (a local run's, or one read from a cluster). */
 export function resultsOf(args: { job: string; spec: TuningJobSpec; trials: readonly TrialView[]; best: TrialView | undefined; end: ResultsEnd | null; startedAt: string; finishedAt?: string; times: TrialTimes }): Results {
-  const succeeded = args.trials.filter((t) => t.phase === "Succeeded");
+  const finished = args.trials.flatMap((t) => (t.phase === "Succeeded" || t.phase === "EarlyStopped" ? [{ ...t, outcome: OUTCOME_OF[t.phase] }] : []));
   return {
     kubetune: 1,
     job: args.job,
@@ -84,7 +84,7 @@ export function resultsOf(args: { job: string; spec: TuningJobSpec; trials: read
       ...args.times.get(t.name),
     })),
     best: args.best && args.best.value !== undefined ? { name: args.best.name, params: args.best.params, value: args.best.value } : null,
-    importance: parameterImportance(args.spec.parameters, succeeded, args.spec.objective.direction),
+    importance: parameterImportance(args.spec.parameters, finished, args.spec.objective.direction),
   };
 }
 
