@@ -127,20 +127,19 @@ export function optimistic(fit: DecayFit, noise: number, horizon: number, bound 
 
 /**
  * The best value (times `sign`, lowest) shown by any of the curves: the bound of every extrapolation.
- * Each curve's best is remembered until it changes, so a judgment costs one look per curve.
+ * Each curve's best is kept and extended by the points appended since (recomputed only after an edit), so a
+ * judgment costs one look per curve.
  */
 export function createShownBound(sign: 1 | -1): (curves: Iterable<Curve>) => number {
-  const best = new WeakMap<Curve, { version: number; min: number }>();
+  const best = new WeakMap<Curve, { edits: number; points: number; min: number }>();
   return (curves) => {
     let bound = Infinity;
     for (const curve of curves) {
       let hit = best.get(curve);
-      if (!hit || hit.version !== curve.version) {
-        let min = Infinity;
-        for (const v of curve.values.values()) min = Math.min(min, sign * v);
-        hit = { version: curve.version, min };
-        best.set(curve, hit);
-      }
+      if (!hit || hit.edits !== curve.edits) hit = { edits: curve.edits, points: 0, min: Infinity };
+      for (let i = hit.points; i < curve.steps.length; i++) hit.min = Math.min(hit.min, sign * (curve.values.get(curve.steps[i] ?? 0) ?? Infinity));
+      hit.points = curve.steps.length;
+      best.set(curve, hit);
       bound = Math.min(bound, hit.min);
     }
     return bound;
