@@ -17,7 +17,7 @@ type Loaded = { ok: true; results: Results; source: string } | { ok: false; deta
 /** A local run's results.json (its directory or the file itself). */
 function loadLocal(target: string): Loaded {
   const dir = target.endsWith(".json") ? dirname(target) : target;
-  if (existsSync(target) && target.endsWith(".json") === false && !statSync(target).isDirectory()) return { ok: false, detail: `--curves ${target} is neither a run directory nor a results.json` };
+  if (!target.endsWith(".json") && existsSync(target) && !statSync(target).isDirectory()) return { ok: false, detail: `--curves ${target} is neither a run directory nor a results.json` };
   try {
     return { ok: true, results: loadResults(dir), source: `${dir}/results.json` };
   } catch (e) {
