@@ -1,10 +1,6 @@
 import { createRng, type Rng } from "../../controller/src/engine/search/rng.ts";
 
-/** One trial's full learning curve (value at epochs 1..epochs), as if it had never been stopped. */
-export interface FullCurve {
-  trial: string;
-  values: number[];
-}
+import type { FullCurve } from "../../controller/src/engine/stopping/replay.ts";
 
 /** A set of trials to replay: what the objective is and every trial's full curve. */
 export interface Job {

@@ -12,7 +12,7 @@ import type { StopperConfigInput } from "../../controller/src/engine/stopping/in
 import { defaultMinResource } from "../../controller/src/api/stopping-settings.ts";
 import { FAMILIES, GOAL_FAMILIES, rankCorrelation, type Job } from "./families.ts";
 import { loadRecorded } from "./recorded.ts";
-import { objectiveOf, relativeRegret, replay } from "./replay.ts";
+import { objectiveOf, relativeRegret, replayLockstep as replay } from "../../controller/src/engine/stopping/replay.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -41,6 +41,7 @@ const rules = (maxResource: number): { label: string; algorithm: Algorithm; goal
   { label: "median runningAverage (Vizier), minTrials 5, startStep 4", algorithm: { name: "median", settings: { compare: "runningAverage" } } },
   { label: "median runningAverage, minTrials 3, startStep 3 (old defaults)", algorithm: { name: "median", settings: { compare: "runningAverage", minTrials: 3, startStep: 3 } } },
   { label: `asha, defaults (rankBy prediction, η 3, minResource ${defaultMinResource(3, maxResource)}), maxResource ${maxResource}`, algorithm: { name: "asha", settings: { maxResource } }, goal: 0.6 },
+  { label: "asha, defaults, no maxResource", algorithm: { name: "asha" } },
   { label: `asha prediction, minResource 3, maxResource ${maxResource}`, algorithm: { name: "asha", settings: { minResource: 3, maxResource } } },
   { label: `asha rankBy value, minResource ${defaultMinResource(3, maxResource)}, maxResource ${maxResource}`, algorithm: { name: "asha", settings: { rankBy: "value", maxResource } } },
   { label: `asha rankBy value, minResource 3 (old defaults), maxResource ${maxResource}`, algorithm: { name: "asha", settings: { rankBy: "value", minResource: 3, maxResource } } },

@@ -71,6 +71,19 @@ test("ingest never imports kube/; kube and local never import cli/ or each other
   );
 });
 
+test("observe/ may read kube/ and local/ but never the CLI, ingest or the collector", () => {
+  assert.deepEqual(
+    check({
+      "controller/src/observe/o.ts": 'import "../kube/http.ts";\nimport "../local/results.ts";\nimport "../engine/job.ts";\nimport "../backoff.ts";\nimport "../cli/main.ts";\nimport "../ingest/nats.ts";\nimport "../collect/lines.ts";',
+    }),
+    [
+      "controller/src/observe/o.ts:5: observe/ imports controller/src/cli/main.ts",
+      "controller/src/observe/o.ts:6: observe/ imports controller/src/ingest/nats.ts",
+      "controller/src/observe/o.ts:7: observe/ imports controller/src/collect/lines.ts",
+    ],
+  );
+});
+
 test("the trainer may take only the wire protocol from the controller", () => {
   assert.deepEqual(
     check({

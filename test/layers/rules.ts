@@ -82,6 +82,11 @@ const LAYERS: Record<string, LayerRule> = {
     forbidden: ["kube", "cli"],
     why: "the local runner drives the engine without a cluster and is wired by the CLI, not the reverse",
   },
+  observe: {
+    allowed: ["api", "engine", "telemetry", "kube", "local", "observe"],
+    allowedFiles: [`${SRC}backoff.ts`],
+    why: "observe/ reads cluster jobs (kube/'s client and objects) into a local run's results model and views (local/), read-only: it joins those two shells, so neither imports the other, and the CLI wires it, not the reverse",
+  },
 };
 
 const TRAINER_WHY = "the trainer SDK is copied into trainer images with only the wire protocol (api/metrics.ts, api/report-signature.ts) beside it; anything else would be missing there";

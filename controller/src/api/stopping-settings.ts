@@ -65,13 +65,13 @@ export const MedianSettings = strictSettings("median", {
 const ashaFields = strictSettings("asha", {
   minResource: whole("grace period: the step of the first rung", 1, 1000000)
     .optional()
-    .meta({ description: "Grace period: the first rung is at this step. Default: maxResource/η² (two rungs before the end) but at least 4 (enough reports to extrapolate) and below maxResource, or 1 without maxResource." }),
+    .meta({ description: "Grace period: the first rung is at this step. Default: maxResource/η² (two rungs before the end) but at least 4 (enough reports to extrapolate) and below maxResource; without maxResource, the same from the first completed trial's length." }),
   reductionFactor: whole("η: 1/η of each rung continues", 2, 100)
     .default(3)
     .meta({ description: "η: rungs are η times apart and the top 1/η of the values recorded at a rung continue." }),
   maxResource: whole("steps a full trial runs", 1, 1000000)
     .optional()
-    .meta({ description: "Steps a full trial runs (its epochs); no rung is placed at or beyond it. Set it: without it a rung may fall on a trial's last step." }),
+    .meta({ description: "Steps a full trial runs (its epochs); no rung is placed at or beyond it. Default: the longest completed trial's last step; nothing is judged before a trial completes unless minResource is set." }),
   brackets: whole("hyperband brackets", 1, 10)
     .default(1)
     .meta({ description: "Hyperband brackets: bracket b starts its rungs at minResource·η^b; trials are spread over brackets by name." }),
@@ -109,7 +109,8 @@ export const AshaSettings = ashaFields
       });
     }
   })
-  .transform((s) => ({ ...s, minResource: s.minResource ?? defaultMinResource(s.reductionFactor, s.maxResource) }));
+  // Without maxResource an unset minResource stays unset: the engine defaults both from the first completed trial.
+  .transform((s) => ({ ...s, minResource: s.maxResource === undefined ? s.minResource : (s.minResource ?? defaultMinResource(s.reductionFactor, s.maxResource)) }));
 
 export type NoneSettings = z.infer<typeof NoneSettings>;
 export type MedianSettings = z.infer<typeof MedianSettings>;

@@ -10,6 +10,11 @@ Usage:
   kubetune run <job.yaml> [--parallel N] [--out DIR] [--seed S] [--resume DIR] [--nats URL] [--quiet | --json]
                                   run a TuningJob on this machine, each trial a local process
   kubetune report <run-dir>       regenerate a run's report.html from its results.json
+  kubetune report tj/NAME [-n NAMESPACE] [--out DIR]
+                                  write results.json, trials.csv and report.html of a TuningJob in the cluster
+  kubetune simulate <job.yaml> --curves <run-dir|tj/NAME> [-n NAMESPACE] [--json]
+                                  replay recorded learning curves under the job's early stopping and
+                                  alternatives: steps saved, best trial kept, ranked
   kubetune validate <file|->...   check TuningJob manifests; prints every problem with its path
   kubetune controller [--namespaces=a,b] [--nats-url=URL] [--metrics-port=N] ...
                                   run the Kubernetes controller (kubetune controller --help lists its flags)
@@ -34,8 +39,12 @@ export async function main(argv: string[], io: Io, term?: Terminal): Promise<num
       return runCommand(rest, io, term ?? { isTTY: false, columns: () => 80, onInterrupt: () => () => {}, write: (t) => io.out(t) });
     }
     case "report": {
-      const { reportCommand } = await import("./run-command.ts");
+      const { reportCommand } = await import("./report-command.ts");
       return reportCommand(rest, io);
+    }
+    case "simulate": {
+      const { simulateCommand } = await import("./simulate-command.ts");
+      return simulateCommand(rest, io);
     }
     case "controller": {
       // Handlers before the Kubernetes client loads (it takes a moment): as PID 1 in a container a signal

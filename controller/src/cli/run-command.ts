@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync, existsSync } from "node:fs";
+import { readFileSync, existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
@@ -7,7 +7,7 @@ import { TuningJobSpec, type TuningJob } from "../api/tuningjob.ts";
 import { startRun } from "../local/runner.ts";
 import { localPodTemplate } from "../local/trial-command.ts";
 import { loadResults, type Results } from "../local/results.ts";
-import { reportHtml } from "../local/report-html.ts";
+import { writeRunFiles } from "../local/run-files.ts";
 import { jsonView, liveView, plainView, resumeHint, type View } from "../local/views.ts";
 import type { Io } from "./validate-command.ts";
 import { judgedObjective } from "../api/job-objectives.ts";
@@ -151,7 +151,7 @@ export async function runCommand(argv: string[], io: Io, term: Terminal): Promis
   });
   try {
     const results = await run.done;
-    writeFileSync(join(dir, "report.html"), reportHtml(results));
+    writeRunFiles(dir, results);
     return results.status.phase === "Succeeded" ? 0 : results.status.reason === "Interrupted" ? 130 : 1;
   } catch (e) {
     io.err(`${io.style.red("✗")} the run stopped on an internal error: ${(e as Error).stack ?? String(e)}\n${existsSync(join(dir, "results.json")) ? resumeHint(dir) : ""}`);
@@ -161,32 +161,4 @@ export async function runCommand(argv: string[], io: Io, term: Terminal): Promis
     off();
     view.close();
   }
-}
-
-/** `kubetune report <results.json|DIR> [--out FILE]`: regenerates report.html from a run's results. */
-export function reportCommand(argv: string[], io: Io): number {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { out: { type: "string", short: "o" } } });
-  } catch (e) {
-    io.err(`kubetune report: ${(e as Error).message}\nusage: kubetune report <results.json|run-dir> [--out report.html]`);
-    return 2;
-  }
-  const target = parsed.positionals[0];
-  if (target === undefined) {
-    io.err("kubetune report: name a results.json or a run directory\nusage: kubetune report <results.json|run-dir> [--out report.html]");
-    return 2;
-  }
-  const dir = target.endsWith(".json") ? dirname(target) : target;
-  let results: Results;
-  try {
-    results = loadResults(dir);
-  } catch (e) {
-    io.err(`${io.style.red("✗")} ${(e as Error).message.replace("cannot resume: ", "")}`);
-    return 1;
-  }
-  const out = parsed.values.out ?? join(dir, "report.html");
-  writeFileSync(out, reportHtml(results));
-  io.out(out);
-  return 0;
 }

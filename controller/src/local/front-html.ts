@@ -99,8 +99,7 @@ export function frontSection(r: Results): string {
   const kind = (t: TrialResult): Kind => (t.feasible === false ? "infeasible" : onFront.has(t.name) ? "front" : "dominated");
   const legend = `<p class="legend"><span><i style="background:${FRONT}"></i>on the front</span><span><i style="background:${DOMINATED};opacity:.3"></i>dominated</span>${(r.spec.constraints ?? []).length > 0 ? `<span style="color:${INFEASIBLE}">✕ infeasible</span>` : ""}</p>`;
   const chart = finished.length > 0 ? frontScatter(r, finished, kind) : "<p>No trial has reported every objective yet.</p>";
-  return `<h2>Pareto front</h2>
-<p>${onFront.size} trials are on the front: no other feasible trial is at least as good in every objective and better in one.${objectiveList(r.spec).length > 2 ? " The chart shows the first two objectives; the table has them all." : ""}</p>
+  return `<p>${onFront.size} trials are on the front: no other feasible trial is at least as good in every objective and better in one.${objectiveList(r.spec).length > 2 ? " The chart shows the first two objectives; the table has them all." : ""}</p>
 ${constraintsLine(r)}${legend}
 ${chart}
 ${frontTable(r)}`;

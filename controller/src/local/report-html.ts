@@ -1,14 +1,15 @@
 import type { Parameter } from "../api/parameters.ts";
 import type { Results, TrialResult } from "./results.ts";
 import { formatNumber, formatObjective, formatParams } from "./views.ts";
-import { judgedObjective } from "../api/job-objectives.ts";
+import { isMultiObjective, judgedObjective } from "../api/job-objectives.ts";
 import { frontCard, frontSection, outcomeCell } from "./front-html.ts";
+import { importanceHtml } from "./importance-html.ts";
 
 const COLORS = { succeeded: "#2b7bba", earlyStopped: "#e08a1e", failed: "#c0392b", best: "#1a9850", running: "#888" } as const;
 
-/** Escapes text for HTML and SVG. */
-function esc(s: string): string {
-  return s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
+/** Escapes text for HTML and SVG (element content and quoted attribute values). */
+export function esc(s: string): string {
+  return s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;").replaceAll("'", "&#39;");
 }
 
 /** A linear or log scale from a data domain onto a pixel range. */
@@ -174,8 +175,15 @@ th,td{border-bottom:1px solid #eee;padding:3px 6px;text-align:left}td:first-chil
 td.failed{color:${COLORS.failed}}td.earlyStopped{color:${COLORS.earlyStopped}}td.succeeded{color:${COLORS.succeeded}}
 .legend span{margin-right:14px}.legend i{display:inline-block;width:10px;height:10px;border-radius:5px;margin-right:4px}`;
 
-/** A self-contained HTML report of a run (inline CSS and SVG, no network). */
-export function reportHtml(r: Results): string {
+/** One titled section of the report (report.html and the dashboard draw the same list). */
+export interface ReportSection {
+  id: string;
+  title: string;
+  html: string;
+}
+
+/** The summary cards (status, best trial, trial counts) and the job's status message. */
+export function summaryHtml(r: Results): string {
   const counts = { succeeded: 0, earlyStopped: 0, failed: 0, unfinished: 0 };
   for (const t of r.trials) counts[t.outcome ?? "unfinished"]++;
   const ok = r.status.phase === "Succeeded";
@@ -185,27 +193,40 @@ export function reportHtml(r: Results): string {
     : r.best
     ? `<div class="card"><span>best ${esc(judgedObjective(r.spec).metric)} (${judgedObjective(r.spec).direction})</span><b class="ok">${esc(formatObjective(judgedObjective(r.spec).metric, r.best.value, bestMetrics))}</b>${esc(r.best.name)}<br><code>${esc(formatParams(r.best.params))}</code></div>`
     : `<div class="card"><span>best</span><b>–</b>no finished trial</div>`;
-  const legend = `<p class="legend">${(["succeeded", "earlyStopped", "failed", "best"] as const).map((k) => `<span><i style="background:${COLORS[k]}"></i>${k === "earlyStopped" ? "early-stopped (✕)" : k}</span>`).join("")}</p>`;
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>kubetune · ${esc(r.job)}</title><style>${CSS}</style></head>
-<body>
-<h1>kubetune · ${esc(r.job)}</h1>
-<p class="sub">${esc(r.spec.search.algorithm)} search${r.spec.earlyStopping && r.spec.earlyStopping.algorithm !== "none" ? `, ${esc(r.spec.earlyStopping.algorithm)} early stopping` : ""} · started ${esc(r.startedAt)}${r.finishedAt ? ` · finished ${esc(r.finishedAt)}` : ""}</p>
+  return `<p class="sub">${esc(r.spec.search.algorithm)} search${r.spec.earlyStopping && r.spec.earlyStopping.algorithm !== "none" ? `, ${esc(r.spec.earlyStopping.algorithm)} early stopping` : ""} · started ${esc(r.startedAt)}${r.finishedAt ? ` · finished ${esc(r.finishedAt)}` : ""}</p>
 <div class="cards">
 <div class="card"><span>status</span><b class="${ok ? "ok" : r.status.phase === "Failed" ? "bad" : ""}">${esc(r.status.phase)}</b>${esc(r.status.reason ?? "")}</div>
 ${best}
 <div class="card"><span>trials</span><b>${r.trials.length} / ${r.spec.budget.maxTrials}</b>${counts.succeeded} succeeded · ${counts.earlyStopped} early-stopped · ${counts.failed} failed${counts.unfinished ? ` · ${counts.unfinished} unfinished` : ""}</div>
 </div>
-${r.status.message ? `<p>${esc(r.status.message)}</p>` : ""}
-${frontSection(r)}
-<h2>Objective by trial</h2>${legend}
-${objectiveChart(r)}
-<h2>Learning curves</h2>
-${curvesChart(r)}
-<h2>Objective vs parameters</h2>
-<div class="params">${r.spec.parameters.map((p) => parameterChart(r, p)).join("")}</div>
-<h2>Trials</h2>
-${trialsTable(r)}
+${r.status.message ? `<p>${esc(r.status.message)}</p>` : ""}`;
+}
+
+/** The report's chart sections, in order: the Pareto front (multi-objective jobs), objective by trial, learning curves, objective against each parameter, parameter importance. */
+export function chartSections(r: Results): ReportSection[] {
+  const legend = `<p class="legend">${(["succeeded", "earlyStopped", "failed", "best"] as const).map((k) => `<span><i style="background:${COLORS[k]}"></i>${k === "earlyStopped" ? "early-stopped (✕)" : k}</span>`).join("")}</p>`;
+  const front = frontSection(r);
+  return [
+    ...(front ? [{ id: "front", title: isMultiObjective(r.spec) ? "Pareto front" : "Constraints", html: front }] : []),
+    { id: "objective", title: "Objective by trial", html: `${legend}\n${objectiveChart(r)}` },
+    { id: "curves", title: "Learning curves", html: curvesChart(r) },
+    { id: "parameters", title: "Objective vs parameters", html: `<div class="params">${r.spec.parameters.map((p) => parameterChart(r, p)).join("")}</div>` },
+    { id: "importance", title: "Parameter importance", html: importanceHtml(r) },
+  ];
+}
+
+/** The report's stylesheet (the dashboard serves the same one). */
+export const REPORT_CSS = CSS;
+
+/** A self-contained HTML report of a run (inline CSS and SVG, no network). */
+export function reportHtml(r: Results): string {
+  const sections = [...chartSections(r), { id: "trials", title: "Trials", html: trialsTable(r) }];
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>kubetune · ${esc(r.job)}</title><style>${CSS}</style></head>
+<body>
+<h1>kubetune · ${esc(r.job)}</h1>
+${summaryHtml(r)}
+${sections.map((s) => `<h2>${esc(s.title)}</h2>\n${s.html}`).join("\n")}
 </body></html>
 `;
 }

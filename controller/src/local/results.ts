@@ -3,9 +3,10 @@ import { join } from "node:path";
 import { z } from "zod";
 import { TuningJobSpec } from "../api/tuningjob.ts";
 import { CurvePoint, TRIAL_PHASES } from "../api/trial.ts";
-import type { TrialView, JobEnd } from "../engine/job.ts";
+import type { TrialView } from "../engine/job.ts";
 import type { FrontMember } from "../engine/front.ts";
-import { isMultiObjective, objectiveList } from "../api/job-objectives.ts";
+import { isMultiObjective, judgedObjective, objectiveList } from "../api/job-objectives.ts";
+import { parameterImportance } from "../engine/importance.ts";
 
 /** How a finished trial ended, as results.json spells it. */
 export const OUTCOMES = ["succeeded", "failed", "earlyStopped"] as const;
@@ -53,6 +54,8 @@ export const Results = z.object({
   best: z.object({ name: z.string(), params: ParamsRecord, value: z.number() }).nullable(),
   /** Multi-objective jobs: the feasible Pareto front (at most MAX_FRONT trials), best first by the first objective. */
   front: z.array(z.object({ name: z.string(), index: z.int().min(0), params: ParamsRecord, values: z.array(z.number()) })).optional(),
+  /** Parameter importance over the succeeded and early-stopped trials (PED-ANOVA), descending; empty while too few have finished. */
+  importance: z.array(z.object({ parameter: z.string(), importance: z.number() })).optional(),
 });
 export type Results = z.infer<typeof Results>;
 
@@ -61,13 +64,21 @@ const OUTCOME_OF: Partial<Record<TrialView["phase"], TrialOutcome>> = { Succeede
 /** Times at which each trial started and finished, kept by the runner. */
 export type TrialTimes = Map<string, { startedAt?: string; finishedAt?: string }>;
 
-/** Builds the results document from the tuner's view of the job. */
-export function resultsOf(args: { job: string; spec: TuningJobSpec; trials: readonly TrialView[]; best: TrialView | undefined; front?: readonly FrontMember[]; end: JobEnd | null; startedAt: string; finishedAt?: string; times: TrialTimes }): Results {
+/** How a job ended, as results.json records it: the engine's JobEnd locally, a TuningJob's status in a cluster. */
+export interface ResultsEnd {
+  phase: "Succeeded" | "Failed";
+  reason?: string;
+  message?: string;
+}
+
+/** Builds the results document from the tuner's view of the job (a local run's, or one read from a cluster). */
+export function resultsOf(args: { job: string; spec: TuningJobSpec; trials: readonly TrialView[]; best: TrialView | undefined; front?: readonly FrontMember[]; end: ResultsEnd | null; startedAt: string; finishedAt?: string; times: TrialTimes }): Results {
+  const finished = args.trials.flatMap((t) => (t.phase === "Succeeded" || t.phase === "EarlyStopped" ? [{ ...t, outcome: OUTCOME_OF[t.phase] }] : []));
   return {
     kubetune: 1,
     job: args.job,
     spec: args.spec,
-    status: args.end ? { phase: args.end.phase, reason: args.end.reason, message: args.end.message } : { phase: "Running" },
+    status: args.end ? { phase: args.end.phase, ...(args.end.reason !== undefined ? { reason: args.end.reason } : {}), ...(args.end.message !== undefined ? { message: args.end.message } : {}) } : { phase: "Running" },
     startedAt: args.startedAt,
     ...(args.finishedAt ? { finishedAt: args.finishedAt } : {}),
     trials: args.trials.map((t) => ({
@@ -86,6 +97,7 @@ export function resultsOf(args: { job: string; spec: TuningJobSpec; trials: read
     })),
     best: args.best && args.best.value !== undefined ? { name: args.best.name, params: args.best.params, value: args.best.value } : null,
     ...(isMultiObjective(args.spec) ? { front: (args.front ?? []).map((m) => ({ name: m.name, index: m.index, params: m.params, values: m.values })) } : {}),
+    importance: parameterImportance(args.spec.parameters, finished, judgedObjective(args.spec).direction),
   };
 }
 

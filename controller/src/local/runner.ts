@@ -1,17 +1,16 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
 import type { MetricMessage } from "../api/metrics.ts";
 import type { Params } from "../api/parameters.ts";
 import type { TuningJobSpec } from "../api/tuningjob.ts";
 import { createTuner, type Action, type TrialExit, type Tuner } from "../engine/tuner.ts";
-import { isFinished, type JobEnd, type TrialView } from "../engine/job.ts";
-import { resultsOf, saveResults, trialViewsOf, type TrialOutcome, type Results, type TrialTimes } from "./results.ts";
+import type { JobEnd, TrialView } from "../engine/job.ts";
+import { trialViewsOf, type TrialOutcome, type Results } from "./results.ts";
 import { startTrialProcess, type TrialCommand, type TrialProcess, type TrialProcessEvents } from "./trial-process.ts";
 import { openNatsChannel, type NatsChannel } from "./nats-channel.ts";
 import { trialCommand } from "./trial-command.ts";
 import { createSequencer, type Sequenced } from "./sequencer.ts";
-import { isMultiObjective, judgedObjective, objectiveList } from "../api/job-objectives.ts";
+import { judgedObjective } from "../api/job-objectives.ts";
+import { createRecord, frontOf } from "./run-record.ts";
 
 /** What happens during a local run, for the terminal views and `--json`. */
 export type RunEvent =
@@ -67,38 +66,6 @@ export interface RunHandle {
   interrupt(): void;
   /** Kills every trial process at once (a second Ctrl-C). */
   kill(): void;
-}
-
-/** A multi-objective trial's values with their metrics. */
-function named(spec: TuningJobSpec, values: readonly number[]): ObjectiveValue[] {
-  return objectiveList(spec).map((o, i) => ({ metric: o.metric, value: values[i] as number }));
-}
-
-/** The job-finished event's front, for a multi-objective job. */
-function frontOf(spec: TuningJobSpec, tuner: Tuner): Pick<Extract<RunEvent, { type: "job-finished" }>, "front"> {
-  if (!isMultiObjective(spec)) return {};
-  const front = tuner.front();
-  return { front: { size: front.size, members: front.members.map((m) => ({ name: m.name, params: m.params, values: named(spec, m.values) })) } };
-}
-
-/** The trial-finished event of a trial that has just exited, or undefined while it is unfinished (an interrupted run). */
-function finishedEvent(spec: TuningJobSpec, tuner: Tuner, t: Readonly<TrialView> | undefined, previousBest: string | undefined): RunEvent | undefined {
-  if (!t || !isFinished(t.phase)) return undefined;
-  const best = tuner.best();
-  const outcome: TrialOutcome = t.phase === "Succeeded" ? "succeeded" : t.phase === "Failed" ? "failed" : "earlyStopped";
-  const multi = isMultiObjective(spec);
-  return {
-    type: "trial-finished",
-    trial: t.name,
-    outcome,
-    ...(t.value !== undefined ? { value: t.value } : {}),
-    metrics: t.metrics,
-    ...(t.reason ? { reason: t.reason } : {}),
-    best: best?.name === t.name && previousBest !== t.name,
-    ...(multi && t.values ? { values: named(spec, t.values) } : {}),
-    ...(t.feasible === false ? { infeasible: t.infeasibleReason ?? "a constraint was broken" } : {}),
-    ...(multi ? { front: tuner.front().members.some((m) => m.name === t.name) } : {}),
-  };
 }
 
 /** Opens the run's NATS channel (with --nats): reports of the run's live trials go to `report`, bad ones to the view. */
@@ -165,44 +132,6 @@ function takeReport(options: RunOptions, tuner: Tuner, trial: string, m: MetricM
   const value = m.metrics[judgedObjective(options.spec).metric];
   options.onEvent({ type: "trial-report", trial, step: m.step, ...(value !== undefined ? { value } : {}), metrics: m.metrics });
   return actions;
-}
-
-/** The run's record on disk: trial times, results saved as they change, and the trial-finished events. */
-function createRecord(options: RunOptions, tuner: Tuner, now: () => Date) {
-  const { job, spec, dir } = options;
-  mkdirSync(join(dir, "logs"), { recursive: true });
-  const startedAt = options.resume?.startedAt ?? now().toISOString();
-  const times: TrialTimes = new Map(options.resume?.trials.map((t) => [t.name, { ...(t.startedAt ? { startedAt: t.startedAt } : {}), ...(t.finishedAt ? { finishedAt: t.finishedAt } : {}) }]) ?? []);
-  let finishedAt: string | undefined;
-  let bestName: string | undefined = tuner.best()?.name;
-  const save = (): Results => {
-    const r = resultsOf({ job, spec, trials: tuner.trials(), best: tuner.best(), front: tuner.front().members, end: tuner.ended(), startedAt, ...(finishedAt ? { finishedAt } : {}), times });
-    saveResults(dir, r);
-    return r;
-  };
-  return {
-    save,
-    launched(name: string): void {
-      times.set(name, { startedAt: now().toISOString() });
-    },
-    /** Tells the tuner a trial exited, shows it and saves. */
-    exited(name: string, exit: TrialExit): void {
-      tuner.exited(name, exit);
-      times.set(name, { ...times.get(name), finishedAt: now().toISOString() });
-      const best = tuner.best();
-      const event = finishedEvent(spec, tuner, tuner.trial(name), bestName);
-      if (event) {
-        if (best) bestName = best.name;
-        options.onEvent(event);
-      }
-      save();
-    },
-    /** Saves the final results, with the run's finishing time. */
-    finish(): Results {
-      finishedAt = now().toISOString();
-      return save();
-    },
-  };
 }
 
 /** Starts a local tuning run: the tuner decides, trials run as child processes, results are saved as they change. */

@@ -14,9 +14,9 @@ const actions = (decisions: Decision[]) => decisions.map((d) => d.action);
 const rung1: Call[] = [["a", 1, 0.5], ["b", 1, 0.4], ["c", 1, 0.6], ["d", 1, 0.3], ["e", 1, 0.45], ["f", 1, 0.35]];
 
 test("rungs are at minResource·η^k below maxResource", () => {
-  assert.deepEqual(rungsOf(AshaSettings.parse({ minResource: 1, reductionFactor: 3, maxResource: 9 }), 0, 100), [1, 3]);
-  assert.deepEqual(rungsOf(AshaSettings.parse({ minResource: 2, reductionFactor: 2 }), 0, 40), [2, 4, 8, 16, 32]);
-  assert.deepEqual(rungsOf(AshaSettings.parse({ minResource: 1, reductionFactor: 3, maxResource: 100, brackets: 3 }), 2, 100), [9, 27, 81]);
+  assert.deepEqual(rungsOf({ minResource: 1, reductionFactor: 3, maxResource: 9 }, 0, 100), [1, 3]);
+  assert.deepEqual(rungsOf({ minResource: 2, reductionFactor: 2, maxResource: undefined }, 0, 40), [2, 4, 8, 16, 32]);
+  assert.deepEqual(rungsOf({ minResource: 1, reductionFactor: 3, maxResource: 100 }, 2, 100), [9, 27, 81]);
 });
 
 test("a trial continues only if it is in the top ⌊n/η⌋ of the values recorded at the rung", () => {
@@ -143,7 +143,8 @@ test("rankBy prediction keeps a slow starter whose curve extrapolates below the 
   assert.deepEqual(actions([out.a, out.b, out.c] as Decision[]), ["continue", "continue", "continue"], "c's 0.1 is the best of 3 extrapolations");
   assert.deepEqual(out.d, {
     action: "stop",
-    reason: "asha: val_loss 0.45 at step 4 extrapolates to at best 0.4225 at step 27, which is not in the top 1/3 of the rung at step 4 (cutoff 0.1, best 1 of 4 continue)",
+    // c's extrapolation (0.1) is bounded by the best value shown so far, a's 0.4: c ties a for the top and continues.
+    reason: "asha: val_loss 0.45 at step 4 extrapolates to at best 0.4225 at step 27, which is not in the top 1/3 of the rung at step 4 (cutoff 0.4, best 1 of 4 continue)",
   });
 });
 
@@ -151,4 +152,34 @@ test("rankBy value is the classic rung: the slow starter is cut on its value", (
   const out = fourth("value");
   assert.deepEqual(out.c, { action: "stop", reason: "asha: val_loss 0.5962 at step 4 is not in the top 1/3 of the rung at step 4 (cutoff 0.4, best 1 of 3 continue)" });
   assert.equal(out.d?.action, "stop");
+});
+
+test("extrapolations are bounded by the best value any curve has shown: a steep straight drop does not predict a negative loss", () => {
+  // Straight drops fit a decay whose floor lies far below 0; unbounded, the rung's cutoff was -0.1281, below any loss.
+  const st = asha("minimize", { maxResource: 27 });
+  const drops: Record<string, number[]> = { a: [0.4, 0.3, 0.2, 0.1], b: [0.5, 0.4, 0.3, 0.2], c: [0.9, 0.85, 0.8, 0.78] };
+  let last = { action: "continue" } as Decision;
+  for (const [trial, values] of Object.entries(drops)) values.forEach((v, i) => (last = st.report(trial, i + 1, v)));
+  assert.equal(last.action, "stop");
+  const cutoff = Number(/cutoff (-?[\d.e-]+)/.exec(last.action === "stop" ? last.reason : "")?.[1]);
+  assert.equal(cutoff, 0.1, "the cutoff is a's extrapolation, bounded by the best value shown (a's 0.1 at step 4)");
+});
+
+test("without maxResource nothing is judged until a trial completes; then its length stands in for maxResource", () => {
+  const st = asha("minimize", { rankBy: "value" });
+  // Six trials at step 1: with the old default (minResource 1) c and e were stopped here, on one epoch.
+  assert.deepEqual(actions(rung1.map(([t, s, v]) => st.report(t, s, v))), ["continue", "continue", "continue", "continue", "continue", "continue"]);
+  for (let s = 2; s <= 27; s++) st.report("a", s, 0.5 - s / 100);
+  st.complete("a");
+  // a ran 27 steps: rungs at 4 (maxResource/η², at least 4) and 12, as with maxResource: 27.
+  for (const t of ["b", "d", "f"]) for (let s = 2; s <= 4; s++) st.report(t, s, 0.3);
+  const late = [2, 3, 4].map((s) => st.report("g", s, 0.9));
+  assert.deepEqual(actions(late), ["continue", "continue", "stop"]);
+  assert.match(late[2]?.action === "stop" ? late[2].reason : "", /rung at step 4 \(cutoff 0\.3, best 1 of 5 continue\)$/);
+  assert.equal(st.report("b", 26, 0.1).action, "continue", "no rung at 27 or beyond: the last step is never a rung");
+});
+
+test("without maxResource a minResource that is set is used from the start, as before", () => {
+  const st = asha("minimize", { minResource: 1, rankBy: "value" });
+  assert.deepEqual(actions(rung1.map(([t, s, v]) => st.report(t, s, v))), ["continue", "continue", "stop", "continue", "stop", "continue"]);
 });

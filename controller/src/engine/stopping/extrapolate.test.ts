@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createFitCache, fitDecay, optimistic, pooledNoise, predicted, type DecayFit } from "./extrapolate.ts";
+import { createFitCache, createShownBound, fitDecay, optimistic, pooledNoise, predicted, type DecayFit } from "./extrapolate.ts";
 import { emptyCurve, setPoint } from "./curve.ts";
 
 const steps = [1, 2, 3, 4];
@@ -50,4 +50,27 @@ test("the fit cache reuses a prefix's fit, whatever the horizon, until a point i
   const refitted = fitOf(curve, 3);
   assert.notEqual(refitted, first, "a step reported again inside the prefix does");
   assert.deepEqual(refitted, fitDecay([1, 2, 3], [slowStarter[0] ?? 0, 5, slowStarter[2] ?? 0]));
+});
+
+test("the shown bound is the best value of any curve, kept up to date through appends and edits", () => {
+  const a = emptyCurve();
+  const b = emptyCurve();
+  setPoint(a, 1, 0.5);
+  setPoint(b, 1, 0.7);
+  const bound = createShownBound(1);
+  assert.equal(bound([a, b]), 0.5);
+  setPoint(b, 2, 0.3);
+  assert.equal(bound([a, b]), 0.3, "an appended point");
+  setPoint(b, 2, 0.6);
+  assert.equal(bound([a, b]), 0.5, "a step reported again replaces its value");
+  assert.equal(createShownBound(-1)([a, b]), -0.7, "maximize: values times −1");
+  assert.equal(bound([]), Infinity);
+});
+
+test("predictions never go past the bound: a steep straight drop is not extrapolated below what was shown", () => {
+  const fit = fitDecay([1, 2, 3, 4], [0.4, 0.3, 0.2, 0.1]) as DecayFit;
+  assert.ok(predicted(fit, 27) < 0, "unbounded, the decay's floor is below 0");
+  assert.equal(predicted(fit, 27, 0.1), 0.1);
+  assert.equal(optimistic(fit, 0.05, 27, 0.1), 0.1);
+  assert.equal(predicted(fitDecay([1, 2, 3], [0.5, 0.5, 0.5]) as DecayFit, 27, 0.1), 0.5, "a bound below the prediction changes nothing");
 });

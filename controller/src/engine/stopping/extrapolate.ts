@@ -100,24 +100,50 @@ export function fitDecay(steps: readonly number[], values: readonly number[]): D
   return fit;
 }
 
-/** The best fit's value at step `horizon`: the most likely outcome. */
-export function predicted(fit: DecayFit, horizon: number): number {
-  return valueAt(fit, fit.best, horizon);
+/**
+ * The best fit's value at step `horizon`: the most likely outcome, but never better than `bound` (the best
+ * value any curve of the job has shown): a decay fitted to a steep start can have its floor below anything a
+ * loss can take, and no learning curve has yet justified that.
+ */
+export function predicted(fit: DecayFit, horizon: number, bound = -Infinity): number {
+  return Math.max(bound, valueAt(fit, fit.best, horizon));
 }
 
 /**
  * The most hopeful value at the horizon among fits whose squared error is within `noise²` of the best one:
- * the one-standard-error end of the profile-likelihood interval over τ, with `noise` the points' noise.
+ * the one-standard-error end of the profile-likelihood interval over τ, with `noise` the points' noise;
+ * bounded by `bound` like `predicted`.
  */
-export function optimistic(fit: DecayFit, noise: number, horizon: number): number {
+export function optimistic(fit: DecayFit, noise: number, horizon: number, bound = -Infinity): number {
   const allowed = (fit.sse[fit.best] ?? 0) + noise * noise;
-  let low = predicted(fit, horizon);
+  let low = valueAt(fit, fit.best, horizon);
   fit.sse.forEach((e, i) => {
     if (e > allowed) return;
     const v = valueAt(fit, i, horizon);
     if (v < low) low = v;
   });
-  return low;
+  return Math.max(bound, low);
+}
+
+/**
+ * The best value (times `sign`, lowest) shown by any of the curves: the bound of every extrapolation.
+ * Each curve's best is kept and extended by the points appended since (recomputed only after an edit), so a
+ * judgment costs one look per curve.
+ */
+export function createShownBound(sign: 1 | -1): (curves: Iterable<Curve>) => number {
+  const best = new WeakMap<Curve, { edits: number; points: number; min: number }>();
+  return (curves) => {
+    let bound = Infinity;
+    for (const curve of curves) {
+      let hit = best.get(curve);
+      if (!hit || hit.edits !== curve.edits) hit = { edits: curve.edits, points: 0, min: Infinity };
+      for (let i = hit.points; i < curve.steps.length; i++) hit.min = Math.min(hit.min, sign * (curve.values.get(curve.steps[i] ?? 0) ?? Infinity));
+      hit.points = curve.steps.length;
+      best.set(curve, hit);
+      bound = Math.min(bound, hit.min);
+    }
+    return bound;
+  };
 }
 
 /** The noise of a job's reports: residual RMS pooled over fits with points to spare (0 when none has). */

@@ -133,3 +133,16 @@ test("compare prediction: a trial stops when even its optimistic extrapolation i
     reason: "median: val_loss by step 4 extrapolates to at best 0.5783 at step 6, above the median 0.4384 of 6 other trials that reached step 4, judged the same way",
   });
 });
+
+test("compare prediction: extrapolations are bounded by the best value any curve has shown", () => {
+  // Five completed trials that ended at 0.2; straight drops at step 4 fit decays whose floors lie below 0.
+  const history = [0, 1, 2, 3, 4].map((i): TrialHistory => ({ trial: `p${i}`, curve: curve([0.8, 0.6, 0.4, 0.3, 0.25, 0.2]), state: "completed" }));
+  const st = createStopper({ algorithm: { name: "median" }, direction: "minimize", metric: "val_loss" }, history);
+  const steep = [0.5, 0.4, 0.3, 0.2].map((v, i) => st.report("steep", i + 1, v));
+  assert.deepEqual(steep.map((d) => d.action), ["continue", "continue", "continue", "continue"]);
+  const slow = [0.9, 0.88, 0.86, 0.84].map((v, i) => st.report("slow", i + 1, v));
+  const d = slow[3];
+  const med = Number(/the median (-?[\d.e-]+)/.exec(d?.action === "stop" ? d.reason : "")?.[1]);
+  assert.equal(d?.action, "stop");
+  assert.ok(med >= 0.2, `the median of bounded extrapolations is no better than the best shown (0.2), got ${med}`);
+});

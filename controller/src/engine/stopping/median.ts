@@ -1,7 +1,7 @@
 import { upperBound } from "./curve.ts";
-import { createFitCache, optimistic, pooledNoise, predicted, type DecayFit } from "./extrapolate.ts";
+import { createFitCache, createShownBound, optimistic, pooledNoise, predicted, type DecayFit } from "./extrapolate.ts";
 import { fmt } from "../format.ts";
-import { CONTINUE, type SignedMetric, type Rule, type TrialRecord } from "./rule.ts";
+import { CONTINUE, liveCurves, type SignedMetric, type Rule, type TrialRecord } from "./rule.ts";
 import type { MedianSettings } from "../../api/stopping-settings.ts";
 
 /** Prefix sums of one completed curve, so its running average up to any step is a binary search away. */
@@ -26,14 +26,16 @@ export function median(values: readonly number[]): number {
  * completed trials, of each one's average of its values at steps ≤ t; only completed trials count, because a
  * stopped trial's truncated curve would bias the running averages towards its poor early values. With
  * `compare: prediction` every trial's values up to t are extrapolated to the furthest step any trial reported
- * (a better extrapolation replaces its best value), and the trial is stopped when even its optimistic
- * extrapolation is worse than the median of those of the other trials that reached t; trials stopped after t
- * count too, as their curves up to t are whole. A true median, not a mean.
+ * (a better extrapolation replaces its best value; none is better than the best value any curve has shown),
+ * and the trial is stopped when even its optimistic extrapolation is worse than the median of those of the
+ * other trials that reached t; trials stopped after t count too, as their curves up to t are whole. A true
+ * median, not a mean.
  */
 export function createMedianRule(settings: MedianSettings, objective: SignedMetric): Rule {
   const { minTrials, startStep, interval } = settings;
   const prefixes = new WeakMap<TrialRecord, Prefix>();
   const fitOf = createFitCache(objective.sign);
+  const shownBound = createShownBound(objective.sign);
 
   const prefixOf = (rec: TrialRecord): Prefix => {
     const cached = prefixes.get(rec);
@@ -72,6 +74,7 @@ export function createMedianRule(settings: MedianSettings, objective: SignedMetr
   const judgeByPrediction = (trial: TrialRecord, t: number, trials: ReadonlyMap<string, TrialRecord>) => {
     let horizon = t;
     for (const rec of trials.values()) if (rec.state !== "failed") horizon = Math.max(horizon, rec.curve.steps[rec.curve.steps.length - 1] ?? 0);
+    const bound = shownBound(liveCurves(trials));
     const scores: number[] = [];
     const fits: DecayFit[] = [];
     for (const rec of trials.values()) {
@@ -80,7 +83,7 @@ export function createMedianRule(settings: MedianSettings, objective: SignedMetr
       if (best === undefined) continue;
       const fit = fitOf(rec.curve, t);
       if (fit) fits.push(fit);
-      scores.push(fit ? Math.min(best, predicted(fit, horizon)) : best);
+      scores.push(fit ? Math.min(best, predicted(fit, horizon, bound)) : best);
     }
     if (scores.length < minTrials) return CONTINUE;
     const med = median(scores);
@@ -88,7 +91,7 @@ export function createMedianRule(settings: MedianSettings, objective: SignedMetr
     if (ownBest === undefined) return CONTINUE;
     const ownFit = fitOf(trial.curve, t);
     if (ownFit) fits.push(ownFit);
-    const hope = ownFit ? Math.min(ownBest, optimistic(ownFit, pooledNoise(fits), horizon)) : ownBest;
+    const hope = ownFit ? Math.min(ownBest, optimistic(ownFit, pooledNoise(fits), horizon, bound)) : ownBest;
     if (hope <= med) return CONTINUE;
     const what = ownFit ? `${objective.metric} by step ${t} extrapolates to at best ${fmt(objective.sign * hope)} at step ${horizon}` : `best ${objective.metric} ${fmt(objective.sign * hope)} by step ${t}`;
     return {

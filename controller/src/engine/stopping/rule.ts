@@ -27,3 +27,8 @@ export interface SignedMetric {
 }
 
 export const CONTINUE: Decision = Object.freeze({ action: "continue" });
+
+/** The curves of the trials that have not failed: what the job has shown so far. */
+export function* liveCurves(trials: ReadonlyMap<string, TrialRecord>): Generator<Curve> {
+  for (const rec of trials.values()) if (rec.state !== "failed") yield rec.curve;
+}

@@ -1,5 +1,18 @@
-import { createStopper, type StopperConfigInput } from "../../controller/src/engine/stopping/index.ts";
-import type { Job } from "./families.ts";
+/** Replays of whole learning curves through a stopper: what a rule would have stopped and what that cost (pure). */
+import { createStopper } from "./stopper.ts";
+import type { StopperConfigInput } from "./settings.ts";
+
+/** One trial's full learning curve (value at steps 1..n), as if it had never been stopped. */
+export interface FullCurve {
+  trial: string;
+  values: number[];
+}
+
+/** Trials to replay: what the objective's direction is and every trial's full curve. */
+export interface CurveSet {
+  direction: "minimize" | "maximize";
+  curves: readonly FullCurve[];
+}
 
 /** What one replay of a job under one rule cost and found. */
 export interface Outcome {
@@ -21,7 +34,8 @@ export function objectiveOf(values: readonly number[], direction: "minimize" | "
   return direction === "minimize" ? Math.min(...finite) : Math.max(...finite);
 }
 
-function better(a: number, b: number, direction: "minimize" | "maximize"): boolean {
+/** Whether objective `a` beats `b` (a NaN `b` is beaten by any number). */
+export function better(a: number, b: number, direction: "minimize" | "maximize"): boolean {
   if (Number.isNaN(b)) return !Number.isNaN(a);
   return direction === "minimize" ? a < b : a > b;
 }
@@ -30,7 +44,7 @@ function better(a: number, b: number, direction: "minimize" | "maximize"): boole
  * Replays a job as the controller would run it: `parallel` trials at a time, in trial order; every running
  * trial reports one epoch per tick, a stopped or finished trial frees its slot for the next one.
  */
-export function replay(job: Job, algorithm: StopperConfigInput["algorithm"], parallel: number): Outcome {
+export function replayLockstep(job: CurveSet, algorithm: StopperConfigInput["algorithm"], parallel: number): Outcome {
   const st = createStopper({ algorithm, direction: job.direction });
   const running: { index: number; epoch: number }[] = [];
   let next = 0;
