@@ -7,6 +7,7 @@ import { MetricsCollector, collectorTemplateProblem } from "./metrics-collector.
 import { Condition, GROUP_VERSION, JOB_NAME_RULES, ObjectMeta, jobNameProblem } from "./meta.ts";
 import { SearchSpec } from "./search-settings.ts";
 import { EarlyStoppingSpec } from "./stopping-settings.ts";
+import { WARM_START_RULES, WarmStartStatus, selfWarmStartProblem } from "./warm-start.ts";
 
 /** What the user asks for: the search space, objective, algorithms, budget and the trial template (a Pod or a resource). */
 export const TuningJobSpec = z
@@ -107,6 +108,7 @@ export const TuningJobStatus = z.object({
   retries: z.int().min(0).optional().meta({ description: "Trial attempts retried after infrastructure failures (eviction, preemption, a lost node, OOM), over all trials." }),
   progress: z.string().optional().meta({ description: "Finished trials / maxTrials, for kubectl get." }),
   bestTrial: BestTrial.optional(),
+  warmStart: WarmStartStatus.optional(),
   startTime: z.string().optional(),
   completionTime: z.string().optional(),
 });
@@ -123,7 +125,11 @@ export const TuningJob = z
     spec: TuningJobSpec,
     status: TuningJobStatus.optional(),
   })
-  .meta({ "x-kubernetes-validations": JOB_NAME_RULES });
+  .superRefine((job, ctx) => {
+    const self = selfWarmStartProblem(job.metadata.name, job.spec.search.warmStart);
+    if (self) ctx.addIssue({ code: "custom", path: ["spec", "search", "warmStart", "jobs", self.index], message: self.message });
+  })
+  .meta({ "x-kubernetes-validations": [...JOB_NAME_RULES, ...WARM_START_RULES] });
 
 export type TuningJobSpec = z.infer<typeof TuningJobSpec>;
 export type TuningJobStatus = z.infer<typeof TuningJobStatus>;

@@ -2,6 +2,8 @@ import type { TuningJobSpec } from "../api/tuningjob.ts";
 import { createStopper, stopperConfigFromSpec, type Stopper, type TrialHistory } from "./stopping/index.ts";
 import { createOptimizer, type HistoryEntry, type Optimizer } from "./search/index.ts";
 import { isFinished, type TrialView } from "./job.ts";
+import type { WarmObservation } from "../api/warm-start.ts";
+import { warmHistory } from "./warm-start.ts";
 
 /** Options for a tuner; `trials` rebuilds one from stored trials. */
 export interface TunerOptions {
@@ -20,6 +22,11 @@ export interface TunerOptions {
    * with this reason when it exits.
    */
   stops?: Readonly<Record<string, string>>;
+  /**
+   * Finished trials of earlier jobs (warm start, engine/warm-start.ts): told to the optimizer before the
+   * job's own trials, as if suggested before them. They are not this job's trials and never count towards its budget.
+   */
+  warm?: readonly WarmObservation[];
 }
 
 /** A tuner's bookkeeping, as rebuilt from stored trials (empty for a new job). */
@@ -56,12 +63,13 @@ export function restore(options: TunerOptions): Restored {
   const optimizer: Optimizer = createOptimizer(
     { parameters: spec.parameters, objective, algorithm: { name: spec.search.algorithm, settings: spec.search.settings ?? {} }, seed: spec.search.seed ?? 0 },
     [
+      ...warmHistory(options.warm ?? []),
       ...finished.map((t): HistoryEntry =>
         t.phase === "Failed" || t.value === undefined ? { id: t.name, params: t.params, failed: true } : { id: t.name, params: t.params, value: t.value },
       ),
       ...unfinished.map((t): HistoryEntry => ({ id: t.name, params: t.params, pending: true })),
     ],
-    { suggestionsMade: nextIndex },
+    { suggestionsMade: (options.warm?.length ?? 0) + nextIndex },
   );
   const keep = options.unfinished === "keep";
   const stoppedBefore = new Map(keep ? Object.entries(options.stops ?? {}) : []);
