@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { checkConditions } from "./conditions.ts";
 
 /** A C identifier: letters, digits and underscores, not starting with a digit. */
 export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -72,6 +73,17 @@ const VALUE_SET = { "x-kubernetes-list-type": "set" };
 
 const finite = z.number({ error: "must be a finite number" }).finite({ error: "must be a finite number" });
 
+/** `when: { parameter, in }`: the parameter is active only while `parameter` is active and takes one of the `in` values. */
+export const When = z
+  .object({
+    parameter: name,
+    in: z
+      .array(z.union([z.string().min(1, { error: "must not be empty" }).max(MAX_CATEGORICAL_CHARS), finite], { error: "must be a string or a finite number" }))
+      .min(1, { error: "must list at least one value" })
+      .max(64, { error: "must list at most 64 values" }),
+  })
+  .strict();
+
 /** A numeric range parameter: double or int share their fields and rules. */
 function rangeParameter<T extends "double" | "int">(type: T) {
   return z
@@ -82,6 +94,7 @@ function rangeParameter<T extends "double" | "int">(type: T) {
       max: finite,
       step: finite.optional(),
       scale: scale.default("linear"),
+      when: When.optional(),
     })
     .strict()
     .superRefine(checkRange);
@@ -95,6 +108,7 @@ export const CategoricalParameter = z
     name,
     type: z.literal("categorical"),
     values: z.array(z.string().min(1, { error: "must not be empty" }).max(MAX_CATEGORICAL_CHARS, { error: `must be at most ${MAX_CATEGORICAL_CHARS} characters` })).min(1, { error: "must list at least one value" }).max(256).meta(VALUE_SET),
+    when: When.optional(),
   })
   .strict()
   .superRefine((p, ctx) => checkUnique(p.values, ctx));
@@ -104,6 +118,7 @@ export const DiscreteParameter = z
     name,
     type: z.literal("discrete"),
     values: z.array(finite).min(1, { error: "must list at least one value" }).max(256).meta(VALUE_SET),
+    when: When.optional(),
   })
   .strict()
   .superRefine((p, ctx) => checkUnique(p.values, ctx));
@@ -115,7 +130,7 @@ export const Parameter = z
   })
   .meta({ "x-kubernetes-validations": PARAMETER_RULES });
 
-/** The search space: a non-empty list of parameters with unique names. */
+/** The search space: a non-empty list of parameters with unique names whose conditions (`when`) can all hold. */
 export const Parameters = z
   .array(Parameter)
   .min(1, { error: "must declare at least one parameter" })
@@ -125,6 +140,7 @@ export const Parameters = z
       if (seen.has(p.name)) ctx.addIssue({ code: "custom", path: [i, "name"], message: `duplicate parameter name "${p.name}"` });
       seen.add(p.name);
     });
+    checkConditions(ps, ctx);
   });
 
 export type Parameter = z.infer<typeof Parameter>;

@@ -1,5 +1,8 @@
 import type { Parameter, Params, ParamValue } from "../../api/parameters.ts";
 
+/** Which parameters of a point are active (conditional parameters, `when`), and the point without the inactive ones. */
+export { activeNames, isConditional, prune } from "../../api/conditions.ts";
+
 /**
  * How one parameter looks in the unit cube:
  * - "continuous": any value in [0, 1] (double without step, log-aware);
