@@ -2,7 +2,7 @@ import { z } from "zod";
 import { Parameters } from "./parameters.ts";
 import { Objective } from "./objective.ts";
 import { Budget } from "./budget.ts";
-import { TrialTemplate, isResourceTemplate, paramReferences } from "./template.ts";
+import { TrialTemplate, conditionalReferenceProblem, isResourceTemplate, paramReferences } from "./template.ts";
 import { MetricsCollector, collectorTemplateProblem } from "./metrics-collector.ts";
 import { Condition, GROUP_VERSION, JOB_NAME_RULES, ObjectMeta, jobNameProblem } from "./meta.ts";
 import { SearchSpec } from "./search-settings.ts";
@@ -53,6 +53,8 @@ export const TuningJobSpec = z
           message: `references \${params.${ref.name}}, but no parameter "${ref.name}" is declared in spec.parameters`,
         });
       }
+      const conditional = conditionalReferenceProblem(spec.parameters, ref);
+      if (conditional) ctx.addIssue({ code: "custom", path: ref.path, message: conditional });
     }
   })
   .meta({
@@ -60,6 +62,10 @@ export const TuningJobSpec = z
       {
         rule: "self.parameters.all(p, self.parameters.exists_one(q, q.name == p.name))",
         message: "parameter names must be unique",
+      },
+      {
+        rule: "self.parameters.all(p, !has(p.when) || self.parameters.exists(q, q.name == p.when.parameter))",
+        message: "when.parameter must name a declared parameter",
       },
       {
         rule: "self.search.algorithm != 'grid' || self.parameters.all(p, p.type != 'double' || has(p.step))",

@@ -1,6 +1,6 @@
 /** Warm start: `spec.search.warmStart` names earlier jobs whose finished trials seed the search, and the status that records them. */
 import { z } from "zod";
-import { jobNameProblem } from "./meta.ts";
+import { JOB_NAME_PATTERN, MAX_JOB_NAME_LENGTH } from "./meta.ts";
 
 /** Most jobs one job may warm-start from. */
 export const MAX_WARM_JOBS = 16;
@@ -11,10 +11,11 @@ export const MAX_WARM_JOBS = 16;
  */
 export const MAX_WARM_OBSERVATIONS = 1000;
 
-const jobName = z.string().superRefine((name, ctx) => {
-  const problem = jobNameProblem(name);
-  if (problem) ctx.addIssue({ code: "custom", message: `must name a TuningJob in this namespace: ${problem}` });
-});
+// Pattern and length as a TuningJob's own name (meta.ts), so the CRD checks them too.
+const jobName = z
+  .string()
+  .regex(JOB_NAME_PATTERN, { error: "must name a TuningJob in this namespace: a DNS label (lowercase letters, digits and '-', starting and ending with a letter or digit)" })
+  .max(MAX_JOB_NAME_LENGTH, { error: `must name a TuningJob in this namespace: at most ${MAX_JOB_NAME_LENGTH} characters` });
 
 /** `spec.search.warmStart`: earlier TuningJobs of the same namespace whose finished trials seed this job's search. */
 export const WarmStart = z

@@ -145,3 +145,17 @@ test("raising maxTrials of a finished job continues the numbering and the search
   const again = (await extended.next()).find((a) => a.type === "end");
   assert.equal(again?.type === "end" && again.end.message.startsWith("all 6 trials finished"), true);
 });
+
+test("with conditional parameters a trial needs its active parameters only; inactive ones it carries are dropped", () => {
+  const s = spec({
+    parameters: [
+      { name: "opt", type: "categorical", values: ["adam", "sgd"] },
+      { name: "momentum", type: "double", min: 0, max: 0.99, when: { parameter: "opt", in: ["sgd"] } },
+    ],
+  });
+  assert.equal(paramsProblem(s.parameters, { opt: "adam" }), null);
+  assert.equal(paramsProblem(s.parameters, { opt: "sgd" }), 'parameter "momentum" is missing (it is active when opt is one of ["sgd"])');
+  assert.equal(paramsProblem(s.parameters, { opt: "sgd", momentum: 1.5 }), 'parameter "momentum" = 1.5 is above its max 0.99');
+  const sel = selectWarm(s, [{ job: "old", metric: "loss", trials: [{ name: "old-00000", index: 0, params: { opt: "adam", momentum: 0.5 }, phase: "Succeeded", value: 1 }] }]);
+  assert.deepEqual(sel.observations, [{ trial: "old-00000", params: { opt: "adam" }, value: 1 }]);
+});

@@ -7,6 +7,7 @@ import type { TuningJobSpec } from "../api/tuningjob.ts";
 import { MAX_WARM_OBSERVATIONS, type WarmObservation } from "../api/warm-start.ts";
 import type { HistoryEntry } from "./search/index.ts";
 import type { TrialView } from "./job.ts";
+import { activeNames, prune } from "../api/conditions.ts";
 
 /** An earlier job as warm start reads it: the metric it optimized and its trials. */
 export interface WarmSource {
@@ -42,19 +43,26 @@ function valueProblem(p: Parameter, v: Params[string]): string | null {
   }
 }
 
-/** Why a trial's parameters do not fit the declared parameters (a missing, unknown or out-of-domain one), or null when they do. */
+/**
+ * Why a trial's parameters do not fit the declared parameters (an unknown one, a missing active one, or
+ * a value outside its domain), or null when they do. A declared parameter that is inactive at this
+ * point (`when`) may be present: selectWarm drops it (prune), as this job's trials never carry it.
+ */
 export function paramsProblem(parameters: readonly Parameter[], params: Params): string | null {
   const declared = new Set(parameters.map((p) => p.name));
   const unknown = Object.keys(params).find((k) => !declared.has(k));
   if (unknown !== undefined) return `parameter "${unknown}" is not declared in this job`;
+  const active = activeNames(parameters, params);
   for (const p of parameters) {
     const v = params[p.name];
-    if (v === undefined) return `parameter "${p.name}" is missing`;
+    if (!active.has(p.name)) continue;
+    if (v === undefined) return `parameter "${p.name}" is missing${p.when ? ` (it is active when ${p.when.parameter} is one of ${show(p.when.in)})` : ""}`;
     const problem = valueProblem(p, v);
     if (problem) return `parameter "${p.name}" = ${problem}`;
   }
   return null;
 }
+
 
 /**
  * The observations warm start takes from `sources`, in the order the jobs are named and, within a job,
@@ -83,7 +91,7 @@ export function selectWarm(spec: Pick<TuningJobSpec, "parameters" | "objective">
       const problem = paramsProblem(spec.parameters, t.params);
       if (problem) skip(`${t.name}: ${problem}`);
       else if (observations.length >= MAX_WARM_OBSERVATIONS) skip(`${t.name}: more than ${MAX_WARM_OBSERVATIONS} warm observations`);
-      else observations.push({ trial: t.name, params: { ...t.params }, value: t.value as number });
+      else observations.push({ trial: t.name, params: prune(spec.parameters, t.params), value: t.value as number });
     }
   }
   return { observations, skipped, ...(skippedReason !== undefined ? { skippedReason } : {}) };
