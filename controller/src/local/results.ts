@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { join } from "node:path";
 import { z } from "zod";
 import { TuningJobSpec } from "../api/tuningjob.ts";
+import { WarmStartStatus } from "../api/warm-start.ts";
 import { CurvePoint, TRIAL_PHASES } from "../api/trial.ts";
 import type { TrialView, JobEnd } from "../engine/job.ts";
 
@@ -42,6 +43,8 @@ export const Results = z.object({
   finishedAt: z.string().optional(),
   trials: z.array(TrialResult),
   best: z.object({ name: z.string(), params: ParamsRecord, value: z.number() }).nullable(),
+  /** What spec.search.warmStart took from earlier runs, recorded so that --resume tells the search the same. */
+  warmStart: WarmStartStatus.optional(),
 });
 export type Results = z.infer<typeof Results>;
 
@@ -51,7 +54,7 @@ const OUTCOME_OF: Partial<Record<TrialView["phase"], TrialOutcome>> = { Succeede
 export type TrialTimes = Map<string, { startedAt?: string; finishedAt?: string }>;
 
 /** Builds the results document from the tuner's view of the job. */
-export function resultsOf(args: { job: string; spec: TuningJobSpec; trials: readonly TrialView[]; best: TrialView | undefined; end: JobEnd | null; startedAt: string; finishedAt?: string; times: TrialTimes }): Results {
+export function resultsOf(args: { job: string; spec: TuningJobSpec; trials: readonly TrialView[]; best: TrialView | undefined; end: JobEnd | null; startedAt: string; finishedAt?: string; times: TrialTimes; warmStart?: WarmStartStatus }): Results {
   return {
     kubetune: 1,
     job: args.job,
@@ -73,6 +76,7 @@ export function resultsOf(args: { job: string; spec: TuningJobSpec; trials: read
       ...args.times.get(t.name),
     })),
     best: args.best && args.best.value !== undefined ? { name: args.best.name, params: args.best.params, value: args.best.value } : null,
+    ...(args.warmStart ? { warmStart: args.warmStart } : {}),
   };
 }
 

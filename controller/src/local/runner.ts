@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { MetricMessage } from "../api/metrics.ts";
 import type { Params } from "../api/parameters.ts";
 import type { TuningJobSpec } from "../api/tuningjob.ts";
+import type { WarmStartStatus } from "../api/warm-start.ts";
 import { createTuner, type Action, type TrialExit, type Tuner } from "../engine/tuner.ts";
 import { isFinished, type JobEnd, type TrialView } from "../engine/job.ts";
 import { resultsOf, saveResults, trialViewsOf, type TrialOutcome, type Results, type TrialTimes } from "./results.ts";
@@ -31,6 +32,8 @@ export interface RunOptions {
   cwd: string;
   /** A previous run of the same job to continue. */
   resume?: Results;
+  /** Trials of earlier runs the search is told first (spec.search.warmStart; local/warm-runs.ts); saved in results.json. */
+  warm?: WarmStartStatus;
   /** How long a trial has to stop after a stop request before SIGTERM. */
   graceMs: number;
   /** The environment trial processes inherit. */
@@ -135,7 +138,7 @@ export function startRun(options: RunOptions): RunHandle {
   const startTrial = options.startTrial ?? startTrialProcess;
   const now = options.now ?? (() => new Date());
   mkdirSync(join(dir, "logs"), { recursive: true });
-  const tuner = createTuner({ job, spec, ...(options.resume ? { trials: trialViewsOf(options.resume) } : {}) });
+  const tuner = createTuner({ job, spec, ...(options.resume ? { trials: trialViewsOf(options.resume) } : {}), ...(options.warm ? { warm: options.warm.observations } : {}) });
   const startedAt = options.resume?.startedAt ?? now().toISOString();
   const times: TrialTimes = new Map(options.resume?.trials.map((t) => [t.name, { ...(t.startedAt ? { startedAt: t.startedAt } : {}), ...(t.finishedAt ? { finishedAt: t.finishedAt } : {}) }]) ?? []);
   const processes = new Map<string, TrialProcess>();
@@ -148,7 +151,7 @@ export function startRun(options: RunOptions): RunHandle {
   const done = deferred<Results>();
 
   const save = (): Results => {
-    const r = resultsOf({ job, spec, trials: tuner.trials(), best: tuner.best(), end: tuner.ended(), startedAt, ...(finishedAt ? { finishedAt } : {}), times });
+    const r = resultsOf({ job, spec, trials: tuner.trials(), best: tuner.best(), end: tuner.ended(), startedAt, ...(finishedAt ? { finishedAt } : {}), times, ...(options.warm ? { warmStart: options.warm } : {}) });
     saveResults(dir, r);
     return r;
   };
