@@ -78,9 +78,10 @@ export function createJobReconciler(d: Deps, jobs: Jobs): (key: string) => Promi
     let rt = jobs.runtimes.get(key);
     // A job deleted and re-created under the same name starts afresh.
     if (rt && rt.uid !== job.metadata.uid) rt = undefined;
-    // An edited job whose engine is over (every trial finished) is judged from its status, as after a restart (extend.ts).
-    if (rt && (job.metadata.generation ?? 0) !== rt.generation && (rt.fatal || rt.tuner.ended()) && rt.tuner.trials().every((v) => isFinished(v.phase))) {
-      job.status = { ...(job.status ?? {}), ...(rt.jobWritten ?? {}) };
+    // An edited job whose end is written and every trial finished is judged from its status, as after a restart (extend.ts).
+    const over = rt?.jobWritten?.phase === "Succeeded" || rt?.jobWritten?.phase === "Failed";
+    if (rt && over && (job.metadata.generation ?? 0) !== rt.generation && rt.tuner.trials().every((v) => isFinished(v.phase))) {
+      job.status = { ...(job.status ?? {}), ...rt.jobWritten };
       jobs.runtimes.delete(key);
       rt = undefined;
     }
