@@ -805,3 +805,16 @@ test("other edits of a finished job are ignored with one Event saying why: a job
   assert.match(d.calls.eventLog.find((e) => e.reason === "EditIgnored")?.message ?? "", /budget.maxTrials \(1\) is not above the 1 trials it has run/);
   assert.equal(jobStatus(d, "j").phase, "Succeeded");
 });
+
+test("two jobs warm-starting from each other wait, and the wait says it is a cycle", async () => {
+  const c = fakeCluster();
+  putJob(c.store, "a", 1, { search: { algorithm: "random", seed: 1, warmStart: { jobs: ["b"] } } });
+  putJob(c.store, "b", 1, { search: { algorithm: "random", seed: 1, warmStart: { jobs: ["a"] } } });
+  const r = c.reconciler();
+  await r.reconcile("ns/a");
+  await r.reconcile("ns/b");
+  assert.equal(c.store.trials.size, 0);
+  const waits = c.calls.eventLog.filter((e) => e.reason === "WarmStartWaiting").map((e) => [e.name, e.message]);
+  assert.equal(waits.length, 2);
+  for (const [, message] of waits) assert.match(message ?? "", /it warm-starts from this job in turn, so neither can start/);
+});

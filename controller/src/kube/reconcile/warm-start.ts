@@ -21,18 +21,25 @@ export type WarmReady = { ok: true; observations: readonly WarmObservation[] } |
 
 const EarlierJob = z.looseObject({
   metadata: z.looseObject({ uid: z.string() }),
-  spec: z.looseObject({ objective: z.looseObject({ metric: z.string() }) }),
+  spec: z.looseObject({
+    objective: z.looseObject({ metric: z.string() }),
+    search: z.looseObject({ warmStart: z.looseObject({ jobs: z.array(z.string()) }).optional() }).optional(),
+  }),
   status: z.looseObject({ phase: z.string().optional() }).optional(),
 });
 
 /** The earlier jobs as warm start reads them, or why the job must wait for them. */
-function readSources(d: Deps, namespace: string, names: readonly string[]): { sources: WarmSource[] } | { wait: string } {
+function readSources(d: Deps, namespace: string, self: string, names: readonly string[]): { sources: WarmSource[] } | { wait: string } {
   const sources: WarmSource[] = [];
   for (const name of names) {
     const parsed = EarlierJob.safeParse(d.jobs.get(namespace, name));
     if (!parsed.success) return { wait: `TuningJob "${name}" (spec.search.warmStart.jobs) does not exist in namespace ${namespace}; waiting for it (check the name if it never comes)` };
     const phase = parsed.data.status?.phase;
-    if (phase !== "Succeeded" && phase !== "Failed") return { wait: `TuningJob "${name}" (spec.search.warmStart.jobs) has not finished (phase ${phase ?? "Pending"}); waiting for it, as its trials seed this job` };
+    if (phase !== "Succeeded" && phase !== "Failed") {
+      // Two jobs warm-starting from each other would wait for ever: say so.
+      const cycle = parsed.data.spec.search?.warmStart?.jobs.includes(self) ? `; it warm-starts from this job in turn, so neither can start: delete one and re-create it without the other in spec.search.warmStart` : "";
+      return { wait: `TuningJob "${name}" (spec.search.warmStart.jobs) has not finished (phase ${phase ?? "Pending"}); waiting for it, as its trials seed this job${cycle}` };
+    }
     const stored = ownedTrials(d, namespace, name, parsed.data.metadata.uid);
     const order = finishedOrder(stored);
     const trials = stored.map((t) => {
@@ -87,7 +94,7 @@ export async function warmStartOf(d: Deps, job: JobObject, said: Map<string, str
     if (fitting.length < recorded.observations.length) d.log.warn("ignoring recorded warm observations that do not fit the job", { namespace: job.metadata.namespace, job: job.metadata.name, dropped: recorded.observations.length - fitting.length });
     return { ok: true, observations: fitting };
   }
-  const read = readSources(d, job.metadata.namespace, names);
+  const read = readSources(d, job.metadata.namespace, job.metadata.name, names);
   if ("wait" in read) {
     await sayWaiting(d, job, read.wait, said);
     return { ok: false, requeueAfterMs: WAIT_MS };
