@@ -23,6 +23,7 @@ const RunFlags = z.object({
   resume: z.string().optional(),
   runs: z.string().min(1, { error: "--runs must name a directory" }).default("kubetune-runs"),
   nats: z.string().regex(/^(nats|tls|ws|wss):\/\//, { error: "--nats must be a URL like nats://127.0.0.1:4222" }).optional(),
+  order: z.enum(["trial", "arrival"], { error: '--order must be "trial" (reproducible) or "arrival"' }).default("trial"),
   quiet: z.boolean().default(false),
   json: z.boolean().default(false),
 });
@@ -36,7 +37,7 @@ export interface Terminal {
   write(text: string): void;
 }
 
-const USAGE = "usage: kubetune run <job.yaml> [--parallel N] [--out DIR] [--seed S] [--resume DIR] [--runs DIR] [--nats URL] [--grace SECONDS] [--quiet | --json]";
+const USAGE = "usage: kubetune run <job.yaml> [--parallel N] [--out DIR] [--seed S] [--resume DIR] [--runs DIR] [--nats URL] [--grace SECONDS] [--order trial|arrival] [--quiet | --json]";
 
 function timestamp(d = new Date()): string {
   return d.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
@@ -47,6 +48,7 @@ const RUN_OPTIONS = {
   parallel: { type: "string" },
   seed: { type: "string" },
   grace: { type: "string" },
+  order: { type: "string" },
   out: { type: "string", short: "o" },
   resume: { type: "string" },
   runs: { type: "string" },
@@ -157,6 +159,7 @@ export async function runCommand(argv: string[], io: Io, term: Terminal): Promis
     ...(resume ? { resume } : {}),
     ...(warm ? { warm } : {}),
     graceMs: f.grace * 1000,
+    order: f.order,
     env: process.env,
     // Our own bins (kubetune-trainer) first: npm links a package's bins for its dependents, not for itself.
     pathDirs: [join(packageRoot, "bin"), join(packageRoot, "node_modules", ".bin"), dirname(process.execPath)],

@@ -33,7 +33,7 @@ function spec(overrides: Record<string, unknown> = {}): TuningJobSpec {
  * Runs a job with fake trial processes and a fake clock (one second per reading). `onStart` plays a
  * trial's part once its process has started; `onStop` its answer to a stop request.
  */
-function fakeRun(s: TuningJobSpec, script: { onStart(t: FakeTrial): void; onStop?(t: FakeTrial): void }) {
+function fakeRun(s: TuningJobSpec, script: { onStart(t: FakeTrial): void; onStop?(t: FakeTrial): void }, order: RunOptions["order"] = "trial") {
   const dir = mkdtempSync(join(tmpdir(), "kubetune-runner-"));
   const trials: FakeTrial[] = [];
   const events: RunEvent[] = [];
@@ -78,6 +78,7 @@ function fakeRun(s: TuningJobSpec, script: { onStart(t: FakeTrial): void; onStop
     dir,
     cwd: dir,
     graceMs: 7000,
+    order,
     env: {},
     pathDirs: [],
     onEvent: (e) => events.push(e),
@@ -121,7 +122,7 @@ test("runs maxTrials trials with the template's command, records each with the c
 });
 
 test("never runs more than parallelTrials at once, and starts the next trial when one exits", { timeout: 30_000 }, async () => {
-  const run = fakeRun(spec({ budget: { maxTrials: 5, parallelTrials: 2, maxFailedTrials: 0 } }), { onStart() {} });
+  const run = fakeRun(spec({ budget: { maxTrials: 5, parallelTrials: 2, maxFailedTrials: 0 } }), { onStart() {} }, "arrival");
   try {
     await until(() => run.trials.length === 2);
     const [first] = run.trials;
@@ -183,4 +184,51 @@ test("a failed trial is recorded with its reason, and failures past maxFailedTri
   } finally {
     run.cleanup();
   }
+});
+
+/** Lets `turns` rounds of the event loop pass: a stand-in for a trial's compute time, counted in turns, not time. */
+async function turns(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+}
+
+/**
+ * Runs a stopping job whose trials report loss = x + 1/step for 6 steps; `pace` says how many loop turns
+ * a trial needs per step, so two paces interleave the parallel trials' output differently.
+ */
+async function pacedRun(order: RunOptions["order"], pace: (trial: number) => number) {
+  const s = spec({
+    search: { algorithm: "random", seed: 11 },
+    budget: { maxTrials: 8, parallelTrials: 3, maxFailedTrials: 0 },
+    earlyStopping: { algorithm: "median", settings: { minTrials: 1, startStep: 2, compare: "prediction" } },
+  });
+  const run = fakeRun(s, {
+    onStart(t) {
+      const index = Number(t.cmd.trial.slice(-5));
+      const x = Number(JSON.parse(t.cmd.env.KUBETUNE_PARAMS ?? "{}").x);
+      void (async () => {
+        for (let step = 1; step <= 6 && t.stops.length === 0; step++) {
+          await turns(pace(index));
+          if (t.stops.length === 0) report(t, step, x + 1 / step);
+        }
+        await turns(1);
+        t.exit(true);
+      })();
+    },
+  }, order);
+  try {
+    const results = await run.handle.done;
+    return results.trials.map((t) => ({ name: t.name, params: t.params, outcome: t.outcome, value: t.value, steps: t.curve.map((p) => p.step) }));
+  } finally {
+    run.cleanup();
+  }
+}
+
+test("in trial order a parallel run repeats exactly however its trials' output interleaves; in arrival order it does not", { timeout: 60_000 }, async () => {
+  const even = (i: number) => 2;
+  const skewed = (i: number) => (i % 2 === 0 ? 9 : 1);
+  const a = await pacedRun("trial", even);
+  const b = await pacedRun("trial", skewed);
+  assert.deepEqual(b, a);
+  assert.ok(a.some((t) => t.outcome === "earlyStopped"), "the scenario stops some trials early");
+  assert.notDeepEqual(await pacedRun("arrival", skewed), await pacedRun("arrival", even), "the two paces make a difference when reports are taken as they arrive");
 });

@@ -11,6 +11,7 @@ import { resultsOf, saveResults, trialViewsOf, type TrialOutcome, type Results, 
 import { startTrialProcess, type TrialCommand, type TrialProcess, type TrialProcessEvents } from "./trial-process.ts";
 import { openNatsChannel, type NatsChannel } from "./nats-channel.ts";
 import { trialCommand } from "./trial-command.ts";
+import { createSequencer, type Sequenced } from "./sequencer.ts";
 
 /** What happens during a local run, for the terminal views and `--json`. */
 export type RunEvent =
@@ -40,6 +41,11 @@ export interface RunOptions {
   env: NodeJS.ProcessEnv;
   /** Directories put first on the trials' PATH (node_modules/.bin, so kubetune-trainer resolves). */
   pathDirs: string[];
+  /**
+   * "trial": reports and exits are taken in an order fixed by trial index and step, so a run repeats
+   * under its seed (a slot may wait for a slower trial to catch up); "arrival": as they come.
+   */
+  order: "trial" | "arrival";
   /** Report over NATS instead of stdout lines (the runner then listens on NATS; see nats-channel.ts). */
   natsUrl?: string;
   onEvent(event: RunEvent): void;
@@ -132,33 +138,64 @@ function takeReport(options: RunOptions, tuner: Tuner, trial: string, m: MetricM
   return actions;
 }
 
-/** Starts a local tuning run: the tuner decides, trials run as child processes, results are saved as they change. */
-export function startRun(options: RunOptions): RunHandle {
+/** The run's record on disk: trial times, results saved as they change, and the trial-finished events. */
+function createRecord(options: RunOptions, tuner: Tuner, now: () => Date) {
   const { job, spec, dir } = options;
-  const startTrial = options.startTrial ?? startTrialProcess;
-  const now = options.now ?? (() => new Date());
   mkdirSync(join(dir, "logs"), { recursive: true });
-  const tuner = createTuner({ job, spec, ...(options.resume ? { trials: trialViewsOf(options.resume) } : {}), ...(options.warm ? { warm: options.warm.observations } : {}) });
   const startedAt = options.resume?.startedAt ?? now().toISOString();
   const times: TrialTimes = new Map(options.resume?.trials.map((t) => [t.name, { ...(t.startedAt ? { startedAt: t.startedAt } : {}), ...(t.finishedAt ? { finishedAt: t.finishedAt } : {}) }]) ?? []);
-  const processes = new Map<string, TrialProcess>();
-  // Over NATS anyone on the server could publish on a trial's subject: each trial signs with a key from
-  // this run's own signing key, which lives only in this process's memory.
-  const signingKey = options.natsUrl ? randomBytes(32) : undefined;
   let finishedAt: string | undefined;
   let bestName: string | undefined = tuner.best()?.name;
-  let settled = false;
-  const done = deferred<Results>();
-
   const save = (): Results => {
     const r = resultsOf({ job, spec, trials: tuner.trials(), best: tuner.best(), end: tuner.ended(), startedAt, ...(finishedAt ? { finishedAt } : {}), times, ...(options.warm ? { warmStart: options.warm } : {}) });
     saveResults(dir, r);
     return r;
   };
+  return {
+    save,
+    launched(name: string): void {
+      times.set(name, { startedAt: now().toISOString() });
+    },
+    /** Tells the tuner a trial exited, shows it and saves. */
+    exited(name: string, exit: TrialExit): void {
+      tuner.exited(name, exit);
+      times.set(name, { ...times.get(name), finishedAt: now().toISOString() });
+      const best = tuner.best();
+      const event = finishedEvent(tuner.trial(name), best, bestName);
+      if (event) {
+        if (best) bestName = best.name;
+        options.onEvent(event);
+      }
+      save();
+    },
+    /** Saves the final results, with the run's finishing time. */
+    finish(): Results {
+      finishedAt = now().toISOString();
+      return save();
+    },
+  };
+}
+
+/** Starts a local tuning run: the tuner decides, trials run as child processes, results are saved as they change. */
+export function startRun(options: RunOptions): RunHandle {
+  const { job, spec, dir } = options;
+  const now = options.now ?? (() => new Date());
+  const tuner = createTuner({ job, spec, ...(options.resume ? { trials: trialViewsOf(options.resume) } : {}), ...(options.warm ? { warm: options.warm.observations } : {}) });
+  const record = createRecord(options, tuner, now);
+  const processes = new Map<string, TrialProcess>();
+  // Over NATS anyone on the server could publish on a trial's subject: each trial signs with a key from
+  // this run's own signing key, which lives only in this process's memory.
+  const signingKey = options.natsUrl ? randomBytes(32) : undefined;
+  let settled = false;
+  let decided = false;
+  const done = deferred<Results>();
+  // Reports and exits reach the tuner in an order fixed by trial index and step, not by arrival.
+  const sequencer = createSequencer<MetricMessage, TrialExit>(options.order === "trial");
 
   let channel: NatsChannel | undefined;
-  /** Asks a trial to stop on every channel it may listen on (stdin, and NATS with --nats). */
+  /** Drops what a trial reports from now on (in trial order) and asks it to stop on every channel it may listen on (stdin, and NATS with --nats). */
   const stopTrial = (name: string, reason: string): void => {
+    sequencer.stopped(name);
     channel?.stop(name, reason);
     processes.get(name)?.stop(reason, options.graceMs);
   };
@@ -169,58 +206,49 @@ export function startRun(options: RunOptions): RunHandle {
       else if (a.type === "stop") {
         options.onEvent({ type: "trial-stopping", trial: a.trial, reason: a.reason });
         stopTrial(a.trial, a.reason);
-      } else {
-        for (const name of a.stop) stopTrial(name, `the job ended: ${a.end.message}`);
-      }
+      } else for (const name of a.stop) stopTrial(name, `the job ended: ${a.end.message}`);
     }
-  };
-
-  const exited = (name: string, exit: TrialExit): void => {
-    processes.delete(name);
-    tuner.exited(name, exit);
-    times.set(name, { ...times.get(name), finishedAt: now().toISOString() });
-    const best = tuner.best();
-    const event = finishedEvent(tuner.trial(name), best, bestName);
-    if (event) {
-      if (best) bestName = best.name;
-      options.onEvent(event);
-    }
-    save();
-    tick();
   };
 
   const launch = (trial: TrialView): void => {
+    sequencer.launch(trial.name, trial.index);
     let cmd;
     try {
       cmd = trialCommand({ ...options, ...(signingKey ? { signingKey } : {}) }, trial);
     } catch (e) {
-      tuner.exited(trial.name, { ok: false, reason: (e as Error).message });
-      // Decide again, as after any exit: the failure may end the job (or free a slot).
-      tick();
+      // Taken like any exit: the failure may end the job (or free a slot).
+      arrived(trial.name, { kind: "exit", exit: { ok: false, reason: (e as Error).message } });
       return;
     }
-    times.set(trial.name, { startedAt: now().toISOString() });
-    const proc = startTrial(cmd, {
+    record.launched(trial.name);
+    const proc = (options.startTrial ?? startTrialProcess)(cmd, {
       onStart: () => {
         tuner.started(trial.name);
         options.onEvent({ type: "trial-started", trial: trial.name, params: trial.params });
       },
       onReport: (m: MetricMessage) => report(trial.name, m),
       onBadReport: (_line, problem) => options.onEvent({ type: "trial-bad-report", trial: trial.name, problem }),
-      onExit: (exit) => exited(trial.name, exit),
+      onExit: (exit) => {
+        processes.delete(trial.name);
+        arrived(trial.name, { kind: "exit", exit });
+      },
     });
     processes.set(trial.name, proc);
   };
 
-  const report = (trial: string, m: MetricMessage): void => apply(takeReport(options, tuner, trial, m));
+  /** A trial's report or exit arrived: the sequencer holds it until its turn. */
+  const arrived = (trial: string, event: Sequenced<MetricMessage, TrialExit>): void => {
+    sequencer.push(trial, event);
+    tick();
+  };
+  const report = (trial: string, m: MetricMessage): void => arrived(trial, { kind: "report", step: m.step, report: m });
 
   /** Ends the run once the job has ended and every trial process has exited: closes NATS, saves, resolves `done`. */
   const settleIfDone = async (): Promise<void> => {
-    if (!tuner.ended() || processes.size > 0 || settled) return;
+    if (!tuner.ended() || processes.size > 0 || !sequencer.idle() || settled) return;
     settled = true;
     await channel?.close();
-    finishedAt = now().toISOString();
-    const r = save();
+    const r = record.finish();
     options.onEvent({ type: "job-finished", end: tuner.ended() as JobEnd, best: r.best, dir });
     done.resolve(r);
   };
@@ -228,13 +256,27 @@ export function startRun(options: RunOptions): RunHandle {
     settled = true;
     done.reject(e);
   };
-  const tick = serialized(async () => apply(await tuner.next()), settleIfDone, (e) => {
+  /** Takes what the sequencer releases; the first pass and every exit are followed by a decision (launches, the end). */
+  const pass = async (): Promise<void> => {
+    if (!decided) {
+      decided = true;
+      apply(await tuner.next());
+    }
+    for (let e = sequencer.next(); e; e = sequencer.next()) {
+      if (e.kind === "report") apply(takeReport(options, tuner, e.trial, e.report));
+      else {
+        record.exited(e.trial, e.exit);
+        apply(await tuner.next());
+      }
+    }
+  };
+  const tick = serialized(pass, settleIfDone, (e) => {
     for (const p of processes.values()) p.terminate(1000);
     fail(e);
   });
 
   options.onEvent({ type: "job-started", job, dir, maxTrials: spec.budget.maxTrials, parallel: spec.budget.parallelTrials, resumed: options.resume?.trials.length ?? 0 });
-  save();
+  record.save();
   openChannel(options, signingKey ?? randomBytes(32), (trial) => processes.has(trial), report).then((c) => {
     channel = c;
     tick();
@@ -244,6 +286,7 @@ export function startRun(options: RunOptions): RunHandle {
     done: done.promise,
     interrupt() {
       apply(tuner.interrupt("interrupted by the user"));
+      sequencer.drain();
       for (const p of processes.values()) p.terminate(options.graceMs);
       tick();
     },

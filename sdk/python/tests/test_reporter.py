@@ -74,6 +74,8 @@ def test_bad_input_is_refused_and_non_finite_values_are_dropped_with_one_warning
     r.final({"accuracy": 0.6})
     with pytest.raises(RuntimeError, match="already called"):
         r.final()
+    with pytest.raises(RuntimeError, match=r"report\(\) after final\(\)"):
+        r.report(3, {"accuracy": 0.7})
     assert [dict(m.metrics) for m in sink.sent] == [{"accuracy": 0.5, "n": 3.0}, {"accuracy": 0.6}, {"accuracy": 0.6}]
     assert warnings == ["metric loss is NaN; non-finite values are not reported", "metric huge is Infinity; non-finite values are not reported"]
 

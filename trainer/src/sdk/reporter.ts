@@ -94,6 +94,7 @@ export function createReporter(opts: { transport: TransportKind; trial: string; 
       return stopReason;
     },
     report(step, metrics) {
+      if (finalSent && !closed) return Promise.reject(new Error("kubetune reporter: report() after final(); final() sends the trial's last report, so report every step before it"));
       const s = Step.safeParse(step);
       if (!s.success) return Promise.reject(new TypeError(`kubetune reporter: ${s.error.issues[0]?.message ?? "bad step"}, got ${String(step)}`));
       let m: Record<string, number>;
@@ -107,7 +108,7 @@ export function createReporter(opts: { transport: TransportKind; trial: string; 
       return enqueue({ trial, step: s.data, metrics: m }).then(nextTurn);
     },
     final(metrics) {
-      if (finalSent) return Promise.reject(new Error("kubetune reporter: final() was already called"));
+      if (finalSent && !closed) return Promise.reject(new Error("kubetune reporter: final() was already called"));
       let m: Record<string, number>;
       try {
         m = metrics === undefined ? lastMetrics : clean(metrics);

@@ -72,6 +72,7 @@ test("bad input is refused, non-finite values are dropped with one warning", asy
   await r.report(2, { loss: Number.POSITIVE_INFINITY, accuracy: 0.6 });
   await r.final({ accuracy: 0.6 });
   await assert.rejects(r.final(), /already called/);
+  await assert.rejects(r.report(3, { accuracy: 0.7 }), /report\(\) after final\(\)/);
   assert.deepEqual(sink.sent.map((m) => m.metrics), [{ accuracy: 0.5 }, { accuracy: 0.6 }, { accuracy: 0.6 }]);
   assert.deepEqual(warnings, ["metric loss is NaN; non-finite values are not reported"]);
 });

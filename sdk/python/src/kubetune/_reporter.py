@@ -86,6 +86,8 @@ class Reporter:
             raise ValueError(f"kubetune reporter: step must be ≥ 0 and ≤ {MAX_STEP}, got {step}")
         clean = self._clean(metrics)
         with self._deliver_lock:
+            if self._final_sent and not self._closed:
+                raise RuntimeError("kubetune reporter: report() after final(); final() sends the trial's last report, so report every step before it")
             self._last_step, self._last_metrics = int(step), clean
             self._send_locked(MetricMessage(self._trial, int(step), clean))
 
