@@ -54,3 +54,10 @@ test("MNIST gets its own defaults, which explicit values still override", () => 
   assert.deepEqual([q.units, q.dropout, q.epochs], [64, 0, 10]);
   assert.equal(parseParams(undefined, ["--dataset=iris"]).units, 64);
 });
+
+test("a conditional parameter absent from KUBETUNE_PARAMS while inactive takes the trainer's default", () => {
+  const inactive = parseParams('{"optimizer": "adam", "layers": 1}', []);
+  assert.deepEqual([inactive.optimizer, inactive.momentum, inactive.dropout], ["adam", 0, 0]);
+  const active = parseParams('{"optimizer": "sgd", "momentum": 0.9, "layers": 2, "dropout": 0.25}', []);
+  assert.deepEqual([active.momentum, active.dropout], [0.9, 0.25]);
+});

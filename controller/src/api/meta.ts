@@ -30,11 +30,12 @@ export const Condition = z.object({
 });
 export type Condition = z.infer<typeof Condition>;
 
-const jobNamePattern = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** A TuningJob name: a DNS label. */
+export const JOB_NAME_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** Checks that a TuningJob name yields valid Pod names; returns a message or null. */
 export function jobNameProblem(name: string): string | null {
-  if (!jobNamePattern.test(name)) {
+  if (!JOB_NAME_PATTERN.test(name)) {
     return `"${name}" must be a DNS label: lowercase letters, digits and '-', starting and ending with a letter or digit`;
   }
   if (name.length > MAX_JOB_NAME_LENGTH) {

@@ -65,6 +65,7 @@ const PARAMETER_RULES = [
   { rule: `!has(self.step) || self.step > 0`, message: "step must be greater than 0" },
   { rule: `!has(self.step) || !(${hasRange}) || self.step <= self.max - self.min`, message: "step must not exceed the range max - min" },
   { rule: `!has(self.step) || !has(self.scale) || self.scale != 'log'`, message: "step cannot be combined with scale: log" },
+  { rule: "!has(self.when) || self.when.parameter != self.name", message: "a parameter cannot depend on itself (when.parameter names it)" },
   { rule: `self.type != 'int' || !(${hasRange}) || (self.min == double(int(self.min)) && self.max == double(int(self.max)) && (!has(self.step) || self.step == double(int(self.step))))`, message: "min, max and step must be integers for an int parameter" },
 ];
 

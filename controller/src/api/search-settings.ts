@@ -1,5 +1,6 @@
 /** The search algorithms' settings schemas: part of the TuningJob API (`spec.search`), validated by the engine too. */
 import { z } from "zod";
+import { WarmStart } from "./warm-start.ts";
 
 /** An integer setting within [min, max], with an error message that states the allowed range. */
 function intIn(min: number, max: number) {
@@ -96,6 +97,9 @@ const seed = z
   .min(0, { error: "must be an integer from 0 to 2^53 - 1" })
   .optional();
 
+/** Earlier jobs whose finished trials seed the search (api/warm-start.ts). */
+const warmStart = WarmStart.optional();
+
 /** The settings schema of each algorithm, by name. */
 export const SETTINGS_BY_ALGORITHM = {
   grid: GridSettings,
@@ -109,11 +113,11 @@ export const SETTINGS_BY_ALGORITHM = {
 export const SearchSpec = z.discriminatedUnion(
   "algorithm",
   [
-    z.object({ algorithm: z.literal("grid"), seed, settings: GridSettings.default({ order: "lexicographic" }) }).strict(),
-    z.object({ algorithm: z.literal("random"), seed, settings: RandomSettings.default({}) }).strict(),
-    z.object({ algorithm: z.literal("sobol"), seed, settings: SobolSettings.default({ scramble: true }) }).strict(),
-    z.object({ algorithm: z.literal("bayesian"), seed, settings: BayesianSettings.default({}) }).strict(),
-    z.object({ algorithm: z.literal("tpe"), seed, settings: TpeSettings.default(TpeSettings.parse({})) }).strict(),
+    z.object({ algorithm: z.literal("grid"), seed, warmStart, settings: GridSettings.default({ order: "lexicographic" }) }).strict(),
+    z.object({ algorithm: z.literal("random"), seed, warmStart, settings: RandomSettings.default({}) }).strict(),
+    z.object({ algorithm: z.literal("sobol"), seed, warmStart, settings: SobolSettings.default({ scramble: true }) }).strict(),
+    z.object({ algorithm: z.literal("bayesian"), seed, warmStart, settings: BayesianSettings.default({}) }).strict(),
+    z.object({ algorithm: z.literal("tpe"), seed, warmStart, settings: TpeSettings.default(TpeSettings.parse({})) }).strict(),
   ],
   { error: 'must be one of "grid", "random", "sobol", "bayesian", "tpe"' },
 );

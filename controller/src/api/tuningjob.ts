@@ -3,11 +3,12 @@ import { Parameters } from "./parameters.ts";
 import { Constraints, Objective, Objectives } from "./objective.ts";
 import { MAX_OBJECTIVES, objectivesProblems } from "./job-objectives.ts";
 import { Budget } from "./budget.ts";
-import { TrialTemplate, isResourceTemplate, paramReferences } from "./template.ts";
+import { TrialTemplate, conditionalReferenceProblem, isResourceTemplate, paramReferences } from "./template.ts";
 import { MetricsCollector, collectorTemplateProblem } from "./metrics-collector.ts";
 import { Condition, GROUP_VERSION, JOB_NAME_RULES, ObjectMeta, jobNameProblem } from "./meta.ts";
 import { SearchSpec } from "./search-settings.ts";
 import { EarlyStoppingSpec } from "./stopping-settings.ts";
+import { WARM_START_RULES, WarmStartStatus, selfWarmStartProblem } from "./warm-start.ts";
 
 /** What the user asks for: the search space, objective, algorithms, budget and the trial template (a Pod or a resource). */
 export const TuningJobSpec = z
@@ -27,6 +28,10 @@ export const TuningJobSpec = z
   // server's CEL cost budget, so `kubetune validate` and the controller (job Failed) enforce it.
   .superRefine((spec, ctx) => {
     for (const p of objectivesProblems(spec)) ctx.addIssue({ code: "custom", path: p.path, message: p.message });
+    // Earlier jobs' trials carry one objective value each: they cannot seed a search over several.
+    if (spec.objectives && spec.search.warmStart) {
+      ctx.addIssue({ code: "custom", path: ["search", "warmStart"], message: "works with a single objective: earlier trials carry one value, not one per objective; remove warmStart or use spec.objective" });
+    }
     if (spec.search.algorithm === "grid") {
       spec.parameters.forEach((p, i) => {
         if (p.type === "double" && p.step === undefined) {
@@ -56,6 +61,8 @@ export const TuningJobSpec = z
           message: `references \${params.${ref.name}}, but no parameter "${ref.name}" is declared in spec.parameters`,
         });
       }
+      const conditional = conditionalReferenceProblem(spec.parameters, ref);
+      if (conditional) ctx.addIssue({ code: "custom", path: ref.path, message: conditional });
     }
   })
   .meta({
@@ -63,6 +70,10 @@ export const TuningJobSpec = z
       {
         rule: "self.parameters.all(p, self.parameters.exists_one(q, q.name == p.name))",
         message: "parameter names must be unique",
+      },
+      {
+        rule: "self.parameters.all(p, !has(p.when) || self.parameters.exists(q, q.name == p.when.parameter))",
+        message: "when.parameter must name a declared parameter",
       },
       {
         rule: "self.search.algorithm != 'grid' || self.parameters.all(p, p.type != 'double' || has(p.step))",
@@ -135,6 +146,7 @@ export const TuningJobStatus = z.object({
   bestTrial: BestTrial.optional().meta({ description: "Single-objective jobs: the best feasible trial so far." }),
   paretoFront: z.array(FrontTrial).max(MAX_FRONT_TRIALS).optional().meta({ description: `Multi-objective jobs: the feasible, non-dominated trials, at most ${MAX_FRONT_TRIALS} (a wider front keeps its extremes and least crowded members), sorted by the first objective.` }),
   paretoFrontSize: z.int().min(0).optional().meta({ description: "Multi-objective jobs: trials on the whole Pareto front (paretoFront lists at most 32)." }),
+  warmStart: WarmStartStatus.optional(),
   startTime: z.string().optional(),
   completionTime: z.string().optional(),
 });
@@ -151,7 +163,11 @@ export const TuningJob = z
     spec: TuningJobSpec,
     status: TuningJobStatus.optional(),
   })
-  .meta({ "x-kubernetes-validations": JOB_NAME_RULES });
+  .superRefine((job, ctx) => {
+    const self = selfWarmStartProblem(job.metadata.name, job.spec.search.warmStart);
+    if (self) ctx.addIssue({ code: "custom", path: ["spec", "search", "warmStart", "jobs", self.index], message: self.message });
+  })
+  .meta({ "x-kubernetes-validations": [...JOB_NAME_RULES, ...WARM_START_RULES] });
 
 export type TuningJobSpec = z.infer<typeof TuningJobSpec>;
 export type TuningJobStatus = z.infer<typeof TuningJobStatus>;

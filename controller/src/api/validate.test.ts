@@ -86,3 +86,20 @@ test("a name kubectl reads as a boolean (YAML 1.1: y, yes, on, off…) is refuse
   assert.match(nameProblem("~"), /\(the unquoted ~ is null; write "~" in quotes for the string\)/);
   assert.throws(() => parseTuningJob(withName("y"), "job.yaml"), /spec\.parameters\[0\]\.name: the unquoted y is the boolean true to kubectl/, "kubetune run refuses what kubectl would");
 });
+
+test("good manifests: a warm start from other jobs, and a conditional parameter used through its fallback form", () => {
+  const warm = validJob();
+  (warm.spec as { search: Record<string, unknown> }).search.warmStart = { jobs: ["earlier", "earlier-2"] };
+  assert.deepEqual(validateObject(warm).problems, []);
+  const conditional = validJob();
+  const spec = conditional.spec as { parameters: Record<string, unknown>[]; trialTemplate: { spec: { containers: { args: string[] }[] } } };
+  spec.parameters.push({ name: "momentum", type: "double", min: 0, max: 0.99, when: { parameter: "optimizer", in: ["sgd"] } });
+  spec.trialTemplate.spec.containers[0]?.args.push("--momentum=${params.momentum:-0}");
+  assert.deepEqual(validateObject(conditional).problems, []);
+});
+
+test("a warm start names at most 16 jobs", () => {
+  const job = validJob();
+  (job.spec as { search: Record<string, unknown> }).search.warmStart = { jobs: Array.from({ length: 17 }, (_, i) => `job-${i}`) };
+  assert.deepEqual(validateObject(job).problems, [{ path: "spec.search.warmStart.jobs", message: "must name at most 16 TuningJobs" }]);
+});

@@ -8,6 +8,8 @@ import { startRun } from "../local/runner.ts";
 import { localPodTemplate } from "../local/trial-command.ts";
 import { loadResults, type Results } from "../local/results.ts";
 import { writeRunFiles } from "../local/run-files.ts";
+import { localWarmStart } from "../local/warm-runs.ts";
+import type { WarmStartStatus } from "../api/warm-start.ts";
 import { jsonView, liveView, plainView, resumeHint, type View } from "../local/views.ts";
 import type { Io } from "./validate-command.ts";
 import { judgedObjective } from "../api/job-objectives.ts";
@@ -20,6 +22,7 @@ const RunFlags = z.object({
   grace: z.coerce.number({ error: "--grace must be seconds ≥ 0" }).min(0, { error: "--grace must be seconds ≥ 0" }).default(10),
   out: z.string().optional(),
   resume: z.string().optional(),
+  runs: z.string().min(1, { error: "--runs must name a directory" }).default("kubetune-runs"),
   nats: z.string().regex(/^(nats|tls|ws|wss):\/\//, { error: "--nats must be a URL like nats://127.0.0.1:4222" }).optional(),
   order: z.enum(["trial", "arrival"], { error: '--order must be "trial" (reproducible) or "arrival"' }).default("trial"),
   quiet: z.boolean().default(false),
@@ -35,10 +38,39 @@ export interface Terminal {
   write(text: string): void;
 }
 
-const USAGE = "usage: kubetune run <job.yaml> [--parallel N] [--out DIR] [--seed S] [--resume DIR] [--nats URL] [--grace SECONDS] [--order trial|arrival] [--quiet | --json]";
+const USAGE = "usage: kubetune run <job.yaml> [--parallel N] [--out DIR] [--seed S] [--resume DIR] [--runs DIR] [--nats URL] [--grace SECONDS] [--order trial|arrival] [--quiet | --json]";
 
 function timestamp(d = new Date()): string {
   return d.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+}
+
+/** The flags of `kubetune run`, as node:util parseArgs takes them. */
+const RUN_OPTIONS = {
+  parallel: { type: "string" },
+  seed: { type: "string" },
+  grace: { type: "string" },
+  order: { type: "string" },
+  out: { type: "string", short: "o" },
+  resume: { type: "string" },
+  runs: { type: "string" },
+  nats: { type: "string" },
+  quiet: { type: "boolean", short: "q" },
+  json: { type: "boolean" },
+} as const;
+
+/**
+ * The warm start of a run: what a resumed run recorded, or (a new run) what the earlier runs under
+ * `runs` give (local/warm-runs.ts), said on stderr; null (said why) when a named run is missing or unfinished.
+ */
+function warmStartOf(spec: TuningJobSpec, resume: Results | undefined, runs: string, io: Io): WarmStartStatus | undefined | null {
+  if (resume?.warmStart || !spec.search.warmStart) return resume?.warmStart;
+  const w = localWarmStart(spec, runs);
+  if (!w.ok) {
+    io.err(`${io.style.red("✗")} ${w.detail}`);
+    return null;
+  }
+  io.err(`warm start: ${w.warm.observations.length} finished trials of ${w.dirs.join(", ")}${w.warm.skipped > 0 ? `; ${w.warm.skipped} skipped, the first: ${w.warm.skippedReason ?? ""}` : ""}`);
+  return w.warm;
 }
 
 /** `kubetune run`: runs a TuningJob on this machine, trials as local processes; returns the exit code. */
@@ -48,16 +80,7 @@ export async function runCommand(argv: string[], io: Io, term: Terminal): Promis
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: {
-        parallel: { type: "string" },
-        seed: { type: "string" },
-        grace: { type: "string" }, order: { type: "string" },
-        out: { type: "string", short: "o" },
-        resume: { type: "string" },
-        nats: { type: "string" },
-        quiet: { type: "boolean", short: "q" },
-        json: { type: "boolean" },
-      },
+      options: RUN_OPTIONS,
     });
   } catch (e) {
     io.err(`kubetune run: ${(e as Error).message}\n${USAGE}`);
@@ -118,7 +141,9 @@ export async function runCommand(argv: string[], io: Io, term: Terminal): Promis
     io.err(`${io.style.red("✗")} ${(e as Error).message}`);
     return 1;
   }
-  const dir = resolve(f.resume ?? f.out ?? join("kubetune-runs", `${name}-${timestamp()}`));
+  const warm = warmStartOf(spec, resume, f.runs, io);
+  if (warm === null) return 1;
+  const dir = resolve(f.resume ?? f.out ?? join(f.runs, `${name}-${timestamp()}`));
 
   const metric = judgedObjective(spec).metric;
   const view: View = f.json
@@ -133,6 +158,7 @@ export async function runCommand(argv: string[], io: Io, term: Terminal): Promis
     dir,
     cwd: process.cwd(),
     ...(resume ? { resume } : {}),
+    ...(warm ? { warm } : {}),
     graceMs: f.grace * 1000,
     order: f.order,
     env: process.env,

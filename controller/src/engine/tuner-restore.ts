@@ -4,6 +4,8 @@ import { createOptimizer, type HistoryEntry, type Optimizer } from "./search/ind
 import { isFinished, type TrialView } from "./job.ts";
 import { judgedObjective } from "../api/job-objectives.ts";
 import { tellOf } from "./tell.ts";
+import type { WarmObservation } from "../api/warm-start.ts";
+import { warmHistory } from "./warm-start.ts";
 
 /** Options for a tuner; `trials` rebuilds one from stored trials. */
 export interface TunerOptions {
@@ -22,6 +24,11 @@ export interface TunerOptions {
    * with this reason when it exits.
    */
   stops?: Readonly<Record<string, string>>;
+  /**
+   * Finished trials of earlier jobs (warm start, engine/warm-start.ts): told to the optimizer before the
+   * job's own trials, as if suggested before them. They are not this job's trials and never count towards its budget.
+   */
+  warm?: readonly WarmObservation[];
 }
 
 /** A tuner's bookkeeping, as rebuilt from stored trials (empty for a new job). */
@@ -59,11 +66,12 @@ export function restore(options: TunerOptions): Restored {
   const optimizer: Optimizer = createOptimizer(
     { parameters: spec.parameters, ...(spec.objectives ? { objectives: spec.objectives } : { objective }), ...(constraints.length > 0 ? { constraints } : {}), algorithm: { name: spec.search.algorithm, settings: spec.search.settings ?? {} }, seed: spec.search.seed ?? 0 },
     [
+      ...warmHistory(options.warm ?? []),
       // The same outcome the live tuner told, so the rebuilt optimizer continues identically.
       ...finished.map((t): HistoryEntry => ({ ...tellOf(t.name, t, spec), params: t.params })),
       ...unfinished.map((t): HistoryEntry => ({ id: t.name, params: t.params, pending: true })),
     ],
-    { suggestionsMade: nextIndex },
+    { suggestionsMade: (options.warm?.length ?? 0) + nextIndex },
   );
   const keep = options.unfinished === "keep";
   const stoppedBefore = new Map(keep ? Object.entries(options.stops ?? {}) : []);

@@ -89,3 +89,26 @@ test("stored Trials become engine views, finished ones in completion order", () 
   const bad = parseTrial({ apiVersion: "kubetune.io/v1alpha1", kind: "Trial", metadata: { name: "x" }, spec: { index: -1, params: {} } });
   assert.ok(!bad.ok && bad.reason === "invalid_schema" && /Trial x is malformed: spec.index/.test(bad.detail));
 });
+
+test("a conditional parameter is in a trial Pod's KUBETUNE_PARAMS and args only while active; its ${params.x:-text} fallback stands in otherwise", () => {
+  const conditional = {
+    ...TuningJob.parse({
+      ...job,
+      metadata: { name: "iris", namespace: "team" },
+      spec: {
+        ...job.spec,
+        parameters: [...job.spec.parameters, { name: "momentum", type: "double", min: 0, max: 0.99, when: { parameter: "opt", in: ["sgd"] } }],
+        trialTemplate: { spec: { containers: [{ name: "t", image: "trainer", args: ["--opt=${params.opt}", "--momentum=${params.momentum:-0}"] }] } },
+      },
+    }),
+    metadata: job.metadata,
+  };
+  const podOf = (params: TrialView["params"]) => trialPod(conditional, { name: "iris-00003", namespace: "team", uid: "trial-uid" }, { ...view, params }, "nats://nats:4222").spec?.containers[0];
+  const paramsEnv = (c: ReturnType<typeof podOf>) => JSON.parse(c?.env?.find((e) => e.name === "KUBETUNE_PARAMS")?.value ?? "");
+  const inactive = podOf({ lr: 0.01, opt: "adam" });
+  assert.deepEqual(inactive?.args, ["--opt=adam", "--momentum=0"]);
+  assert.deepEqual(paramsEnv(inactive), { lr: 0.01, opt: "adam" });
+  const active = podOf({ lr: 0.01, opt: "sgd", momentum: 0.9 });
+  assert.deepEqual(active?.args, ["--opt=sgd", "--momentum=0.9"]);
+  assert.deepEqual(paramsEnv(active), { lr: 0.01, opt: "sgd", momentum: 0.9 });
+});

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { join } from "node:path";
 import { z } from "zod";
 import { TuningJobSpec } from "../api/tuningjob.ts";
+import { WarmStartStatus } from "../api/warm-start.ts";
 import { CurvePoint, TRIAL_PHASES } from "../api/trial.ts";
 import type { TrialView } from "../engine/job.ts";
 import type { FrontMember } from "../engine/front.ts";
@@ -56,6 +57,8 @@ export const Results = z.object({
   front: z.array(z.object({ name: z.string(), index: z.int().min(0), params: ParamsRecord, values: z.array(z.number()) })).optional(),
   /** Parameter importance over the succeeded and early-stopped trials (PED-ANOVA), descending; empty while too few have finished. */
   importance: z.array(z.object({ parameter: z.string(), importance: z.number() })).optional(),
+  /** What spec.search.warmStart took from earlier runs, recorded so that --resume tells the search the same. */
+  warmStart: WarmStartStatus.optional(),
 });
 export type Results = z.infer<typeof Results>;
 
@@ -72,7 +75,7 @@ export interface ResultsEnd {
 }
 
 /** Builds the results document from the tuner's view of the job (a local run's, or one read from a cluster). */
-export function resultsOf(args: { job: string; spec: TuningJobSpec; trials: readonly TrialView[]; best: TrialView | undefined; front?: readonly FrontMember[]; end: ResultsEnd | null; startedAt: string; finishedAt?: string; times: TrialTimes }): Results {
+export function resultsOf(args: { job: string; spec: TuningJobSpec; trials: readonly TrialView[]; best: TrialView | undefined; front?: readonly FrontMember[]; end: ResultsEnd | null; startedAt: string; finishedAt?: string; times: TrialTimes; warmStart?: WarmStartStatus }): Results {
   const finished = args.trials.flatMap((t) => (t.phase === "Succeeded" || t.phase === "EarlyStopped" ? [{ ...t, outcome: OUTCOME_OF[t.phase] }] : []));
   return {
     kubetune: 1,
@@ -97,6 +100,7 @@ export function resultsOf(args: { job: string; spec: TuningJobSpec; trials: read
     })),
     best: args.best && args.best.value !== undefined ? { name: args.best.name, params: args.best.params, value: args.best.value } : null,
     ...(isMultiObjective(args.spec) ? { front: (args.front ?? []).map((m) => ({ name: m.name, index: m.index, params: m.params, values: m.values })) } : {}),
+    ...(args.warmStart ? { warmStart: args.warmStart } : {}),
     importance: parameterImportance(args.spec.parameters, finished, judgedObjective(args.spec).direction),
   };
 }

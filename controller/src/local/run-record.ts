@@ -49,7 +49,7 @@ export function createRecord(options: RunOptions, tuner: Tuner, now: () => Date)
   let finishedAt: string | undefined;
   let bestName: string | undefined = tuner.best()?.name;
   const save = (): Results => {
-    const r = resultsOf({ job, spec, trials: tuner.trials(), best: tuner.best(), front: tuner.front().members, end: tuner.ended(), startedAt, ...(finishedAt ? { finishedAt } : {}), times });
+    const r = resultsOf({ job, spec, trials: tuner.trials(), best: tuner.best(), front: tuner.front().members, end: tuner.ended(), startedAt, ...(finishedAt ? { finishedAt } : {}), times, ...(options.warm ? { warmStart: options.warm } : {}) });
     saveResults(dir, r);
     return r;
   };

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { MetricMessage } from "../api/metrics.ts";
 import type { Params } from "../api/parameters.ts";
 import type { TuningJobSpec } from "../api/tuningjob.ts";
+import type { WarmStartStatus } from "../api/warm-start.ts";
 import { createTuner, type Action, type TrialExit, type Tuner } from "../engine/tuner.ts";
 import type { JobEnd, TrialView } from "../engine/job.ts";
 import { trialViewsOf, type TrialOutcome, type Results } from "./results.ts";
@@ -38,6 +39,8 @@ export interface RunOptions {
   cwd: string;
   /** A previous run of the same job to continue. */
   resume?: Results;
+  /** Trials of earlier runs the search is told first (spec.search.warmStart; local/warm-runs.ts); saved in results.json. */
+  warm?: WarmStartStatus;
   /** How long a trial has to stop after a stop request before SIGTERM. */
   graceMs: number;
   /** The environment trial processes inherit. */
@@ -138,7 +141,7 @@ function takeReport(options: RunOptions, tuner: Tuner, trial: string, m: MetricM
 export function startRun(options: RunOptions): RunHandle {
   const { job, spec, dir } = options;
   const now = options.now ?? (() => new Date());
-  const tuner = createTuner({ job, spec, ...(options.resume ? { trials: trialViewsOf(options.resume) } : {}) });
+  const tuner = createTuner({ job, spec, ...(options.resume ? { trials: trialViewsOf(options.resume) } : {}), ...(options.warm ? { warm: options.warm.observations } : {}) });
   const record = createRecord(options, tuner, now);
   const processes = new Map<string, TrialProcess>();
   // Over NATS anyone on the server could publish on a trial's subject: each trial signs with a key from

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 import pytest
 
 import kubetune
@@ -50,6 +52,19 @@ def test_params_say_what_is_wrong() -> None:
         kubetune.params({"alpha": 0.1}, env={"KUBETUNE_PARAMS": '{"alpha":"big"}'})
     with pytest.raises(ValueError, match="parameter alpha is missing from KUBETUNE_PARAMS"):
         kubetune.params({"alpha": float}, env={})
+
+
+def test_a_conditional_parameter_absent_while_inactive_is_none_when_declared_optional() -> None:
+    spec = {"optimizer": str, "momentum": Optional[float], "layers": 1, "dropout": Optional[float]}
+    inactive = kubetune.params(spec, env={"KUBETUNE_PARAMS": '{"optimizer":"adam","layers":1}'})
+    assert inactive == {"optimizer": "adam", "momentum": None, "layers": 1, "dropout": None}
+    active = kubetune.params(spec, env={"KUBETUNE_PARAMS": '{"optimizer":"sgd","momentum":1,"layers":2,"dropout":0.25}'})
+    assert active == {"optimizer": "sgd", "momentum": 1.0, "layers": 2, "dropout": 0.25}
+    assert type(active["momentum"]) is float
+    with pytest.raises(ValueError, match=r"parameter momentum=\"x\": expected a number"):
+        kubetune.params({"momentum": Optional[float]}, env={"KUBETUNE_PARAMS": '{"momentum":"x"}'})
+    with pytest.raises(ValueError, match=r"a conditional parameter is absent while inactive: declare it Optional\[float\]"):
+        kubetune.params({"momentum": float}, env={"KUBETUNE_PARAMS": '{"optimizer":"adam"}'})
 
 
 def test_the_replica_whose_reports_make_the_curve_is_rank_0_or_the_named_one() -> None:

@@ -4,6 +4,7 @@ import { API_GROUP, API_VERSION } from "../meta.ts";
 import { TuningJobSpec, TuningJobStatus } from "../tuningjob.ts";
 import { TrialSpec, TrialStatus } from "../trial.ts";
 import { JOB_NAME_RULES } from "../meta.ts";
+import { WARM_START_RULES } from "../warm-start.ts";
 import { toStructural, type SchemaNode } from "./structural.ts";
 
 function openapi(schema: z.ZodType): SchemaNode {
@@ -27,7 +28,7 @@ const KINDS: Kind[] = [
     shortName: "tj",
     spec: TuningJobSpec,
     status: TuningJobStatus,
-    rootRules: JOB_NAME_RULES,
+    rootRules: [...JOB_NAME_RULES, ...WARM_START_RULES],
     columns: [
       { name: "Phase", type: "string", jsonPath: ".status.phase", description: "Pending, Running, Succeeded or Failed" },
       { name: "Trials", type: "string", jsonPath: ".status.progress", description: "Finished trials / maxTrials" },

@@ -19,7 +19,8 @@ export function fixedSinceRefused(job: JobObject): boolean {
 /** A job refused as InvalidSpec ran nothing; re-applied with a fix it runs, from a clean status. */
 export async function clearRefusal(d: Deps, job: JobObject): Promise<void> {
   const generation = job.metadata.generation ?? 0;
-  const fresh: TuningJobStatus = { phase: "Pending", observedGeneration: generation, conditions: [] };
+  // A recorded warm start stays: it is what the job's search was (or will be) seeded with.
+  const fresh: TuningJobStatus = { phase: "Pending", observedGeneration: generation, conditions: [], ...(job.status?.warmStart ? { warmStart: job.status.warmStart } : {}) };
   await d.api.patchJobStatus(job.metadata.namespace, job.metadata.name, fresh, ["reason", "message", "completionTime", "startTime", "trials", "trialsCreated", "progress", "bestTrial"]);
   job.status = fresh;
   d.log.info("the re-applied TuningJob is valid now; running it", { namespace: job.metadata.namespace, job: job.metadata.name, generation });

@@ -14,6 +14,8 @@ import { trialObjectOf } from "./trial-objects.ts";
 import { checkTrialKind } from "./kind.ts";
 import { writeStatuses } from "./write-status.ts";
 import { judgedObjective } from "../../api/job-objectives.ts";
+import { warmStartOf } from "./warm-start.ts";
+import { resumeIfExtended } from "./extend.ts";
 
 /** Running jobs are reconciled at least this often, so the loop stays level-triggered even if an event is missed. */
 const RESYNC_MS = 30_000;
@@ -58,6 +60,7 @@ async function step(d: Deps, jobs: Jobs, rt: JobRuntime, job: JobObject): Promis
 /** The work queue's handler: reconciles the job `namespace/name`; never called twice at once for one key (the queue ensures it). */
 export function createJobReconciler(d: Deps, jobs: Jobs): (key: string) => Promise<ReconcileOutcome> {
   const kindWaits = new Map<string, number>();
+  const warmWaits = new Map<string, string>();
   return async (key) => {
     const [namespace = "", name = ""] = key.split("/");
     if (!d.synced()) return { requeueAfterMs: 200 };
@@ -65,6 +68,7 @@ export function createJobReconciler(d: Deps, jobs: Jobs): (key: string) => Promi
     if (read.state === "deleted") {
       forget(d, jobs, namespace, name);
       kindWaits.delete(key);
+      warmWaits.delete(key);
       return {};
     }
     if (read.state === "ignored") return {};
@@ -76,12 +80,21 @@ export function createJobReconciler(d: Deps, jobs: Jobs): (key: string) => Promi
     let rt = jobs.runtimes.get(key);
     // A job deleted and re-created under the same name starts afresh.
     if (rt && rt.uid !== job.metadata.uid) rt = undefined;
+    // An edited job whose end is written and every trial finished is judged from its status, as after a restart (extend.ts).
+    const over = rt?.jobWritten?.phase === "Succeeded" || rt?.jobWritten?.phase === "Failed";
+    if (rt && over && (job.metadata.generation ?? 0) !== rt.generation && rt.tuner.trials().every((v) => isFinished(v.phase))) {
+      job.status = { ...(job.status ?? {}), ...rt.jobWritten };
+      jobs.runtimes.delete(key);
+      rt = undefined;
+    }
     if (!rt && fixedSinceRefused(job)) await clearRefusal(d, job);
-    if (!rt && (job.status?.phase === "Succeeded" || job.status?.phase === "Failed")) return settleFinished(d, jobs.gauges, job);
+    if (!rt && (job.status?.phase === "Succeeded" || job.status?.phase === "Failed") && !(await resumeIfExtended(d, job))) return settleFinished(d, jobs.gauges, job);
     const kind = await checkTrialKind(d, job, kindWaits);
     if (!kind.ok) return { requeueAfterMs: kind.requeueAfterMs };
     if (!rt) {
-      rt = rebuild(d, job);
+      const warm = await warmStartOf(d, job, warmWaits);
+      if (!warm.ok) return { requeueAfterMs: warm.requeueAfterMs };
+      rt = rebuild(d, job, warm.observations);
       jobs.runtimes.set(key, rt);
     } else if ((job.metadata.generation ?? 0) !== rt.generation && !rt.fatal && !rt.tuner.ended()) respec(d, rt, job);
     const loaded = rt;

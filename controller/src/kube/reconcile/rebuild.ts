@@ -1,4 +1,5 @@
 import type { Trial } from "../../api/trial.ts";
+import type { WarmObservation } from "../../api/warm-start.ts";
 import { isFinished, type TrialView } from "../../engine/job.ts";
 import { createTuner } from "../../engine/tuner.ts";
 import { JOB_LABEL, finishedOrder, parseTrial, trialViewOf } from "../objects.ts";
@@ -20,8 +21,8 @@ export function ownedTrials(d: Deps, ns: string, job: string, uid: string): Tria
   return out;
 }
 
-/** A job's runtime rebuilt from its stored Trials (first sight, or after a restart); stops in progress are sent again. */
-export function rebuild(d: Deps, job: JobObject): JobRuntime {
+/** A job's runtime rebuilt from its stored Trials and warm observations (first sight, or after a restart); stops in progress are sent again. */
+export function rebuild(d: Deps, job: JobObject, warm: readonly WarmObservation[] = []): JobRuntime {
   const { name, namespace, uid } = job.metadata;
   const stored = ownedTrials(d, namespace, name, uid);
   const order = finishedOrder(stored);
@@ -46,7 +47,8 @@ export function rebuild(d: Deps, job: JobObject): JobRuntime {
     generation: job.metadata.generation ?? 0,
     spec: job.spec,
     // Stored curves count as judged: a restart takes no new decision from history, only from new reports.
-    tuner: createTuner({ job: name, spec: job.spec, trials: views, unfinished: "keep", stops }),
+    tuner: createTuner({ job: name, spec: job.spec, trials: views, unfinished: "keep", stops, warm }),
+    warm,
     stops: new Map(),
     podSeen: new Set(),
     podsCreated: new Set(),
@@ -84,7 +86,7 @@ export function respec(d: Deps, rt: JobRuntime, job: JobObject): void {
   const live = rt.tuner.trials().map((v): TrialView => ({ ...v, curve: [...v.curve], metrics: { ...v.metrics } }));
   // Stops in progress stay in progress, as a restart would read them from their Trials.
   const stops = Object.fromEntries(live.filter((v) => !isFinished(v.phase) && rt.stops.has(v.name)).map((v) => [v.name, rt.stops.get(v.name)?.reason ?? ""]));
-  rt.tuner = createTuner({ job: rt.name, spec: job.spec, trials: live, unfinished: "keep", stops });
+  rt.tuner = createTuner({ job: rt.name, spec: job.spec, trials: live, unfinished: "keep", stops, warm: rt.warm });
   rt.spec = job.spec;
   rt.generation = job.metadata.generation ?? 0;
   d.log.info("job spec changed; engine rebuilt with the new budget", { namespace: rt.namespace, job: rt.name, generation: rt.generation });

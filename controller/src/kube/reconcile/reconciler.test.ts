@@ -11,6 +11,9 @@ import type { Cache } from "../informers.ts";
 import type { ReconcileOutcome } from "../workqueue.ts";
 import type { ReconcileDeps } from "./deps.ts";
 import { createReconciler } from "./reconciler.ts";
+import { TuningJobSpec } from "../../api/tuningjob.ts";
+import type { WarmObservation } from "../../api/warm-start.ts";
+import { createTuner } from "../../engine/tuner.ts";
 
 /** The reconciler as these tests drive it: the work queue's reconcile, and ingest's port in the words of its checks. */
 interface Reconciler {
@@ -168,8 +171,8 @@ test("trials run one at a time to the budget; reports are persisted in one patch
   assert.equal((c.store.jobs.get("j")?.status as { phase: string }).phase, "Succeeded");
   addJob(c.store, 3, 2);
   await r.reconcile("ns/j");
-  // A finished job is not reopened by a later edit; a running one takes the new budget (next test).
-  assert.equal(c.store.trials.size, 2);
+  // A job that succeeded with MaxTrialsReached resumes when maxTrials is raised (extend.ts; tests at the end).
+  assert.deepEqual([...c.store.trials.keys()], ["j-00000", "j-00001", "j-00002"]);
 });
 
 test("a raised budget on a running job launches more trials; observedGeneration follows", async () => {
@@ -664,4 +667,154 @@ test("a controller killed between an eviction and the new Pod retries exactly on
   assert.ok(!c.store.pods.has("j-00000-a3"));
   assert.equal((c.store.trials.get("j-00000")?.status as { attempts: number }).attempts, 2);
   assert.equal(c.calls.events.filter((e) => e === "Evicted").length, 1, "one retry, one Event");
+});
+
+/** A job named `name` in the fake store (keeping its status), with `spec` fields over a small TPE job. */
+function putJob(store: ReturnType<typeof fakeCluster>["store"], name: string, generation: number, spec: Record<string, unknown>): void {
+  store.jobs.set(name, {
+    apiVersion: "kubetune.io/v1alpha1",
+    kind: "TuningJob",
+    metadata: { name, namespace: "ns", uid: `${name}-uid`, generation },
+    spec: {
+      objective: { metric: "loss", direction: "minimize" },
+      parameters: [{ name: "x", type: "double", min: 0, max: 1 }],
+      search: { algorithm: "tpe", seed: 1, settings: { startupTrials: 2 } },
+      budget: { maxTrials: 3, parallelTrials: 1, maxFailedTrials: 2 },
+      trialTemplate: { spec: { containers: [{ name: "t", image: "i", args: ["--x=${params.x}"] }] } },
+      ...spec,
+    },
+    status: store.jobs.get(name)?.status,
+  } as Obj);
+}
+
+/** Runs job `job`'s trial `name` to success with loss (x - 0.7)², as the pure tuner below is told it. */
+async function succeed(c: ReturnType<typeof fakeCluster>, r: Reconciler, job: string, name: string): Promise<number> {
+  const pod = c.store.pods.get(name);
+  assert.ok(pod, `${name} has a Pod`);
+  const x = (c.store.trials.get(name)?.spec as { params: { x: number } }).params.x;
+  pod.status = { phase: "Running" };
+  await r.reconcile(`ns/${job}`);
+  r.report({ namespace: "ns", job, trial: name }, { trial: name, step: 1, metrics: { loss: (x - 0.7) ** 2 } });
+  await r.persist(new Set([`ns/${job}`]));
+  pod.status = { phase: "Succeeded" };
+  await r.reconcile(`ns/${job}`);
+  return x;
+}
+
+const jobStatus = (c: ReturnType<typeof fakeCluster>, name: string) => c.store.jobs.get(name)?.status as Record<string, unknown> & { phase?: string; warmStart?: { observations: WarmObservation[]; skipped: number; skippedReason?: string }; conditions?: { type: string; status: string; reason: string }[] };
+const paramX = (c: ReturnType<typeof fakeCluster>, name: string) => (c.store.trials.get(name)?.spec as { params: { x: number } } | undefined)?.params.x;
+
+test("warm start: the job waits for the named job to exist and finish, records what it took, and a restart rebuilds from the record after that job is deleted", async () => {
+  const c = fakeCluster();
+  putJob(c.store, "j", 1, { search: { algorithm: "tpe", seed: 1, settings: { startupTrials: 2 }, warmStart: { jobs: ["old"] } } });
+  const r = c.reconciler();
+  const waiting = await r.reconcile("ns/j");
+  assert.equal(c.store.trials.size, 0);
+  assert.ok(waiting.requeueAfterMs !== undefined, "it looks again later");
+  assert.match(c.calls.eventLog.at(-1)?.message ?? "", /TuningJob "old" .* does not exist in namespace ns; waiting/);
+  await r.reconcile("ns/j");
+  assert.equal(c.calls.events.filter((e) => e === "WarmStartWaiting").length, 1, "a wait is told once per reason");
+
+  putJob(c.store, "old", 1, { search: { algorithm: "random", seed: 4 } });
+  await r.reconcile("ns/old");
+  await r.reconcile("ns/j");
+  assert.match(c.calls.eventLog.at(-1)?.message ?? "", /TuningJob "old" .* has not finished \(phase Running\)/);
+  assert.equal(jobStatus(c, "j").conditions?.find((k) => k.type === "WarmStart")?.reason, "WaitingForJobs");
+  for (const t of ["old-00000", "old-00001", "old-00002"]) await succeed(c, r, "old", t);
+  assert.equal(jobStatus(c, "old").phase, "Succeeded");
+  // One of old's trials no longer fits j's space: narrow j's x to exclude it.
+  const oldX = ["old-00000", "old-00001", "old-00002"].map((t) => paramX(c, t) as number);
+  const cut = [...oldX].sort((a, b) => a - b)[2] as number;
+  putJob(c.store, "j", 1, { parameters: [{ name: "x", type: "double", min: 0, max: (cut + ([...oldX].sort((a, b) => a - b)[1] as number)) / 2 }], search: { algorithm: "tpe", seed: 1, settings: { startupTrials: 2 }, warmStart: { jobs: ["old"] } } });
+
+  await r.reconcile("ns/j");
+  const warm = jobStatus(c, "j").warmStart;
+  assert.equal(warm?.observations.length, 2);
+  assert.equal(warm?.skipped, 1);
+  assert.match(warm?.skippedReason ?? "", /^old-0000\d: parameter "x" = [\d.]+ is above its max/);
+  assert.deepEqual(c.calls.eventLog.filter((e) => e.reason.startsWith("WarmStart") && e.reason !== "WarmStartWaiting").map((e) => [e.type, e.reason]), [["Normal", "WarmStarted"], ["Warning", "WarmStartSkipped"]]);
+  const spec = TuningJobSpec.parse(c.store.jobs.get("j")?.spec);
+  const pure = createTuner({ job: "j", spec, warm: warm?.observations ?? [] });
+  const [first] = await pure.next();
+  assert.equal(first?.type === "launch" && first.trial.params.x, paramX(c, "j-00000"), "the first trial is the warm-started optimizer's suggestion");
+  assert.notEqual(paramX(c, "j-00000"), (await createTuner({ job: "j", spec }).next()).flatMap((a) => (a.type === "launch" ? [a.trial.params.x] : []))[0], "and not a cold start's");
+
+  // The earlier job and its trials are deleted; a new controller rebuilds j from its record.
+  c.store.jobs.delete("old");
+  for (const t of ["old-00000", "old-00001", "old-00002"]) c.store.trials.delete(t);
+  const r2 = c.reconciler();
+  await r2.reconcile("ns/j");
+  const x0 = await succeed(c, r2, "j", "j-00000");
+  pure.started("j-00000");
+  pure.report("j-00000", 1, { loss: (x0 - 0.7) ** 2 });
+  pure.exited("j-00000", { ok: true });
+  const [second] = await pure.next();
+  assert.equal(second?.type === "launch" && second.trial.params.x, paramX(c, "j-00001"), "the rebuilt search continues as the uninterrupted one");
+});
+
+test("raising maxTrials of a job that succeeded with MaxTrialsReached resumes it, numbering on; a restart mid-extension goes on to the new count", async () => {
+  const c = fakeCluster();
+  putJob(c.store, "j", 1, { budget: { maxTrials: 2, parallelTrials: 1, maxFailedTrials: 1 } });
+  const r = c.reconciler();
+  await r.reconcile("ns/j");
+  for (const t of ["j-00000", "j-00001"]) await succeed(c, r, "j", t);
+  assert.equal(jobStatus(c, "j").reason, "MaxTrialsReached");
+  putJob(c.store, "j", 2, { budget: { maxTrials: 4, parallelTrials: 1, maxFailedTrials: 1 } });
+  await r.reconcile("ns/j");
+  const s = jobStatus(c, "j");
+  assert.equal(s.phase, "Running");
+  assert.equal(s.completionTime, undefined);
+  assert.equal(s.reason, undefined);
+  assert.equal(s.conditions?.find((k) => k.type === "Extended")?.reason, "MaxTrialsRaised");
+  assert.match(c.calls.eventLog.find((e) => e.reason === "Resumed")?.message ?? "", /budget.maxTrials raised to 4: the job resumes after its 2 trials, from j-00002/);
+  assert.deepEqual([...c.store.trials.keys()], ["j-00000", "j-00001", "j-00002"]);
+
+  const r2 = c.reconciler();
+  await r2.reconcile("ns/j");
+  assert.equal(c.store.trials.size, 3, "the restarted controller creates nothing twice");
+  for (const t of ["j-00002", "j-00003"]) await succeed(c, r2, "j", t);
+  const done = jobStatus(c, "j");
+  assert.deepEqual([done.phase, done.reason, done.progress], ["Succeeded", "MaxTrialsReached", "4/4"]);
+  assert.equal(c.store.trials.size, 4);
+});
+
+test("other edits of a finished job are ignored with one Event saying why: a job that reached its goal, or maxTrials not above its trials", async () => {
+  const c = fakeCluster();
+  putJob(c.store, "j", 1, { objective: { metric: "loss", direction: "minimize", goal: 10 }, budget: { maxTrials: 3, parallelTrials: 1, maxFailedTrials: 1 } });
+  const r = c.reconciler();
+  await r.reconcile("ns/j");
+  await succeed(c, r, "j", "j-00000");
+  assert.equal(jobStatus(c, "j").reason, "GoalReached");
+  putJob(c.store, "j", 2, { objective: { metric: "loss", direction: "minimize", goal: 10 }, budget: { maxTrials: 9, parallelTrials: 1, maxFailedTrials: 1 } });
+  const fresh = c.reconciler();
+  await fresh.reconcile("ns/j");
+  await fresh.reconcile("ns/j");
+  const ignored = c.calls.eventLog.filter((e) => e.reason === "EditIgnored");
+  assert.equal(ignored.length, 1);
+  assert.match(ignored[0]?.message ?? "", /the job ended Succeeded \(GoalReached\), and only a job that succeeded with MaxTrialsReached is extended/);
+  assert.equal(c.store.trials.size, 1);
+  assert.equal(jobStatus(c, "j").observedGeneration, 2);
+
+  const d = fakeCluster();
+  putJob(d.store, "j", 1, { budget: { maxTrials: 1, parallelTrials: 1, maxFailedTrials: 1 } });
+  const rd = d.reconciler();
+  await rd.reconcile("ns/j");
+  await succeed(d, rd, "j", "j-00000");
+  putJob(d.store, "j", 2, { budget: { maxTrials: 1, parallelTrials: 1, maxFailedTrials: 3 } });
+  await rd.reconcile("ns/j");
+  assert.match(d.calls.eventLog.find((e) => e.reason === "EditIgnored")?.message ?? "", /budget.maxTrials \(1\) is not above the 1 trials it has run/);
+  assert.equal(jobStatus(d, "j").phase, "Succeeded");
+});
+
+test("two jobs warm-starting from each other wait, and the wait says it is a cycle", async () => {
+  const c = fakeCluster();
+  putJob(c.store, "a", 1, { search: { algorithm: "random", seed: 1, warmStart: { jobs: ["b"] } } });
+  putJob(c.store, "b", 1, { search: { algorithm: "random", seed: 1, warmStart: { jobs: ["a"] } } });
+  const r = c.reconciler();
+  await r.reconcile("ns/a");
+  await r.reconcile("ns/b");
+  assert.equal(c.store.trials.size, 0);
+  const waits = c.calls.eventLog.filter((e) => e.reason === "WarmStartWaiting").map((e) => [e.name, e.message]);
+  assert.equal(waits.length, 2);
+  for (const [, message] of waits) assert.match(message ?? "", /it warm-starts from this job in turn, so neither can start/);
 });

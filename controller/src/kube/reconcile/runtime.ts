@@ -5,6 +5,7 @@ import type { Tuner } from "../../engine/tuner.ts";
 import type { StopRequest } from "../status.ts";
 import type { ResourceTrialTemplate, TrialConditions } from "../../api/trial-resource.ts";
 import type { GroupResource } from "../informers.ts";
+import type { WarmObservation } from "../../api/warm-start.ts";
 
 /** What a job whose trials are resources (not Pods) creates and judges them by. */
 export interface Workload {
@@ -40,6 +41,8 @@ export interface JobRuntime {
   spec: TuningJobSpec;
   /** The job's engine: every trial's phase, curve and metrics. Written by rebuild/respec; driven by every module. */
   tuner: Tuner;
+  /** Finished trials of earlier jobs the search was told first (status.warmStart). Written by rebuild; read by respec. */
+  warm: readonly WarmObservation[];
   /** Set when the job's trials are resources of another kind (a Job, a TrainJob…). Written by job.ts (kind.ts) on every reconcile; read by trial-objects.ts. */
   workload?: Workload;
   /** Stops decided (early stopping or the job's end) whose Pods may still run. Written by act.ts; read by pods.ts (grace, exits), trials.ts, write-status.ts. */

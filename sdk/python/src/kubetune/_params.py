@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import math
 import os
+import typing
 from typing import Any, Dict, Mapping, Optional, Union
 
 ParamValue = Union[str, int, float, bool]
-# A spec entry is a default value (whose type the parameter takes) or a bare type (the parameter is required).
-SpecEntry = Union[ParamValue, type]
+# A spec entry is a default value (whose type the parameter takes), a bare type (the parameter is required),
+# or Optional[type] (a conditional parameter: None while inactive, i.e. absent from KUBETUNE_PARAMS).
+SpecEntry = Union[ParamValue, type, Any]
 
 _TRUE = ("true", "1", "yes")
 _FALSE = ("false", "0", "no")
@@ -32,14 +34,31 @@ def params(spec: Optional[Mapping[str, SpecEntry]] = None, *, env: Optional[Mapp
         raise ValueError('KUBETUNE_PARAMS must be a JSON object such as {"learningRate":0.01}')
     out: Dict[str, Any] = dict(given)
     for name, entry in (spec or {}).items():
+        optional = _optional_type(entry)
+        if optional is not None:
+            out[name] = _convert(name, given[name], optional) if name in given else None
+            continue
         kind = entry if isinstance(entry, type) else type(entry)
         if name in given:
             out[name] = _convert(name, given[name], kind)
         elif isinstance(entry, type):
-            raise ValueError(f"parameter {name} is missing from KUBETUNE_PARAMS; add it to the TuningJob's parameters or give a default in the spec")
+            raise ValueError(
+                f"parameter {name} is missing from KUBETUNE_PARAMS; add it to the TuningJob's parameters or give a default in the spec"
+                f" (a conditional parameter is absent while inactive: declare it Optional[{entry.__name__}] or give a default)"
+            )
         else:
             out[name] = entry
     return out
+
+
+def _optional_type(entry: Any) -> Optional[type]:
+    """The T of an ``Optional[T]`` (or ``T | None``) spec entry; None for any other entry."""
+    if isinstance(entry, type) and typing.get_origin(entry) is None:
+        return None
+    args = [a for a in typing.get_args(entry) if a is not type(None)]
+    if len(args) == 1 and len(typing.get_args(entry)) == 2 and isinstance(args[0], type):
+        return args[0]
+    return None
 
 
 def _convert(name: str, value: Any, kind: type) -> Any:

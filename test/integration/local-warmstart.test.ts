@@ -1,0 +1,69 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { TuningJobSpec } from "../../controller/src/api/tuningjob.ts";
+import { createTuner } from "../../controller/src/engine/tuner.ts";
+import { Results } from "../../controller/src/local/results.ts";
+
+const root = join(import.meta.dirname, "../..");
+const bin = join(root, "controller/src/cli/bin.ts");
+
+/** Runs the kubetune CLI in `cwd`. */
+function kubetune(args: string[], cwd: string): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd, env: { ...process.env, NO_COLOR: "1" } });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("close", (code) => resolve({ code, stderr }));
+  });
+}
+
+/** Writes a TuningJob around the test objective script into `dir`. */
+function job(dir: string, name: string, spec: Record<string, unknown>): string {
+  const manifest = {
+    apiVersion: "kubetune.io/v1alpha1",
+    kind: "TuningJob",
+    metadata: { name },
+    spec: {
+      objective: { metric: "loss", direction: "minimize" },
+      parameters: [{ name: "x", type: "double", min: -1, max: 1 }, { name: "y", type: "double", min: -1, max: 1 }],
+      search: { algorithm: "random", seed: 5 },
+      budget: { maxTrials: 6, parallelTrials: 3, maxFailedTrials: 0 },
+      trialTemplate: { spec: { containers: [{ name: "t", image: "local", command: ["node", join(root, "test/fixtures/objective.mjs"), "--steps=2"] }] } },
+      ...spec,
+    },
+  };
+  const path = join(dir, `${name}.yaml`);
+  writeFileSync(path, stringify(manifest, { version: "1.1" }));
+  return path;
+}
+
+const runOf = (runs: string, job: string): Results => {
+  const dir = readdirSync(runs).filter((d) => d.startsWith(`${job}-`)).sort().at(-1) ?? "";
+  return Results.parse(JSON.parse(readFileSync(join(runs, dir, "results.json"), "utf8")));
+};
+
+test("kubetune run warm-starts from the newest finished run of the named job under --runs; a missing one is an error", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "kubetune-warm-run-"));
+  const runs = join(dir, "runs");
+  const warmSpec = { search: { algorithm: "tpe", seed: 2, settings: { startupTrials: 2 }, warmStart: { jobs: ["earlier"] } }, budget: { maxTrials: 3, parallelTrials: 3, maxFailedTrials: 0 } };
+  const missing = await kubetune(["run", job(dir, "later", warmSpec), "--runs", runs], dir);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /names "earlier", but .* has no run of it/);
+
+  const earlier = await kubetune(["run", job(dir, "earlier", {}), "--runs", runs], dir);
+  assert.equal(earlier.code, 0, earlier.stderr);
+  const later = await kubetune(["run", job(dir, "later", warmSpec), "--runs", runs], dir);
+  assert.equal(later.code, 0, later.stderr);
+  assert.match(later.stderr, /warm start: 6 finished trials of .*earlier-\d{8}-\d{6}/);
+  const res = runOf(runs, "later");
+  assert.deepEqual(res.warmStart?.observations.map((o) => o.trial).sort(), runOf(runs, "earlier").trials.map((t) => t.name).sort());
+  assert.equal(res.trials.length, 3, "warm trials do not count towards maxTrials");
+  const spec = TuningJobSpec.parse(res.spec);
+  const expected = (await createTuner({ job: "later", spec, warm: res.warmStart?.observations ?? [] }).next()).flatMap((a) => (a.type === "launch" ? [a.trial.params] : []));
+  assert.deepEqual(res.trials.map((t) => t.params), expected, "the run's trials are the warm-started optimizer's first suggestions");
+});
