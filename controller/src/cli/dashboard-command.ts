@@ -21,13 +21,18 @@ export async function dashboardCommand(argv: string[], io: Io, signal: AbortSign
   try {
     parsed = parseArgs({
       args: argv,
-      options: { namespace: { type: "string", short: "n" }, port: { type: "string", short: "p" }, address: { type: "string" }, kubeconfig: { type: "string" }, context: { type: "string" } },
+      options: { help: { type: "boolean", short: "h" }, namespace: { type: "string", short: "n" }, port: { type: "string", short: "p" }, address: { type: "string" }, kubeconfig: { type: "string" }, context: { type: "string" } },
     });
   } catch (e) {
     io.err(`kubetune dashboard: ${(e as Error).message}\n${USAGE}`);
     return 2;
   }
-  const flags = Flags.safeParse(parsed.values);
+  if (parsed.values.help) {
+    io.out(`${USAGE}\n\nServes a live, read-only view of the namespace's TuningJobs (default: the kubeconfig context's namespace)\nwith your kubeconfig and RBAC, on 127.0.0.1:8765 unless --address/--port say otherwise (port 0 picks a free one).`);
+    return 0;
+  }
+  const { help: _help, ...values } = parsed.values;
+  const flags = Flags.safeParse(values);
   if (!flags.success) {
     io.err(`kubetune dashboard: ${flags.error.issues.map((i) => i.message).join("; ")}\n${USAGE}`);
     return 2;
