@@ -61,18 +61,23 @@ export async function openBrowser(url: string, size = { width: 1100, height: 140
       ws.send(JSON.stringify({ id: n, method, params }));
     });
   const evaluate = async <T>(expression: string): Promise<T> => {
-    const r = (await send("Runtime.evaluate", { expression, returnByValue: true })) as { result: { value?: T }; exceptionDetails?: { text: string } };
-    if (r.exceptionDetails) throw new Error(`${expression}: ${r.exceptionDetails.text}`);
+    const r = (await send("Runtime.evaluate", { expression, returnByValue: true })) as { result: { value?: T }; exceptionDetails?: { text: string; exception?: { description?: string } } };
+    if (r.exceptionDetails) throw new Error(`${expression}: ${r.exceptionDetails.exception?.description ?? r.exceptionDetails.text}`);
     return r.result.value as T;
   };
   return {
     evaluate,
     waitFor: async <T>(what: string, expression: string, timeoutMs = 60_000): Promise<T> => {
       const deadline = Date.now() + timeoutMs;
+      let last = "";
       for (;;) {
-        const v = await evaluate<T>(expression);
+        // While the page navigates, its document may not be there yet: that counts as "not yet".
+        const v = await evaluate<T>(expression).catch((e: Error) => {
+          last = e.message;
+          return undefined;
+        });
         if (v) return v;
-        if (Date.now() > deadline) throw new Error(`timed out waiting in the page for ${what} (${expression})`);
+        if (Date.now() > deadline) throw new Error(`timed out waiting in the page for ${what} (${expression})${last ? `; last error: ${last}` : ""}`);
         await new Promise((r) => setTimeout(r, 250));
       }
     },
