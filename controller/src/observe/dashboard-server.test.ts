@@ -92,6 +92,7 @@ test("requests for another Host are refused (DNS rebinding), writes are refused 
     assert.equal(post.status, 405);
     assert.equal(post.headers.allow, "GET, HEAD");
     assert.equal((await get(`${d.url}nope`)).status, 404);
+    assert.equal((await get(`${d.url}api/jobs/ns/%E0%A4%A`)).status, 404, "a malformed %-escape is not found, not an error");
     const other = JSON.parse((await get(`${d.url}api/jobs/kube-system/x`)).body) as Failure;
     assert.equal(other.detail, 'this dashboard watches namespace "ns", not "kube-system" (start it with --namespace kube-system)');
     const js = await get(`${d.url}assets/dashboard.js`);

@@ -72,6 +72,15 @@ function stream(req: IncomingMessage, res: ServerResponse, source: DashboardSour
   });
 }
 
+/** A path segment decoded, or undefined when its %-escapes are malformed. */
+function decoded(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Answers one request; only GET (and HEAD) of the known paths. */
 function route(req: IncomingMessage, res: ServerResponse, source: DashboardSource, assetsDir: string): void {
   if (req.method !== "GET" && req.method !== "HEAD") {
@@ -85,9 +94,9 @@ function route(req: IncomingMessage, res: ServerResponse, source: DashboardSourc
   if (path === "/api/jobs") return send(res, 200, "application/json", JSON.stringify(source.jobs()));
   if (path === "/api/jobs/events") return stream(req, res, source, () => source.jobs());
   const m = /^\/api\/jobs\/([^/]+)\/([^/]+?)(\/events)?$/.exec(path);
-  if (m) {
-    const namespace = decodeURIComponent(m[1] as string);
-    const name = decodeURIComponent(m[2] as string);
+  const namespace = m ? decoded(m[1] as string) : undefined;
+  const name = m ? decoded(m[2] as string) : undefined;
+  if (m && namespace !== undefined && name !== undefined) {
     const view = namespace === source.namespace ? () => source.job(name) : () => ({ ok: false, reason: "not_found", detail: `this dashboard watches namespace "${source.namespace}", not "${namespace}" (start it with --namespace ${namespace})` });
     if (m[3]) return stream(req, res, source, view);
     return send(res, 200, "application/json", JSON.stringify(view()));
