@@ -91,7 +91,8 @@ export async function openBrowser(url: string, size = { width: 1100, height: 140
       ws.close();
       proc.kill("SIGTERM");
       await new Promise((r) => (proc.exitCode !== null ? r(undefined) : proc.once("exit", r)));
-      rmSync(profile, { recursive: true, force: true });
+      // Chromium's helper processes may still be writing to the profile for a moment after it exits.
+      rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
   };
 }

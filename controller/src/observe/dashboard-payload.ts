@@ -1,6 +1,6 @@
 import type { Results } from "../local/results.ts";
 import { chartSections, summaryHtml, type ReportSection } from "../local/report-html.ts";
-import { formatObjective } from "../local/views.ts";
+import { formatNumber, formatObjective } from "../local/views.ts";
 import { parallelCoordinates } from "./parallel-coordinates.ts";
 import { parseClusterJob } from "./cluster-results.ts";
 
@@ -27,6 +27,8 @@ export interface TrialRow {
   valueText: string;
   steps: number;
   params: Record<string, string | number>;
+  /** The parameters as the report prints them (numbers to 4 significant digits); `params` is for sorting. */
+  paramsText: Record<string, string>;
   reason: string;
   best: boolean;
 }
@@ -86,6 +88,7 @@ export function jobPayload(namespace: string, r: Results): JobPayload {
       valueText: t.value === null ? "" : formatObjective(metric, t.value, t.metrics),
       steps: t.curve.length,
       params: t.params,
+      paramsText: Object.fromEntries(Object.entries(t.params).map(([k, v]) => [k, typeof v === "number" ? formatNumber(v) : v])),
       reason: t.reason ?? "",
       best: t.name === r.best?.name,
     })),

@@ -71,7 +71,7 @@ function trialTable(job) {
   const body = rows.map((t) =>
     el("tr", { class: t.best ? "best" : "", "data-trial": t.name },
       el("td", {}, t.name), el("td", { class: t.outcome }, t.outcome), el("td", {}, t.valueText || "–"), el("td", {}, t.steps),
-      ...job.parameters.map((p) => el("td", {}, t.params[p])), el("td", { class: "reason" }, t.reason)));
+      ...job.parameters.map((p) => el("td", {}, t.paramsText[p])), el("td", { class: "reason" }, t.reason)));
   return el("table", { id: "trials" }, head, ...body);
 }
 
