@@ -11,8 +11,6 @@ import { openBrowser, type Browser } from "../chromium.ts";
 import { Results } from "../../controller/src/local/results.ts";
 
 const bin = join(root, "controller/src/cli/bin.ts");
-/** A categorical value that would run script if any view put it into the page as markup. */
-const EVIL = `"><img src=x onerror="document.title='pwned'"><script>document.title='pwned'</script>`;
 const EPOCHS = 30;
 
 let cluster: TestCluster;
@@ -61,13 +59,15 @@ function startDashboardCli(args: string[]): Promise<{ child: ChildProcess; url: 
   });
 }
 
-/** The live job: ASHA over the iris trainer, with a hostile categorical parameter the trainer never sees. */
+/**
+ * The live job: ASHA over the iris trainer. (Hostile text is dashboard-browser.test.ts's: the trainer
+ * refuses parameters it does not know, so a hostile categorical value cannot ride along here.)
+ */
 function liveManifest(name: string, maxTrials: number): string {
   const doc = parse(irisJob(name, {
     parameters: [
       { name: "learningRate", type: "double", min: 0.00001, max: 0.3, scale: "log" },
       { name: "units", type: "int", min: 2, max: 32 },
-      { name: "note", type: "categorical", values: [EVIL, "plain"] },
     ],
     search: { algorithm: "random", seed: 11 },
     earlyStopping: { algorithm: "asha", settings: { minResource: 2, reductionFactor: 3, maxResource: EPOCHS } },
@@ -76,7 +76,7 @@ function liveManifest(name: string, maxTrials: number): string {
   return stringify(doc);
 }
 
-test("the dashboard lists a new job live, its curve count grows without a reload, a stopped trial shows its reason, hostile text stays text", async () => {
+test("the dashboard lists a new job live, its curve count grows without a reload, a stopped trial shows its reason", async () => {
   const d = await startDashboardCli(["--namespace", cluster.namespace, "--kubeconfig", cluster.kubeconfigPath]);
   dashboard = d.child;
   browser = await openBrowser(d.url);
@@ -103,17 +103,13 @@ test("the dashboard lists a new job live, its curve count grows without a reload
   const trial = (await clients(cluster).trials()).find((t) => t.metadata?.name === stopped.name);
   assert.equal(stopped.reason, (trial?.status as { reason?: string }).reason, "the page shows the Trial's own stop reason");
   assert.ok(await b.evaluate("document.querySelectorAll('#section-curves polyline.stopped').length > 0"), "early-stopped curves are marked");
-  // The hostile categorical value shows as text in the table and charts, and never ran.
-  await b.waitFor("the hostile value in the table", `[...document.querySelectorAll('#trials td')].some((td) => td.textContent === ${JSON.stringify(EVIL)})`);
-  assert.notEqual(await b.evaluate("document.title"), "pwned");
-  assert.equal(await b.evaluate("document.querySelectorAll('img, #main script').length"), 0);
   // Sorting by the objective puts the best trial first (minimize).
   await b.evaluate("document.querySelector('#trials th[data-key=\"value\"]').click()");
   const order = await b.evaluate<string[]>("[...document.querySelectorAll('#trials tr[data-trial]')].map((r) => r.children[2].textContent)");
   const values = order.filter((v) => v !== "–").map(Number);
   assert.deepEqual(values, [...values].sort((x, y) => x - y));
   await until("the job to finish", async () => ((await clients(cluster).job("live")).status?.phase === "Succeeded" ? true : undefined), 170_000);
-  await b.waitFor("the finished status on the page", "document.querySelector('#summary b.ok')");
+  await b.waitFor("the finished status on the page", "document.querySelector('#summary .card b')?.textContent === 'Succeeded'", 30_000);
   const shot = process.env.KUBETUNE_DASHBOARD_SCREENSHOT ?? join(mkdtempSync(join(tmpdir(), "kubetune-dash-")), "dashboard.png");
   await b.screenshot(shot);
   assert.equal(readFileSync(shot).subarray(1, 4).toString(), "PNG");
