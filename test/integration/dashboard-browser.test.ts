@@ -71,7 +71,7 @@ test("the dashboard page follows watch events: job list, a growing curve count, 
   await b.waitFor("the job without Trials", "document.getElementById('problem').textContent.includes('has no Trials yet')");
   // A mark on this document: a reload would lose it.
   await b.evaluate("window.kubetuneMark = 'same page'");
-  const until = (what: string, n: number) => b.waitFor(what, `document.querySelectorAll('#section-curves polyline').length === ${n}`, 20_000);
+  const until = (what: string, n: number) => b.waitFor(what, `document.querySelectorAll('#section-curves polyline').length === ${n}`, 60_000);
   const curve = (k: number) => Array.from({ length: k }, (_, i) => ({ step: i + 1, value: 1 / (i + 2) }));
   emit("ADDED", clusterTrialObject("live", 0, { phase: "Running", curve: curve(3), value: 1 / 4 }));
   emit("ADDED", clusterTrialObject("live", 1, { phase: "Running", curve: curve(2), value: 1 / 3 }, { lr: 0.1, batch: 16, dropout: 0, optimizer: EVIL, units: 1 }));
