@@ -15,6 +15,9 @@ Usage:
   kubetune simulate <job.yaml> --curves <run-dir|tj/NAME> [-n NAMESPACE] [--json]
                                   replay recorded learning curves under the job's early stopping and
                                   alternatives: steps saved, best trial kept, ranked
+  kubetune dashboard [--namespace N] [--port P]
+                                  serve a live, read-only web view of the namespace's TuningJobs on
+                                  http://127.0.0.1:8765 (uses your kubeconfig and RBAC, like kubectl proxy)
   kubetune validate <file|->...   check TuningJob manifests; prints every problem with its path
   kubetune controller [--namespaces=a,b] [--nats-url=URL] [--metrics-port=N] ...
                                   run the Kubernetes controller (kubetune controller --help lists its flags)
@@ -60,6 +63,19 @@ export async function main(argv: string[], io: Io, term?: Terminal): Promise<num
       } finally {
         process.off("SIGTERM", stop);
         process.off("SIGINT", stop);
+      }
+    }
+    case "dashboard": {
+      const stop = new AbortController();
+      const onSignal = (): void => stop.abort();
+      process.once("SIGTERM", onSignal);
+      process.once("SIGINT", onSignal);
+      try {
+        const { dashboardCommand } = await import("./dashboard-command.ts");
+        return await dashboardCommand(rest, io, stop.signal);
+      } finally {
+        process.off("SIGTERM", onSignal);
+        process.off("SIGINT", onSignal);
       }
     }
     case "collect": {

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseTuningJob } from "../api/validate.ts";
-import { reportHtml } from "./report-html.ts";
+import { chartSections, esc, reportHtml } from "./report-html.ts";
 import { resultsOf } from "./results.ts";
 import type { TrialView } from "../engine/job.ts";
 
@@ -37,4 +37,15 @@ test("a discrete grid spanning decades (alpha = 1e-4 … 1) is plotted on a log 
 
 test("trials that reported the objective once (a cross-validation's mean) get a sentence, not an empty curves chart", () => {
   assert.match(html, /<h2>Learning curves<\/h2>\n<p>Every trial reported mean_test_score at one step only[^<]*<\/p>/);
+});
+
+test("report.html draws exactly the chart sections the dashboard draws, then the trials table", () => {
+  const r = resultsOf({ job: "ridge", spec, trials, best: trials[0], end: null, startedAt: "2026-01-01T00:00:00Z", times: new Map() });
+  const headings = [...html.matchAll(/<h2>([^<]*)<\/h2>/g)].map((m) => m[1]);
+  assert.deepEqual(headings, [...chartSections(r).map((s) => s.title), "Trials"]);
+  for (const s of chartSections(r)) assert.ok(html.includes(s.html), `report.html contains the ${s.id} section's markup`);
+});
+
+test("esc leaves no character that could open markup or end an attribute", () => {
+  assert.equal(esc(`<a href='x' title="y">&`), "&lt;a href=&#39;x&#39; title=&quot;y&quot;&gt;&amp;");
 });

@@ -1,7 +1,7 @@
 import { apiError } from "../kube/api.ts";
 
 /** Why reading from a cluster failed, for the result convention's `reason`. */
-export type ReadFailure = "no_kubeconfig" | "unreachable" | "unauthorized" | "forbidden" | "not_found" | "no_crds" | "invalid_job" | "no_trials" | "api_error";
+export type ReadFailure = "loading" | "no_kubeconfig" | "unreachable" | "unauthorized" | "forbidden" | "not_found" | "no_crds" | "invalid_job" | "no_trials" | "api_error";
 
 /** A failed read: what went wrong, in one line that says how to fix it. */
 export interface Failure {

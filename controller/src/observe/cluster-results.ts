@@ -2,6 +2,7 @@ import { TuningJob } from "../api/tuningjob.ts";
 import type { Trial } from "../api/trial.ts";
 import type { TrialView } from "../engine/job.ts";
 import { JOB_LABEL, finishedOrder, parseTrial, trialViewOf } from "../kube/objects.ts";
+import { oneLine, type Failure } from "./api-failure.ts";
 import { resultsOf, type Results, type ResultsEnd, type TrialTimes } from "../local/results.ts";
 
 /** A TuningJob as read from a cluster, with the identity the API server gave it. */
@@ -77,4 +78,11 @@ export function clusterResults(job: ClusterJob, trials: readonly Trial[]): Resul
     ...(finishedAt ? { finishedAt } : {}),
     times,
   });
+}
+
+/** The failure of showing a job that has no Trials yet, with its phase and message (a job the controller failed says why). */
+export function noTrials(job: ClusterJob): Failure {
+  const phase = job.status?.phase ?? "Pending";
+  const why = job.status?.message ? `: ${oneLine(job.status.message, 200)}` : "";
+  return { ok: false, reason: "no_trials", detail: `TuningJob "${job.metadata.name}" in namespace "${job.metadata.namespace}" has no Trials yet (phase ${phase}${why})` };
 }

@@ -3,8 +3,8 @@ import { jsonClient, type JsonCall } from "../kube/http.ts";
 import type { PooledKubeConfig } from "../kube/kubeconfig.ts";
 import { API_GROUP, API_VERSION, JOB_LABEL, PLURALS } from "../kube/objects.ts";
 import type { Results } from "../local/results.ts";
-import { describeFailure, oneLine, type Failure } from "./api-failure.ts";
-import { clusterResults, jobTrials, parseClusterJob, type ClusterJob } from "./cluster-results.ts";
+import { describeFailure, type Failure } from "./api-failure.ts";
+import { clusterResults, jobTrials, noTrials, parseClusterJob, type ClusterJob } from "./cluster-results.ts";
 
 /** A cluster job read into results.json's model, with the objects it came from. */
 export type ClusterJobRead = { ok: true; results: Results; job: ClusterJob; trials: Trial[]; skipped: string[] } | Failure;
@@ -49,10 +49,6 @@ export async function readClusterJob(kc: PooledKubeConfig, namespace: string, na
     return describeFailure(e, { verb: "list", resource: PLURALS.trial, namespace, server });
   }
   const { trials, skipped } = jobTrials(parsed.job, objects);
-  if (trials.length === 0) {
-    const phase = parsed.job.status?.phase ?? "Pending";
-    const why = parsed.job.status?.message ? `: ${oneLine(parsed.job.status.message, 200)}` : "";
-    return { ok: false, reason: "no_trials", detail: `TuningJob "${name}" in namespace "${namespace}" has no Trials yet (phase ${phase}${why})` };
-  }
+  if (trials.length === 0) return noTrials(parsed.job);
   return { ok: true, results: clusterResults(parsed.job, trials), job: parsed.job, trials, skipped };
 }
