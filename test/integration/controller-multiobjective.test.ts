@@ -35,11 +35,12 @@ interface JobStatus {
 /** `a` dominates `b` when both objectives are minimized. */
 const dominates = (a: number[], b: number[]) => a.every((x, i) => x <= (b[i] as number)) && a.some((x, i) => x < (b[i] as number));
 
-test("a 2-objective job with a constraint completes; its status front is the feasible non-dominated trials; violators are infeasible", async () => {
+test("a 2-objective job with a constraint and a conditional parameter completes; its status front is the feasible non-dominated trials; violators are infeasible; inactive parameters are absent", async () => {
   ctl = await startTestController(cluster);
   const api = clients(cluster);
-  // Grid over 3 widths × 2 rates: the trainer reports trainable_parameters = 8·units + 3 (35, 131, 259) at
-  // step 0, so the 3 trials with 32 units break the bound of 200 whatever they learn.
+  // Grid over 3 widths × (adam, or sgd with 2 momentums): the trainer reports trainable_parameters =
+  // 8·units + 3 (35, 131, 259) at step 0, so the 3 trials with 32 units break the bound of 200 whatever
+  // they learn. momentum is active only with sgd: the grid has 3 × (1 + 2) = 9 points, not 3 × 2 × 2.
   const manifest = irisJob("mo", {
     objective: undefined,
     objectives: [
@@ -48,11 +49,26 @@ test("a 2-objective job with a constraint completes; its status front is the fea
     ],
     constraints: [{ metric: "trainable_parameters", max: 200 }],
     parameters: [
-      { name: "learningRate", type: "discrete", values: [0.01, 0.1] },
+      { name: "learningRate", type: "discrete", values: [0.05] },
       { name: "units", type: "discrete", values: [4, 16, 32] },
+      { name: "optimizer", type: "categorical", values: ["adam", "sgd"] },
+      { name: "momentum", type: "discrete", values: [0.5, 0.9], when: { parameter: "optimizer", in: ["sgd"] } },
     ],
     search: { algorithm: "grid" },
-    budget: { maxTrials: 6, parallelTrials: 2, maxFailedTrials: 1 },
+    budget: { maxTrials: 12, parallelTrials: 2, maxFailedTrials: 1 },
+    trialTemplate: {
+      spec: {
+        restartPolicy: "Never",
+        containers: [
+          {
+            name: "trainer",
+            image: "kubetune/trainer:0.1.0",
+            command: [join(root, "bin/kubetune-trainer")],
+            args: ["--dataset=iris", "--model=mlp", "--epochs=6", "--layers=1", "--units=${params.units}", "--learningRate=${params.learningRate}", "--optimizer=${params.optimizer}", "--momentum=${params.momentum:-0}", "--batchSize=16"],
+          },
+        ],
+      },
+    },
   });
   const applied = await cluster.kubectl(["apply", "-f", "-"], { input: manifest });
   assert.equal(applied.code, 0, applied.stderr);
@@ -68,11 +84,14 @@ test("a 2-objective job with a constraint completes; its status front is the fea
   );
   const status = job.status as unknown as JobStatus;
   assert.equal(status.phase, "Succeeded", JSON.stringify(status));
-  assert.equal(status.reason, "MaxTrialsReached");
+  assert.equal(status.reason, "SearchSpaceExhausted", "the conditional grid has exactly 9 points");
   assert.equal(status.bestTrial, undefined, "a multi-objective job has a front, not a best trial");
 
   const trials = await api.trials();
-  assert.equal(trials.length, 6);
+  assert.equal(trials.length, 9);
+  const params = trials.map((t) => (t.spec?.params ?? {}) as Record<string, unknown>);
+  for (const p of params) assert.equal("momentum" in p, p.optimizer === "sgd", `momentum is present exactly when optimizer is sgd: ${JSON.stringify(p)}`);
+  assert.equal(new Set(params.map((p) => JSON.stringify(p))).size, 9, "every grid point once");
   const byName = new Map(trials.map((t) => [t.metadata?.name as string, { units: Number(t.spec?.params && (t.spec.params as Record<string, unknown>).units), s: t.status as unknown as TrialStatus }]));
   for (const [name, { units, s }] of byName) {
     assert.equal(s.phase, "Succeeded", name);
