@@ -103,6 +103,7 @@ test("SIGTERM to the wrapper (a container's PID 1) or its process group reaches 
       sent = true;
     });
     assert.equal(r.code, 0);
-    assert.match(r.file, /ready\nstopping loss=9\n$/);
+    // A group signal reaches the command directly and through the wrapper's forwarding: its trap may run twice.
+    assert.match(r.file, /ready\n(stopping loss=9\n)+$/);
   }
 });
