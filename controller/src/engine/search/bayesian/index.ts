@@ -10,13 +10,13 @@ import type { Params } from "../../../api/parameters.ts";
 import { createRng } from "../rng.ts";
 import type { Space } from "../space.ts";
 import type { Algorithm, Observation, SuggestRequest } from "../types.ts";
-import { maximizeAcquisition } from "./acquisition.ts";
 import { conditioningSet } from "./conditioning.ts";
 import { encode, layoutOf, snap } from "./encode.ts";
 import { createLogFeasibility } from "./feasibility.ts";
 import { hyperparametersFor, type Dataset } from "./hyper.ts";
 import { paramsFromLog } from "./kernel.ts";
 import { createPacer } from "./pace.ts";
+import { pickByAcquisition } from "./pick.ts";
 import { buildMultiModel, needsMultiModel } from "./multi.ts";
 import { createPosterior } from "./posterior.ts";
 import { BayesianSettings } from "../../../api/search-settings.ts";
@@ -25,14 +25,6 @@ import { warpValues } from "./warp.ts";
 
 /** Random-stream tags, so each use of randomness draws from its own stream. */
 const DESIGN_STREAM = 0xd351;
-const ACQUISITION_STREAM = 0xac9;
-/**
- * A prediction costs ~n²/2 + n·d flops; screening and local search of one suggestion are kept around
- * these many flops, which binds only above ~190 conditioning points (below, the settings decide) and
- * caps an ask's acquisition work whatever the history's length.
- */
-const SCREEN_FLOPS = 2e7;
-const LOCAL_FLOPS = 1e7;
 /** Work between two event-loop turns during an ask (a few ms on one core); see pace.ts. */
 const SLICE_FLOPS = 4e6;
 
@@ -180,28 +172,7 @@ async function buildModel(
         const p = batch[believed]!;
         believe(p);
       }
-      const ranked = await maximizeAcquisition({
-        space,
-        posterior,
-        best,
-        elites,
-        failed,
-        failureRadius: settings.failureRadius,
-        pending: pendingU,
-        pendingRadius: settings.pendingRadius,
-        logFeasibility,
-        candidates: Math.max(64, Math.min(settings.candidates, Math.floor(SCREEN_FLOPS / perCandidate))),
-        localSearchStarts: settings.localSearchStarts,
-        localBudget: Math.max(20, Math.min(25 * D, Math.floor(LOCAL_FLOPS / perCandidate / Math.max(1, settings.localSearchStarts)))),
-        rng: createRng(request.seed, i, ACQUISITION_STREAM),
-        pacer,
-      });
-      for (const c of ranked) {
-        const p = space.fromUnit(Array.from(c.u));
-        if (!used.has(space.key(p))) return p;
-      }
-      // Every ranked candidate is taken (tiny discrete space): fall back to the best one.
-      return space.fromUnit(Array.from(ranked[0]?.u ?? snap(space, new Float64Array(D).fill(0.5))));
+      return pickByAcquisition({ space, posterior, best, elites, failed, pending: pendingU, logFeasibility, pacer, settings, perCandidate, seed: request.seed, index: i, used });
     },
   };
 }

@@ -11,7 +11,6 @@ import { nondominatedRanks } from "../pareto.ts";
 import { createRng } from "../rng.ts";
 import type { Space } from "../space.ts";
 import type { Observation, SuggestRequest } from "../types.ts";
-import { maximizeAcquisition } from "./acquisition.ts";
 import { conditioningSet } from "./conditioning.ts";
 import { createLogConstraintFeasibility } from "./constraints.ts";
 import { encode, layoutOf, snap } from "./encode.ts";
@@ -19,16 +18,14 @@ import { createLogFeasibility } from "./feasibility.ts";
 import { hyperparametersFor } from "./hyper.ts";
 import { paramsFromLog, type KernelParams } from "./kernel.ts";
 import { createPacer } from "./pace.ts";
+import { pickByAcquisition } from "./pick.ts";
 import { createPosterior, type Posterior } from "./posterior.ts";
 import { scalarize, scalarizedPosterior, simplexWeights, type Scalarization } from "./scalarize.ts";
 import type { ResolvedBayesianSettings } from "./settings.ts";
 import { warpValues } from "./warp.ts";
 
 const SCALARIZE_STREAM = 0x5ca1;
-const ACQUISITION_STREAM = 0xac9;
-/** Acquisition work per suggestion and between event-loop turns, as in the single-objective model. */
-const SCREEN_FLOPS = 2e7;
-const LOCAL_FLOPS = 1e7;
+/** Work between event-loop turns, as in the single-objective model. */
 const SLICE_FLOPS = 4e6;
 
 /** True when the observations need this model: several objectives or constraints. */
@@ -171,27 +168,7 @@ export async function buildMultiModel(space: Space, settings: ResolvedBayesianSe
       const feasible = scored.filter((e) => e.feasible);
       const best = feasible.length ? Math.min(...feasible.map((e) => e.s)) : Math.max(...scored.map((e) => e.s));
       const elites = [...scored].sort((a, b) => Number(b.feasible) - Number(a.feasible) || a.s - b.s || a.src - b.src).slice(0, 5).map((e) => rows[e.src]!.u);
-      const ranked = await maximizeAcquisition({
-        space,
-        posterior: scalarizedPosterior(fit.posteriors, sc),
-        best,
-        elites,
-        failed,
-        failureRadius: settings.failureRadius,
-        pending: pendingU,
-        pendingRadius: settings.pendingRadius,
-        logFeasibility,
-        candidates: Math.max(64, Math.min(settings.candidates, Math.floor(SCREEN_FLOPS / perCandidate))),
-        localSearchStarts: settings.localSearchStarts,
-        localBudget: Math.max(20, Math.min(25 * D, Math.floor(LOCAL_FLOPS / perCandidate / Math.max(1, settings.localSearchStarts)))),
-        rng: createRng(request.seed, i, ACQUISITION_STREAM),
-        pacer,
-      });
-      for (const c of ranked) {
-        const p = space.fromUnit(Array.from(c.u));
-        if (!used.has(space.key(p))) return p;
-      }
-      return space.fromUnit(Array.from(ranked[0]?.u ?? snap(space, new Float64Array(D).fill(0.5))));
+      return pickByAcquisition({ space, posterior: scalarizedPosterior(fit.posteriors, sc), best, elites, failed, pending: pendingU, logFeasibility, pacer, settings, perCandidate, seed: request.seed, index: i, used });
     },
   };
 }
