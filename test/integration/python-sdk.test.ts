@@ -131,7 +131,10 @@ test("the same Python trial under `kubetune run` reports over stdout and is stop
   assertCurve(bad?.curve ?? [], 1, bad?.curve.length ?? 0);
   const log = readFileSync(join(out, "logs", `${bad?.name}.log`), "utf8");
   assert.match(log, /toy_loop: on_stop ran: asha: val_loss/);
-  assert.match(log, new RegExp(`toy_loop: done after ${bad?.curve.length} epochs via stdio`));
+  // The curve ends at the step that stopped the trial (kubetune run's trial order); the process may
+  // finish an epoch more before the stop reaches it, and it still stops long before its 20.
+  const ran = Number(/toy_loop: done after (\d+) epochs via stdio/.exec(log)?.[1]);
+  assert.ok(ran >= (bad?.curve.length ?? 0) && ran < EPOCHS, log);
   assert.doesNotMatch(log, /@@kubetune/, "report lines are taken out of the trial's output");
   assert.equal(res.best?.name, good?.name);
 });
