@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -20,7 +21,7 @@ export async function openBrowser(url: string, size = { width: 1100, height: 140
   const proc: ChildProcess = spawn("chromium", [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
     "--hide-scrollbars", `--window-size=${size.width},${size.height}`, `--user-data-dir=${profile}`, "--remote-debugging-port=0", url,
-  ], { stdio: ["ignore", "ignore", "pipe"] });
+  ], { stdio: ["ignore", "ignore", "pipe"], detached: true });
   const endpoint = await new Promise<string>((resolve, reject) => {
     let err = "";
     proc.on("error", (e) => reject(new Error(`${e.message} (install Debian's chromium: bash test/prereqs.sh)`)));
@@ -89,10 +90,16 @@ export async function openBrowser(url: string, size = { width: 1100, height: 140
     },
     close: async () => {
       ws.close();
-      proc.kill("SIGTERM");
-      await new Promise((r) => (proc.exitCode !== null ? r(undefined) : proc.once("exit", r)));
-      // Chromium's helper processes may still be writing to the profile for a moment after it exits.
-      rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+      const exited = new Promise((r) => (proc.exitCode !== null ? r(undefined) : proc.once("exit", r)));
+      // Its own process group: the signal reaches Chromium's helper processes too, which otherwise
+      // keep writing to the profile after the browser exits (ENOTEMPTY while it is removed).
+      try {
+        if (proc.pid !== undefined) process.kill(-proc.pid, "SIGTERM");
+      } catch {
+        proc.kill("SIGTERM");
+      }
+      await exited;
+      await rm(profile, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
     },
   };
 }
