@@ -6,8 +6,7 @@ import { join } from "node:path";
 import { main } from "./main.ts";
 import { styleFor } from "../local/style.ts";
 import { Results } from "../local/results.ts";
-import { fakeApiServer, reply } from "../../../test/fixtures/fake-apiserver.ts";
-import { finishedClusterJob } from "../../../test/fixtures/cluster-job.ts";
+import { serveFinishedClusterJob } from "../../../test/fixtures/cluster-job.ts";
 
 async function run(argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [];
@@ -18,13 +17,7 @@ async function run(argv: string[]): Promise<{ code: number; out: string[]; err: 
 
 /** Runs `fn` with a kubeconfig file pointing at a fake API server that serves the finished fixture job in namespace ns. */
 async function withCluster(fn: (kubeconfig: string, tmp: string) => Promise<void>): Promise<void> {
-  const { job, trials } = finishedClusterJob();
-  const s = await fakeApiServer((req, res) => {
-    if (req.path === "/apis/kubetune.io/v1alpha1/namespaces/ns/tuningjobs/fixture-job") reply(res, 200, job);
-    else if (req.path === "/apis/kubetune.io/v1alpha1/namespaces/ns/trials") reply(res, 200, { items: trials });
-    else if (req.path.startsWith("/apis/kubetune.io/v1alpha1/namespaces/locked/")) reply(res, 403, { kind: "Status", reason: "Forbidden", message: 'User "bob" cannot get resource "tuningjobs"' });
-    else reply(res, 404, { kind: "Status", reason: "NotFound", message: "not found" });
-  });
+  const s = await serveFinishedClusterJob();
   const tmp = mkdtempSync(join(tmpdir(), "kubetune-report-"));
   const kubeconfig = join(tmp, "kubeconfig");
   writeFileSync(kubeconfig, s.kc.exportConfig());

@@ -8,8 +8,7 @@ import { styleFor } from "../local/style.ts";
 import { parseTuningJob } from "../api/validate.ts";
 import { resultsOf, saveResults } from "../local/results.ts";
 import type { TrialView } from "../engine/job.ts";
-import { fakeApiServer, reply } from "../../../test/fixtures/fake-apiserver.ts";
-import { finishedClusterJob } from "../../../test/fixtures/cluster-job.ts";
+import { serveFinishedClusterJob } from "../../../test/fixtures/cluster-job.ts";
 
 const validYaml = readFileSync(join(import.meta.dirname, "../../../test/fixtures/valid-job.yaml"), "utf8");
 
@@ -91,13 +90,7 @@ test("simulate: each bad input is one line naming what is wrong, and a non-zero 
 });
 
 test("simulate tj/NAME reads the cluster job's Trials; unknown jobs and missing RBAC are one line", async () => {
-  const { job, trials } = finishedClusterJob();
-  const s = await fakeApiServer((req, res) => {
-    if (req.path === "/apis/kubetune.io/v1alpha1/namespaces/ns/tuningjobs/fixture-job") reply(res, 200, job);
-    else if (req.path === "/apis/kubetune.io/v1alpha1/namespaces/ns/trials") reply(res, 200, { items: trials });
-    else if (req.path.startsWith("/apis/kubetune.io/v1alpha1/namespaces/locked/")) reply(res, 403, { kind: "Status", reason: "Forbidden", message: 'User "bob" cannot get resource "tuningjobs"' });
-    else reply(res, 404, { kind: "Status", reason: "NotFound", message: "not found" });
-  });
+  const s = await serveFinishedClusterJob();
   const w = workspace();
   const kubeconfig = w.file("kubeconfig", s.kc.exportConfig());
   try {

@@ -2,7 +2,6 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createStopper } from "./stopper.ts";
 import { bracketOf, rungsOf } from "./asha.ts";
-import { AshaSettings } from "../../api/stopping-settings.ts";
 import type { Decision } from "./types.ts";
 
 type Call = [trial: string, step: number, value: number];
