@@ -9,8 +9,8 @@ import { withCluster, type TestCluster } from "../cluster/with-cluster.ts";
 import { clients, irisJob, root, startTestController, until, type Started } from "./controller-harness.ts";
 import { openBrowser, type Browser } from "../chromium.ts";
 import { Results } from "../../controller/src/local/results.ts";
+import { bin, runKubetune } from "../kubetune-cli.ts";
 
-const bin = join(root, "controller/src/cli/bin.ts");
 const EPOCHS = 30;
 
 let cluster: TestCluster;
@@ -30,18 +30,6 @@ after(async () => {
   await ctl?.controller.stop();
   await cluster?.cleanup();
 });
-
-/** Runs the kubetune CLI to completion. */
-function kubetune(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, NO_COLOR: "1" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** Starts `kubetune dashboard` on a free port and resolves with its URL and its stderr so far. */
 function startDashboardCli(args: string[]): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
@@ -129,11 +117,11 @@ function shape(dir: string): { top: string[]; status: string[]; trialKeys: strin
 
 test("kubetune report tj/NAME of the finished cluster job writes the files a local run writes, in the same shape", async () => {
   const out = mkdtempSync(join(tmpdir(), "kubetune-report-"));
-  const cluster_ = await kubetune(["report", "tj/live", "-n", cluster.namespace, "--kubeconfig", cluster.kubeconfigPath, "--out", join(out, "cluster")]);
+  const cluster_ = await runKubetune(["report", "tj/live", "-n", cluster.namespace, "--kubeconfig", cluster.kubeconfigPath, "--out", join(out, "cluster")]);
   assert.equal(cluster_.code, 0, cluster_.stderr);
   const manifest = join(out, "live.yaml");
   writeFileSync(manifest, liveManifest("live", 3));
-  const local = await kubetune(["run", manifest, "--quiet", "--out", join(out, "local")]);
+  const local = await runKubetune(["run", manifest, "--quiet", "--out", join(out, "local")]);
   assert.equal(local.code, 0, local.stderr);
   assert.deepEqual(shape(join(out, "cluster")), shape(join(out, "local")));
   const r = Results.parse(JSON.parse(readFileSync(join(out, "cluster", "results.json"), "utf8")));
@@ -142,7 +130,7 @@ test("kubetune report tj/NAME of the finished cluster job writes the files a loc
 });
 
 test("kubetune report: an unknown job, no RBAC and no cluster each fail with one line naming what is wrong", async () => {
-  const unknown = await kubetune(["report", "tj/nope", "-n", cluster.namespace, "--kubeconfig", cluster.kubeconfigPath]);
+  const unknown = await runKubetune(["report", "tj/nope", "-n", cluster.namespace, "--kubeconfig", cluster.kubeconfigPath]);
   assert.equal(unknown.code, 1);
   assert.equal(unknown.stderr.trim(), `✗ TuningJob "nope" not found in namespace "${cluster.namespace}" (kubectl get tuningjobs -n ${cluster.namespace} lists them)`);
   // The admin's kubeconfig, impersonating a user without any role.
@@ -150,13 +138,13 @@ test("kubetune report: an unknown job, no RBAC and no cluster each fail with one
   const kc = parse(readFileSync(cluster.kubeconfigPath, "utf8")) as { users: { user: Record<string, unknown> }[] };
   for (const u of kc.users) u.user.as = "stranger";
   writeFileSync(join(dir, "stranger"), stringify(kc));
-  const forbidden = await kubetune(["report", "tj/live", "-n", cluster.namespace, "--kubeconfig", join(dir, "stranger")]);
+  const forbidden = await runKubetune(["report", "tj/live", "-n", cluster.namespace, "--kubeconfig", join(dir, "stranger")]);
   assert.equal(forbidden.code, 1);
   assert.match(forbidden.stderr.trim(), new RegExp(`^✗ not allowed to get tuningjobs in namespace "${cluster.namespace}" \\(403 Forbidden\\): .*"stranger"[^\\n]*$`));
   const down = kc as unknown as { clusters: { cluster: { server: string } }[] };
   for (const c of down.clusters) c.cluster.server = "https://127.0.0.1:1";
   writeFileSync(join(dir, "down"), stringify(down));
-  const unreachable = await kubetune(["report", "tj/live", "-n", cluster.namespace, "--kubeconfig", join(dir, "down")]);
+  const unreachable = await runKubetune(["report", "tj/live", "-n", cluster.namespace, "--kubeconfig", join(dir, "down")]);
   assert.equal(unreachable.code, 1);
   assert.match(unreachable.stderr.trim(), /^✗ cannot reach the Kubernetes API server at https:\/\/127\.0\.0\.1:1: [^\n]*ECONNREFUSED[^\n]*$/);
 });

@@ -1,40 +1,23 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { Results } from "../../controller/src/local/results.ts";
 import { startNatsServer } from "../nats-server.ts";
+import { runKubetune, type Cli } from "../kubetune-cli.ts";
 import { connect, headers } from "@nats-io/transport-node";
 import { jetstream } from "@nats-io/jetstream";
 import { SIGNATURE_HEADER, signReport, trialReportKey } from "../../controller/src/api/report-signature.ts";
 import type { MetricMessage } from "../../controller/src/api/metrics.ts";
 import { LOCAL_TRIAL_UID, openNatsChannel } from "../../controller/src/local/nats-channel.ts";
 
-const root = join(import.meta.dirname, "../..");
-const bin = join(root, "controller/src/cli/bin.ts");
-
-interface Cli {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 /** Runs the kubetune CLI as a child process; `onStderr` may act on the output (e.g. send Ctrl-C). */
-function kubetune(args: string[], onStderr?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<Cli> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, NO_COLOR: "1" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-      onStderr?.(stderr, child);
-    });
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+function kubetune(args: string[], onStderr?: (text: string, child: ChildProcess) => void): Promise<Cli> {
+  return runKubetune(args, onStderr ? { onStderr } : {});
 }
 
 /** Writes a TuningJob around the test objective script and returns its path. */

@@ -1,6 +1,5 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,18 +7,12 @@ import { stringify } from "yaml";
 import { TuningJobSpec } from "../../controller/src/api/tuningjob.ts";
 import { createTuner } from "../../controller/src/engine/tuner.ts";
 import { Results } from "../../controller/src/local/results.ts";
+import { root, runKubetune, type Cli } from "../kubetune-cli.ts";
 
-const root = join(import.meta.dirname, "../..");
-const bin = join(root, "controller/src/cli/bin.ts");
 
 /** Runs the kubetune CLI in `cwd`. */
-function kubetune(args: string[], cwd: string): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd, env: { ...process.env, NO_COLOR: "1" } });
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("close", (code) => resolve({ code, stderr }));
-  });
+function kubetune(args: string[], cwd: string): Promise<Cli> {
+  return runKubetune(args, { cwd });
 }
 
 /** Writes a TuningJob around the test objective script into `dir`. */
