@@ -46,8 +46,12 @@ export const TpeSettings = z
     maxGood: intIn(1, 1000).default(25),
     /** Weight of the prior (a wide kernel at the centre of the space) in both densities; default 1. */
     priorWeight: numberIn(0, 100).default(1),
-    /** Joint kernels over the parameters active together (true, default; Optuna's multivariate + group) or one density per parameter (false). */
-    multivariate: z.boolean({ error: "must be true or false" }).default(true),
+    /**
+     * Joint kernels over the parameters active together (true; Optuna's multivariate + group) or one
+     * density per parameter (false). Unset: true for one objective, false for several (each measured
+     * better in bench:search; docs/algorithms.md).
+     */
+    multivariate: z.boolean({ error: "must be true or false" }).optional(),
     /** Count pending trials as the worst observations so parallel suggestions spread out; default true. */
     constantLiar: z.boolean({ error: "must be true or false" }).default(true),
   })

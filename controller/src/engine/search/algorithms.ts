@@ -29,8 +29,8 @@ export function parseSettings<S extends z.ZodType>(name: AlgorithmName, schema: 
   return result.data;
 }
 
-/** Builds the named algorithm over a space, validating its settings first. */
-export function createAlgorithm(name: AlgorithmName, settings: unknown, space: Space, seed: number): Algorithm {
+/** Builds the named algorithm over a space for a job with `objectives` objectives, validating its settings first. */
+export function createAlgorithm(name: AlgorithmName, settings: unknown, space: Space, seed: number, objectives = 1): Algorithm {
   switch (name) {
     case "grid":
       return createGridSearch(space, parseSettings(name, GridSettings, settings), seed);
@@ -40,7 +40,7 @@ export function createAlgorithm(name: AlgorithmName, settings: unknown, space: S
     case "sobol":
       return createSobolSearch(space, parseSettings(name, SobolSettings, settings), seed);
     case "tpe":
-      return createTpe(space, parseSettings(name, TpeSettings, settings), seed);
+      return createTpe(space, parseSettings(name, TpeSettings, settings), seed, objectives);
     case "bayesian":
       return createBayesian(space, parseSettings(name, BayesianSettings, settings));
   }

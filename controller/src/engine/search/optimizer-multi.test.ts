@@ -134,3 +134,27 @@ test("configs and histories that do not fit are refused with their path", () => 
   assert.throws(() => createOptimizer(config("random"), [{ params: { x: 0.5, y: 0, k: "a" }, values: [1, Number.NaN] }]), /invalid optimizer history: 0\.values\.1: must be a finite number/);
   assert.throws(() => createOptimizer(config("random"), [{ params: { x: 0.5, y: 0, k: "a" }, failed: true, metrics: { mem: 1 } }]), /0\.metrics: belongs only to an entry with value or values/);
 });
+
+test("tpe defaults to independent densities with several objectives and to joint kernels with one", async () => {
+  /** 30 suggestions (15 asks of 2) of a tpe job told `evaluate`'s values: both, or only the first as a single objective. */
+  const suggestions = async (single: boolean, multivariate?: boolean): Promise<Params[]> => {
+    const settings = multivariate === undefined ? {} : { multivariate };
+    const extra = single ? { objectives: undefined, objective: { metric: "err", direction: "minimize" } as const } : {};
+    const opt = createOptimizer(config("tpe", { algorithm: { name: "tpe", settings }, ...extra }));
+    const seen: Params[] = [];
+    for (let i = 0; i < 15; i++) {
+      for (const s of await opt.ask(2)) {
+        seen.push(s.params);
+        const { values, metrics } = evaluate(s.params);
+        opt.tell(single ? { id: s.id, value: values[0] as number, metrics } : { id: s.id, values, metrics });
+      }
+    }
+    return seen;
+  };
+  const multi = await suggestions(false);
+  assert.deepEqual(multi, await suggestions(false, false));
+  assert.notDeepEqual(multi, await suggestions(false, true), "the two models must differ on this problem, or the test shows nothing");
+  const one = await suggestions(true);
+  assert.deepEqual(one, await suggestions(true, true));
+  assert.notDeepEqual(one, await suggestions(true, false), "the two models must differ on this problem, or the test shows nothing");
+});

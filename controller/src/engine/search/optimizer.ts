@@ -61,7 +61,7 @@ export function createOptimizer(config: OptimizerConfig, history: readonly Histo
   const job: Orientation = { signs: objectives.map((o) => (o.direction === "maximize" ? -1 : 1)), constraints: parsed.data.constraints ?? [] };
   const sign = job.signs[0]!;
   const space = createSpace(parameters);
-  const algorithm: Algorithm = createAlgorithm(algo.name, algo.settings, space, seed);
+  const algorithm: Algorithm = createAlgorithm(algo.name, algo.settings, space, seed, objectives.length);
   const canonical = (params: Params, where: string): Params => {
     try {
       return space.fromUnit(space.toUnit(params));

@@ -63,10 +63,15 @@ function byValue(o: Observation): number | null {
   return o.values !== undefined || (o.violation ?? 0) > 0 ? null : o.value;
 }
 
-/** Creates the TPE algorithm; suggestions of one batch see the earlier ones as pending. */
-export function createTpe(space: Space, settings: TpeSettings, seed: number): Algorithm {
+/**
+ * Creates the TPE algorithm for a job with `objectives` objectives; suggestions of one batch see the
+ * earlier ones as pending. Unless set, `multivariate` holds for one objective only: with several, the
+ * MOTPE split's good group spreads along the front, and independent densities cover it better
+ * (bench:search --multi, docs/benchmarks.md), as in Optuna's default multi-objective TPE.
+ */
+export function createTpe(space: Space, settings: TpeSettings, seed: number, objectives = 1): Algorithm {
   const sobol = createSobol(space.dimensions.length, seed, true);
-  const groups = tpeGroups(space, settings.multivariate);
+  const groups = tpeGroups(space, settings.multivariate ?? objectives === 1);
   const names = space.parameters.map((p) => p.name);
   const gamma = (n: number): number => Math.min(Math.ceil(settings.gamma * n), settings.maxGood);
   const options = { priorWeight: settings.priorWeight };
