@@ -54,6 +54,11 @@ test("metric messages round-trip and invalid ones are rejected with the reason",
   assert.match(bad({ trial: "t", step: 1, metrics: {}, final: false }), /^invalid_schema: .*final/);
   assert.match(bad({ trial: "t", step: 1, metrics: {}, extra: 1 }), /^invalid_schema: .*extra/);
   assert.match(refusal(decodeMetricMessage("{nope")), /^invalid_json: not JSON/);
+  // JSON.parse makes __proto__ an own key that the schema would drop, leaving a report of nothing.
+  for (const name of ["__proto__", "constructor", "toString"]) {
+    assert.match(refusal(decodeMetricMessage(`{"trial":"t","step":1,"metrics":{"${name}":1,"loss":2}}`)), new RegExp(`^invalid_schema: metric name "${name}" is reserved`));
+    assert.match(refusal(parseReportLine(`@@kubetune {"trial":"t","step":1,"metrics":{"${name}":1}}`)), new RegExp(`^invalid_schema: bad kubetune report line: metric name "${name}" is reserved`));
+  }
   assert.throws(() => encodeMetricMessage({ trial: "t", step: 1, metrics: { loss: Number.NaN } }), /finite/);
 });
 

@@ -38,6 +38,16 @@ export function isReservedMetricName(name: string): boolean {
 }
 const RESERVED_NAMES: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
 
+/**
+ * A reserved metric name that a parsed report's `metrics` holds as an own key, if any: JSON.parse makes
+ * `__proto__` an own key, and the schema would drop it silently (a report of nothing).
+ */
+export function reservedMetricKey(report: unknown): string | undefined {
+  if (typeof report !== "object" || report === null || !("metrics" in report)) return undefined;
+  const metrics = (report as { metrics: unknown }).metrics;
+  return typeof metrics === "object" && metrics !== null && !Array.isArray(metrics) ? Object.keys(metrics).find(isReservedMetricName) : undefined;
+}
+
 /** Whether a string is a valid NATS subject token (SubjectToken). */
 export function isSubjectToken(s: string): boolean {
   return TOKEN.test(s);
@@ -143,7 +153,10 @@ export type Decoded<T> = { ok: true; message: T } | { ok: false; reason: DecodeF
 export function decodeMetricMessage(body: string | Uint8Array): Decoded<MetricMessage> {
   const bytes = typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
   if (bytes > MAX_MESSAGE_BYTES) return { ok: false, reason: "too_large", detail: `message is ${bytes} bytes, over the ${MAX_MESSAGE_BYTES}-byte limit` };
-  return decodeJson(MetricMessage, typeof body === "string" ? body : new TextDecoder().decode(body));
+  return decodeJson(MetricMessage, typeof body === "string" ? body : new TextDecoder().decode(body), (value) => {
+    const reserved = reservedMetricKey(value);
+    return reserved === undefined ? undefined : `metric name ${JSON.stringify(reserved)} is reserved (a property of JavaScript objects); rename the metric`;
+  });
 }
 
 /** Validates a wire body as a control message. */
@@ -151,13 +164,16 @@ export function decodeControlMessage(body: string | Uint8Array): Decoded<Control
   return decodeJson(ControlMessage, typeof body === "string" ? body : new TextDecoder().decode(body));
 }
 
-function decodeJson<T>(schema: z.ZodType<T>, text: string): Decoded<T> {
+/** Parses and validates JSON text; `refuse` names what the schema cannot see in the parsed value (undefined: nothing). */
+function decodeJson<T>(schema: z.ZodType<T>, text: string, refuse: (value: unknown) => string | undefined = () => undefined): Decoded<T> {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
     return { ok: false, reason: "invalid_json", detail: `not JSON: ${(e as Error).message}` };
   }
+  const refused = refuse(value);
+  if (refused !== undefined) return { ok: false, reason: "invalid_schema", detail: refused };
   const parsed = schema.safeParse(value);
   return parsed.success ? { ok: true, message: parsed.data } : { ok: false, reason: "invalid_schema", detail: z.prettifyError(parsed.error).replaceAll("\n", "; ") };
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isReservedMetricName, isSubjectToken, MAX_MESSAGE_BYTES, MAX_METRIC_NAMES_PER_TRIAL, MAX_METRICS_PER_REPORT, MAX_STEP, METRIC_NAME_PATTERN, MetricMessage, parseMetricsSubject, type TrialAddress } from "../api/metrics.ts";
+import { isReservedMetricName, isSubjectToken, reservedMetricKey, MAX_MESSAGE_BYTES, MAX_METRIC_NAMES_PER_TRIAL, MAX_METRICS_PER_REPORT, MAX_STEP, METRIC_NAME_PATTERN, MetricMessage, parseMetricsSubject, type TrialAddress } from "../api/metrics.ts";
 import type { MessageResult } from "../telemetry/metrics.ts";
 import type { TrialAdmission } from "./metrics-target.ts";
 
@@ -64,12 +64,6 @@ export function boundMetricNames(metrics: Readonly<Record<string, number>>, know
   return { metrics: kept, dropped: [...dropped] };
 }
 
-/** A reserved own key of the report's metrics (JSON.parse makes `__proto__` an own key; the schema would drop it silently). */
-function reservedMetricName(v: unknown): string | undefined {
-  if (!isRecord(v) || !isRecord(v.metrics)) return undefined;
-  return Object.keys(v.metrics).find(isReservedMetricName);
-}
-
 /** How many metrics the report carries, when it carries a metrics object. */
 function metricCount(v: unknown): number {
   return isRecord(v) && isRecord(v.metrics) ? Object.keys(v.metrics).length : 0;
@@ -96,7 +90,7 @@ export function validateMessage(subject: string, data: Uint8Array, admission: (a
   else {
     const count = metricCount(value);
     if (count > MAX_METRICS_PER_REPORT) return { ok: false, reason: "too_many_metrics", detail: `message on ${subject} carries ${count} metrics, over the ${MAX_METRICS_PER_REPORT} a report may carry; report fewer metrics per step` };
-    const reserved = reservedMetricName(value);
+    const reserved = reservedMetricKey(value);
     if (reserved !== undefined) return { ok: false, reason: "invalid_schema", detail: `message on ${subject}: metric name ${JSON.stringify(reserved)} is reserved (a property of JavaScript objects); rename the metric` };
     const parsed = MetricMessage.safeParse(value);
     if (!parsed.success) return { ok: false, reason: "invalid_schema", detail: `message on ${subject}: ${z.prettifyError(parsed.error).replaceAll("\n", "; ").slice(0, 400)}` };
