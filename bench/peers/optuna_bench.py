@@ -95,6 +95,7 @@ FUNCTIONS = {
     "hartmann3": lambda p: hartmann(xs(p, 3), H3_A, H3_P),
     "hartmann6": lambda p: hartmann(xs(p, 6), H6_A, H6_P),
     "rosenbrock4": lambda p: rosenbrock(xs(p, 4)),
+    "rosenbrock4-dejong": lambda p: rosenbrock(xs(p, 4)),
     "ackley6": lambda p: ackley(xs(p, 6)),
     "levy6": lambda p: levy(xs(p, 6)),
     "styblinski-tang4": lambda p: styblinski_tang(xs(p, 4)),

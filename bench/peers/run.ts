@@ -20,7 +20,7 @@ import { z } from "zod";
 import { createRng } from "../../controller/src/engine/search/rng.ts";
 import { createSpace } from "../../controller/src/engine/search/space.ts";
 import { ALGORITHM_NAMES, type AlgorithmName } from "../../controller/src/engine/search/types.ts";
-import { PROBLEMS, type Problem } from "../search/functions.ts";
+import { selectProblems, type Problem } from "../search/functions.ts";
 import { MULTI_PROBLEMS } from "../search/multi-problems.ts";
 import { MULTI_SAMPLERS, runMultiPeers } from "./multi.ts";
 import { median, regretAt, runStudy } from "../search/study.ts";
@@ -108,9 +108,10 @@ async function main(): Promise<void> {
   const parsed = Flags.safeParse(values);
   if (!parsed.success) throw new Error(parsed.error.issues.map((i) => i.message).join("; "));
   const f = parsed.data;
-  const known = (f.multi ? MULTI_PROBLEMS : PROBLEMS).map((p) => p.name);
-  const unknown = f.functions?.filter((n) => !known.includes(n)) ?? [];
-  if (unknown.length) throw new Error(`--functions: unknown ${unknown.join(", ")}; known functions are ${known.join(", ")}`);
+  const problems = f.multi ? [] : selectProblems(f.functions);
+  const knownMulti = MULTI_PROBLEMS.map((p) => p.name);
+  const unknownMulti = f.multi ? (f.functions?.filter((n) => !knownMulti.includes(n)) ?? []) : [];
+  if (unknownMulti.length) throw new Error(`--functions: unknown ${unknownMulti.join(", ")}; known functions are ${knownMulti.join(", ")}`);
   if (!f.multi && f.samplers?.includes("nsga2")) throw new Error("--samplers: nsga2 runs only with --multi");
   const seeds = Array.from({ length: f.seeds ?? (f.quick ? 3 : 10) }, (_, i) => i);
   if (f.multi) {
@@ -124,7 +125,6 @@ async function main(): Promise<void> {
   const budgets = f.budgets ?? (f.quick ? [25, 50] : [25, 50, 100]);
   const algorithms: AlgorithmName[] = f.algorithms ?? ["random", "tpe", "bayesian"];
   const samplers = f.samplers ?? ["tpe", "gp"];
-  const problems = PROBLEMS.filter((p) => !f.functions || f.functions.includes(p.name));
 
   ensureVenv();
   const optuna = optunaVersion();

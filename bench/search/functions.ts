@@ -135,6 +135,24 @@ export const PROBLEMS: readonly Problem[] = [
 ];
 
 /**
+ * Problems run only when named with --functions (not in the default tables): Rosenbrock-4 on its
+ * common domain [−2.048, 2.048]^4, where issue 19 measured the Bayesian optimizer's late stall in the
+ * curved valley against Optuna's GP (docs/benchmarks.md).
+ */
+export const EXTRA_PROBLEMS: readonly Problem[] = [
+  { name: "rosenbrock4-dejong", parameters: box(4, -2.048, 2.048), optimum: 0, evaluate: (p) => rosenbrock(xs(p, 4)) },
+];
+
+/** The problems a --functions list selects: the default ones when absent; throws on an unknown name. */
+export function selectProblems(names: readonly string[] | undefined): Problem[] {
+  if (!names) return [...PROBLEMS];
+  const all = [...PROBLEMS, ...EXTRA_PROBLEMS];
+  const unknown = names.filter((n) => !all.some((p) => p.name === n));
+  if (unknown.length) throw new Error(`--functions: unknown ${unknown.join(", ")}; known functions are ${all.map((p) => p.name).join(", ")}`);
+  return all.filter((p) => names.includes(p.name));
+}
+
+/**
  * The grid version of a problem: every unstepped continuous double gets a step giving L levels with
  * L^d ≥ the budget; log-scaled doubles (which cannot take a step) make the problem unsuitable (null).
  */

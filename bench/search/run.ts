@@ -9,7 +9,7 @@ import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { ALGORITHM_NAMES, type AlgorithmName } from "../../controller/src/engine/search/types.ts";
-import { PROBLEMS } from "./functions.ts";
+import { selectProblems } from "./functions.ts";
 import { runMultiSearch } from "./multi.ts";
 import { MULTI_PROBLEMS } from "./multi-problems.ts";
 import { askLatency } from "./latency.ts";
@@ -52,10 +52,10 @@ async function main(): Promise<void> {
   const parsed = Flags.safeParse(values);
   if (!parsed.success) throw new Error(parsed.error.issues.map((i) => i.message).join("; "));
   const f = parsed.data;
-  const known = (f.multi ? MULTI_PROBLEMS : PROBLEMS).map((p) => p.name);
-  const unknown = f.functions?.filter((n) => !known.includes(n)) ?? [];
-  if (unknown.length) throw new Error(`--functions: unknown ${unknown.join(", ")}; known functions are ${known.join(", ")}`);
   if (f.multi) {
+    const known = MULTI_PROBLEMS.map((p) => p.name);
+    const unknown = f.functions?.filter((n) => !known.includes(n)) ?? [];
+    if (unknown.length) throw new Error(`--functions: unknown ${unknown.join(", ")}; known functions are ${known.join(", ")}`);
     return runMultiSearch({
       seeds: f.seeds ?? (f.quick ? 3 : 10), budgets: f.budgets ?? (f.quick ? [25, 50] : [50, 100]), problems: f["latency-only"] ? [] : f.functions,
       algorithms: f.algorithms ?? ["random", "sobol", "tpe", "bayesian"], latency: !f["no-latency"], json: f.json,
@@ -64,7 +64,7 @@ async function main(): Promise<void> {
   const seeds = f.seeds ?? (f.quick ? 3 : 10);
   const budgets = f.budgets ?? (f.quick ? [25, 50] : [25, 50, 100]);
   const algorithms: AlgorithmName[] = f.algorithms ?? ["grid", "random", "sobol", "tpe", "bayesian"];
-  const problems = f["latency-only"] ? [] : PROBLEMS.filter((p) => !f.functions || f.functions.includes(p.name));
+  const problems = f["latency-only"] ? [] : selectProblems(f.functions);
   const maxBudget = Math.max(...budgets);
   const results: Results = {};
   const started = Date.now();
