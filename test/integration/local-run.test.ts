@@ -4,10 +4,10 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { stringify } from "yaml";
 import { Results } from "../../controller/src/local/results.ts";
 import { startNatsServer } from "../nats-server.ts";
 import { runKubetune, type Cli } from "../kubetune-cli.ts";
+import { writeObjectiveJob } from "../fixtures/objective-job.ts";
 import { connect, headers } from "@nats-io/transport-node";
 import { jetstream } from "@nats-io/jetstream";
 import { SIGNATURE_HEADER, signReport, trialReportKey } from "../../controller/src/api/report-signature.ts";
@@ -20,29 +20,9 @@ function kubetune(args: string[], onStderr?: (text: string, child: ChildProcess)
   return runKubetune(args, onStderr ? { onStderr } : {});
 }
 
-/** Writes a TuningJob around the test objective script and returns its path. */
+/** Writes a TuningJob around the test objective script into a fresh folder and returns its path. */
 function job(name: string, spec: Record<string, unknown>, args: string[] = []): string {
-  const dir = mkdtempSync(join(tmpdir(), "kubetune-run-"));
-  const manifest = {
-    apiVersion: "kubetune.io/v1alpha1",
-    kind: "TuningJob",
-    metadata: { name },
-    spec: {
-      objective: { metric: "loss", direction: "minimize" },
-      parameters: [
-        { name: "x", type: "double", min: -1, max: 1 },
-        { name: "y", type: "double", min: -1, max: 1 },
-      ],
-      search: { algorithm: "random", seed: 5 },
-      budget: { maxTrials: 8, parallelTrials: 3, maxFailedTrials: 1 },
-      trialTemplate: { spec: { containers: [{ name: "t", image: "local", command: ["node", "test/fixtures/objective.mjs", ...args] }] } },
-      ...spec,
-    },
-  };
-  const path = join(dir, `${name}.yaml`);
-  // YAML 1.1 output quotes a parameter named y, as kubetune validate asks (kubectl reads an unquoted y as true).
-  writeFileSync(path, stringify(manifest, { version: "1.1" }));
-  return path;
+  return writeObjectiveJob(mkdtempSync(join(tmpdir(), "kubetune-run-")), name, spec, args);
 }
 
 const outDir = () => join(mkdtempSync(join(tmpdir(), "kubetune-out-")), "run");

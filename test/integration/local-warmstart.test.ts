@@ -1,13 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { stringify } from "yaml";
 import { TuningJobSpec } from "../../controller/src/api/tuningjob.ts";
 import { createTuner } from "../../controller/src/engine/tuner.ts";
 import { Results } from "../../controller/src/local/results.ts";
 import { root, runKubetune, type Cli } from "../kubetune-cli.ts";
+import { writeObjectiveJob } from "../fixtures/objective-job.ts";
 
 
 /** Runs the kubetune CLI in `cwd`. */
@@ -15,24 +15,9 @@ function kubetune(args: string[], cwd: string): Promise<Cli> {
   return runKubetune(args, { cwd });
 }
 
-/** Writes a TuningJob around the test objective script into `dir`. */
+/** Writes a TuningJob around the test objective script into `dir` (runs elsewhere, so the script's path is absolute). */
 function job(dir: string, name: string, spec: Record<string, unknown>): string {
-  const manifest = {
-    apiVersion: "kubetune.io/v1alpha1",
-    kind: "TuningJob",
-    metadata: { name },
-    spec: {
-      objective: { metric: "loss", direction: "minimize" },
-      parameters: [{ name: "x", type: "double", min: -1, max: 1 }, { name: "y", type: "double", min: -1, max: 1 }],
-      search: { algorithm: "random", seed: 5 },
-      budget: { maxTrials: 6, parallelTrials: 3, maxFailedTrials: 0 },
-      trialTemplate: { spec: { containers: [{ name: "t", image: "local", command: ["node", join(root, "test/fixtures/objective.mjs"), "--steps=2"] }] } },
-      ...spec,
-    },
-  };
-  const path = join(dir, `${name}.yaml`);
-  writeFileSync(path, stringify(manifest, { version: "1.1" }));
-  return path;
+  return writeObjectiveJob(dir, name, { budget: { maxTrials: 6, parallelTrials: 3, maxFailedTrials: 0 }, ...spec }, ["--steps=2"], join(root, "test/fixtures/objective.mjs"));
 }
 
 const runOf = (runs: string, job: string): Results => {

@@ -1,12 +1,12 @@
 import { judgedObjective } from "../../controller/src/api/job-objectives.ts";
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { stringify } from "yaml";
 import { Results } from "../../controller/src/local/results.ts";
 import { runKubetune } from "../kubetune-cli.ts";
+import { writeObjectiveJob } from "../fixtures/objective-job.ts";
 import { EarlyStoppingSpec } from "../../controller/src/api/stopping-settings.ts";
 import { recordedStops, replayRecorded } from "../../controller/src/engine/stopping/replay-recorded.ts";
 import { stopperConfigFromSpec } from "../../controller/src/engine/stopping/settings.ts";
@@ -18,25 +18,11 @@ import { stopperConfigFromSpec } from "../../controller/src/engine/stopping/sett
 
 /** A TuningJob of the test objective (loss = distance to the optimum + 1/step) with the given early stopping. */
 function job(name: string, earlyStopping: object, parallel: number): string {
-  const manifest = {
-    apiVersion: "kubetune.io/v1alpha1",
-    kind: "TuningJob",
-    metadata: { name },
-    spec: {
-      objective: { metric: "loss", direction: "minimize" },
-      parameters: [
-        { name: "x", type: "double", min: -1, max: 1 },
-        { name: "y", type: "double", min: -1, max: 1 },
-      ],
-      search: { algorithm: "random", seed: 3 },
-      earlyStopping,
-      budget: { maxTrials: 14, parallelTrials: parallel, maxFailedTrials: 0 },
-      trialTemplate: { spec: { containers: [{ name: "t", image: "local", command: ["node", "test/fixtures/objective.mjs", "--steps=9", "--delay=15"] }] } },
-    },
-  };
-  const path = join(mkdtempSync(join(tmpdir(), "kubetune-sim-")), `${name}.yaml`);
-  writeFileSync(path, stringify(manifest, { version: "1.1" }));
-  return path;
+  return writeObjectiveJob(mkdtempSync(join(tmpdir(), "kubetune-sim-")), name, {
+    search: { algorithm: "random", seed: 3 },
+    earlyStopping,
+    budget: { maxTrials: 14, parallelTrials: parallel, maxFailedTrials: 0 },
+  }, ["--steps=9", "--delay=15"]);
 }
 
 const SETTINGS = [
