@@ -52,32 +52,26 @@ export function c2dtlz2Constraint(f: readonly number[], r: number): number {
   return Math.min(v1, v2);
 }
 
+/** A 6-D ZDT problem: f1 = x1, f2 = g·(1 − shape(f1/g)) (ZDT1: √, convex front; ZDT2: square, concave). */
+function zdt(name: string, shape: (ratio: number) => number): MultiProblem {
+  return {
+    name,
+    parameters: unitBox(6),
+    objectives: 2,
+    reference: [1.1, 1.1],
+    constraints: [],
+    evaluate: (p) => {
+      const x = xs(p, 6);
+      const g = zdtG(x);
+      return { values: [x[0]!, g * (1 - shape(x[0]! / g))], metrics: {} };
+    },
+  };
+}
+
 /** The multi-objective benchmark problems. */
 export const MULTI_PROBLEMS: MultiProblem[] = [
-  {
-    name: "zdt1",
-    parameters: unitBox(6),
-    objectives: 2,
-    reference: [1.1, 1.1],
-    constraints: [],
-    evaluate: (p) => {
-      const x = xs(p, 6);
-      const g = zdtG(x);
-      return { values: [x[0]!, g * (1 - Math.sqrt(x[0]! / g))], metrics: {} };
-    },
-  },
-  {
-    name: "zdt2",
-    parameters: unitBox(6),
-    objectives: 2,
-    reference: [1.1, 1.1],
-    constraints: [],
-    evaluate: (p) => {
-      const x = xs(p, 6);
-      const g = zdtG(x);
-      return { values: [x[0]!, g * (1 - (x[0]! / g) ** 2)], metrics: {} };
-    },
-  },
+  zdt("zdt1", Math.sqrt),
+  zdt("zdt2", (r) => r ** 2),
   {
     name: "dtlz2",
     parameters: unitBox(6),
